@@ -1,0 +1,108 @@
+# alerthub - build, run and test. Dependencies are Debian packages found with
+# pkg-config; scripts/deps.sh installs the missing ones.
+
+CC       ?= cc
+PKGS     := libmicrohttpd jansson sqlite3 libpcre2-8 libcurl libpq
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -pthread -Isrc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+SRC      := $(shell find src -name '*.c' | sort)
+LIB_SRC  := $(filter-out src/main.c,$(SRC))
+TEST_SRC := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
+
+# Static assets built into the binary (the console).
+GEN_SRC  := build/gen/console_html.c
+
+# Two flavours share the rules below: build/ (normal) and build/asan/.
+OBJ      := $(SRC:%.c=build/obj/%.o) build/obj/$(GEN_SRC:.c=.o)
+LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o) build/obj/$(GEN_SRC:.c=.o)
+ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/$(GEN_SRC:.c=.o)
+ASAN_LIB := $(LIB_SRC:%.c=build/asan/obj/%.o) build/asan/obj/$(GEN_SRC:.c=.o)
+TESTS      := $(TEST_SRC:tests/unit/%.c=build/tests/%)
+ASAN_TESTS := $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
+
+.PHONY: all asan run test unit e2e bench deps deps-test format lint check-layers clean
+
+all: build/alerthub
+
+asan: build/asan/alerthub
+
+build/alerthub: $(OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/asan/alerthub: $(ASAN_OBJ)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/gen/console_html.c: web/index.html scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $< ah_console_html > $@
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka -lm
+
+build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(ASAN_LIB) $(PKG_LIBS) -lcmocka -lm
+
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
+
+deps:
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
+
+# make run: install what is missing, build, serve on 127.0.0.1:8080 with
+# SQLite in ./data. The first start prints the console URL and admin token.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p data
+	./build/alerthub serve --data ./data
+
+# make test: the same set-up, both builds, every suite (unit and e2e, each
+# against the normal and the ASan+UBSan build).
+test: deps-test
+	@$(MAKE) --no-print-directory all asan $(TESTS) $(ASAN_TESTS)
+	@scripts/check-layers.sh
+	@scripts/run-unit.sh build/tests $(TESTS:build/tests/%=%)
+	@scripts/run-unit.sh build/asan/tests $(TESTS:build/tests/%=%)
+	@tests/e2e/run.sh build/alerthub
+	@tests/e2e/run.sh build/asan/alerthub
+
+unit: deps-test
+	@$(MAKE) --no-print-directory $(TESTS)
+	@scripts/run-unit.sh build/tests $(TESTS:build/tests/%=%)
+
+e2e: deps-test
+	@$(MAKE) --no-print-directory all
+	@tests/e2e/run.sh build/alerthub
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh build/alerthub
+
+format:
+	clang-format -i $(SRC) $(shell find src tests/unit -name '*.h') $(TEST_SRC)
+
+lint: check-layers
+	clang-format --dry-run -Werror $(SRC) $(shell find src tests/unit -name '*.h') $(TEST_SRC)
+
+check-layers:
+	@scripts/check-layers.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Install the Debian packages alerthub needs to build, run and test.
+# Installs only what is missing; does nothing when everything is present.
+# Usage: scripts/deps.sh [run|test|bench]   (default: test, the superset)
+set -eu
+
+want=${1:-test}
+
+# Build and run: compiler, pkg-config and the libraries found with pkg-config.
+pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
+      libpcre2-dev libcurl4-openssl-dev libpq-dev"
+# Tests: unit framework, HTTP client, JSON tool for the e2e scripts, the
+# SQLite shell to inspect the database, clang's sanitizer runtime.
+if [ "$want" = test ] || [ "$want" = bench ]; then
+    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps"
+fi
+if [ "$want" = bench ]; then
+    pkgs="$pkgs wrk"
+fi
+
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,31 @@
+/* admin.h - shared pieces of the admin API handlers (private to
+ * src/http/): path parsing, paging and the handlers of each resource. */
+#ifndef AH_HTTP_ADMIN_H
+#define AH_HTTP_ADMIN_H
+
+#include "http/request.h"
+#include "store/store.h"
+
+/* Parses a decimal id (1..INT64_MAX) of @len bytes; 0 when it is not one. */
+int64_t ah_admin_parse_id(const char *s, size_t len);
+
+/* Parses ?limit= and ?cursor=; answers 400 and returns -1 when invalid. */
+int ah_admin_page(struct ah_request *req, struct ah_page *page, enum MHD_Result *ret);
+
+/* Parses the integer query argument @name (absent: 0); -1 and a 400 when
+ * it is not a non-negative integer. */
+int ah_admin_int_arg(struct ah_request *req, const char *name, int64_t *out, enum MHD_Result *ret);
+
+/* Answers a read: 200 with @data, or the failure. */
+enum MHD_Result ah_admin_read_result(struct ah_request *req, int rc, json_t *data,
+                                     const struct ah_error *err);
+
+/* Resource handlers: @id is 0 for the collection; @action is the segment
+ * after the id ("" when none). */
+enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char *action);
+enum MHD_Result ah_admin_integrations(struct ah_request *req, int64_t id, const char *action);
+enum MHD_Result ah_admin_incidents(struct ah_request *req, int64_t id, const char *action);
+enum MHD_Result ah_admin_alerts(struct ah_request *req, int64_t id, const char *action);
+enum MHD_Result ah_admin_events(struct ah_request *req, int64_t id, const char *action);
+
+#endif

@@ -1,0 +1,27 @@
+/* app.h - what the HTTP layer serves from: configuration and the long-lived
+ * parts, wired by main.c. One instance per process, passed explicitly (no
+ * global). */
+#ifndef AH_HTTP_APP_H
+#define AH_HTTP_APP_H
+
+#include "http/metrics.h"
+#include "ingest/integrations.h"
+#include "reduce/reduce.h"
+#include "reduce/writer.h"
+#include "store/store.h"
+
+#include <stddef.h>
+
+struct ah_app {
+    /* configuration (read-only after start) */
+    const char *public_url; /* base of push URLs, no trailing slash */
+    size_t max_body_bytes;
+    char admin_token_hash[65]; /* SHA-256 hex of the admin token */
+    /* parts */
+    struct ah_store *store;
+    struct ah_writer *writer;
+    struct ah_integrations *integrations;
+    struct ah_metrics metrics;
+};
+
+#endif

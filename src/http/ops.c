@@ -1,0 +1,46 @@
+/* ops.c - operations endpoints: /healthz (process up), /readyz (store
+ * reachable), /metrics (Prometheus text format). No authentication: they
+ * reveal counts, never content. */
+#include "http/request.h"
+#include "http/routes.h"
+
+#include "util/buf.h"
+
+#include <string.h>
+
+static enum MHD_Result metrics(struct ah_request *req)
+{
+    struct ah_app *app = req->app;
+    struct ah_buf out;
+
+    ah_buf_init(&out);
+    ah_metrics_format(&app->metrics, &out);
+    ah_buf_printf(&out,
+                  "# TYPE alerthub_ingest_queue_depth gauge\nalerthub_ingest_queue_depth %zu\n",
+                  ah_writer_queue_depth(app->writer));
+    ah_buf_printf(&out, "# TYPE alerthub_open_alerts gauge\nalerthub_open_alerts %zu\n",
+                  ah_writer_open_alerts(app->writer));
+    ah_buf_printf(&out, "# TYPE alerthub_open_incidents gauge\nalerthub_open_incidents %zu\n",
+                  ah_writer_open_incidents(app->writer));
+    return ah_respond_text(req, 200, "text/plain; version=0.0.4", ah_buf_steal(&out));
+}
+
+int ah_handle_ops(struct ah_request *req, const char *path, enum MHD_Result *ret)
+{
+    struct ah_error err;
+
+    if (strcmp(path, "/healthz") == 0) {
+        *ret = ah_respond_data(req, 200, json_pack("{ss}", "status", "ok"));
+    } else if (strcmp(path, "/readyz") == 0) {
+        ah_error_clear(&err);
+        if (ah_store_ping(req->app->store, &err) == AH_OK)
+            *ret = ah_respond_data(req, 200, json_pack("{ss}", "status", "ready"));
+        else
+            *ret = ah_respond_error(req, 503, "ServiceUnavailable", err.msg, 1);
+    } else if (strcmp(path, "/metrics") == 0) {
+        *ret = metrics(req);
+    } else {
+        return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,180 @@
+/* push.c - POST /event/push/alert/{type}: the monitoring systems' door.
+ * Order of checks, cheapest first, and each refusal stores nothing:
+ * path -> method -> content type -> integration key -> rate limit -> body
+ * (adapter, overrides, templates, limits) -> route to a channel. The
+ * prepared events then go to the writer; the 200 leaves only after commit. */
+#include "http/request.h"
+#include "http/routes.h"
+
+#include "ingest/adapter.h"
+#include "ingest/push.h"
+#include "reduce/reduce.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#include <string.h>
+
+static enum MHD_Result refuse(struct ah_request *req, enum ah_metric_code code, unsigned status,
+                              const char *name, const char *msg, int retry_after)
+{
+    ah_metrics_push(&req->app->metrics, req->push_type, code, 0, 0);
+    return ah_respond_error(req, status, name, msg, retry_after);
+}
+
+static enum MHD_Result refuse_err(struct ah_request *req, const struct ah_error *err)
+{
+    if (err->code == AH_ESTORE || err->code == AH_EBUSY) {
+        ah_log(AH_LOG_WARN, "request %s: push not stored: %s", req->request_id, err->msg);
+        return refuse(req, AH_M_UNAVAILABLE, 503, "ServiceUnavailable", err->msg, 1);
+    }
+    if (err->code == AH_EINVAL || err->code == AH_ELIMIT)
+        return refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter", err->msg, 0);
+    ah_log(AH_LOG_ERROR, "request %s: %s", req->request_id, err->msg);
+    return refuse(req, AH_M_INTERNAL, 500, "InternalError", err->msg, 0);
+}
+
+static int is_json(const char *ct)
+{
+    size_t n = strlen("application/json");
+
+    return ct != NULL && strncasecmp(ct, "application/json", n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static const char *header(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+/* ================= the writer's part ================= */
+
+/* Writer thread: a retry seen before answers what it answered then; else
+ * every event is reduced into the integration's channel. */
+static int push_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
+                    int64_t now, struct ah_error *err)
+{
+    struct ah_request *req = ah_request_of(job);
+    json_t *keys = json_array(), *seen = NULL;
+    size_t i;
+    int rc = AH_OK;
+
+    if (req->text != NULL) {
+        rc = ah_store_tx_retry_find(tx, req->intg.id, req->text, &seen, err);
+        if (rc < 0 || seen != NULL)
+            goto out;
+    }
+    for (i = 0; rc == AH_OK && i < req->events.count; i++) {
+        struct ah_reduce_input in = {.ev = &req->events.items[i],
+                                     .channel_id = req->intg.channel_id,
+                                     .integration_id = req->intg.id,
+                                     .now = now};
+        enum ah_reduce_outcome outcome;
+
+        rc = ah_reduce_event(reduce, tx, &in, &outcome, err);
+        json_array_append_new(keys, json_string(req->events.items[i].alert_key));
+    }
+    if (rc == AH_OK)
+        rc = ah_store_tx_integration_touch(tx, req->intg.id, now, err);
+    if (rc == AH_OK && req->text != NULL)
+        rc = ah_store_tx_retry_insert(tx, req->intg.id, req->text, keys, now, err);
+out:
+    req->result = seen ? seen : json_incref(keys);
+    json_decref(keys);
+    return rc;
+}
+
+static enum MHD_Result push_finish(struct ah_request *req)
+{
+    json_t *keys = req->result;
+
+    if (req->job.rc < 0)
+        return refuse_err(req, &req->job.err);
+    ah_metrics_push(&req->app->metrics, req->push_type, AH_M_OK, (unsigned)req->events.count,
+                    ah_monotonic_us() - req->start_us);
+    if (json_array_size(keys) <= 1)
+        return ah_respond_data(req, 200, json_pack("{sO}", "alert_key", json_array_get(keys, 0)));
+    return ah_respond_data(
+        req, 200, json_pack("{sOsO}", "alert_key", json_array_get(keys, 0), "alert_keys", keys));
+}
+
+/* ================= the HTTP thread's part ================= */
+
+/* Parses and prepares the events; answers and returns -1 on refusal. */
+static int prepare(struct ah_request *req, const struct ah_adapter *adapter, enum MHD_Result *ret)
+{
+    struct ah_push_input in = {.header = header, .header_ctx = req->conn};
+    struct ah_push_overrides ov = {.severity = ah_request_arg(req, "severity"),
+                                   .title_rule = ah_request_arg(req, "title_rule")};
+    struct ah_push_integration pi = {req->intg.id, req->intg.name, req->intg.type};
+    struct ah_error err;
+    json_error_t jerr;
+
+    ah_error_clear(&err);
+    req->json = json_loadb(ah_buf_str(&req->body), req->body.len, JSON_ALLOW_NUL, &jerr);
+    if (req->json == NULL) {
+        ah_error_set(&err, AH_EINVAL, "body is not valid JSON: %s at position %d", jerr.text,
+                     jerr.position);
+        goto fail;
+    }
+    in.body = req->json;
+    if (ah_push_prepare(adapter, &in, &ov, &pi, &req->events, &err) < 0)
+        goto fail;
+    if (adapter->retry_id != NULL)
+        req->text = adapter->retry_id(&in);
+    return 0;
+fail:
+    *ret = refuse_err(req, &err);
+    return -1;
+}
+
+/* The integration behind ?integration_key=, of this adapter's type. */
+static int authenticate(struct ah_request *req, const struct ah_adapter *adapter,
+                        enum MHD_Result *ret)
+{
+    const char *key = ah_request_arg(req, "integration_key");
+    struct ah_error err;
+    int retry_after = 1;
+
+    if (key == NULL || key[0] == '\0' ||
+        ah_integrations_find_key(req->app->integrations, key, &req->intg) < 0) {
+        *ret = refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter",
+                      "integration_key is not a valid one", 0);
+        return -1;
+    }
+    if (strcmp(req->intg.type, adapter->type) != 0) {
+        *ret = refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter",
+                      "integration_key belongs to an integration of another type", 0);
+        return -1;
+    }
+    ah_error_clear(&err);
+    if (ah_integrations_admit(req->app->integrations, req->intg.id, ah_now_ms(), &retry_after,
+                              &err) < 0) {
+        *ret = refuse(req, AH_M_TOO_FREQUENT, 429, "RequestTooFrequently", err.msg, retry_after);
+        return -1;
+    }
+    return 0;
+}
+
+enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path)
+{
+    const struct ah_adapter *adapter = ah_adapter_by_path(type_path);
+    enum MHD_Result ret;
+
+    req->push_type = adapter ? adapter->type : NULL;
+    if (adapter == NULL)
+        return refuse(req, AH_M_ROUTE_NOT_FOUND, 404, "RouteNotFound",
+                      "unrecognized integration type in the push path", 0);
+    if (strcmp(req->method, "POST") != 0)
+        return refuse(req, AH_M_METHOD_NOT_ALLOWED, 405, "MethodNotAllowed",
+                      "the push API takes POST only", 0);
+    if (!is_json(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type")))
+        return refuse(req, AH_M_INVALID_CONTENT_TYPE, 400, "InvalidContentType",
+                      "Content-Type must be application/json", 0);
+    if (authenticate(req, adapter, &ret) < 0 || prepare(req, adapter, &ret) < 0)
+        return ret;
+    if (req->intg.channel_id == 0)
+        return refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter",
+                      "no route matched: this shared integration has no route to a channel", 0);
+    return ah_request_submit(req, push_run, push_finish);
+}

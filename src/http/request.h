@@ -1,0 +1,83 @@
+/* request.h - one HTTP request's state, from the first byte to the
+ * response, and the helpers handlers answer with. Handlers either answer at
+ * once (ah_respond_*) or hand a job to the writer (ah_request_submit): the
+ * connection is then suspended, and resumed by the writer once the job's
+ * outcome is durable, when @finish builds the answer. Private to src/http/. */
+#ifndef AH_HTTP_REQUEST_H
+#define AH_HTTP_REQUEST_H
+
+#include "http/app.h"
+#include "model/event.h"
+#include "model/integration.h"
+#include "reduce/writer.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ah_request;
+
+/* Builds the response once the writer has finished the job. */
+typedef enum MHD_Result (*ah_finish_fn)(struct ah_request *req);
+
+struct ah_request {
+    struct ah_app *app;
+    struct MHD_Connection *conn;
+    char request_id[33];
+    const char *method;
+    const char *url;
+    int64_t start_us;
+    struct ah_buf body;
+    int body_too_large;
+    /* Set when a job was submitted; the writer sets job_done (release) before
+     * resuming the connection. */
+    int submitted;
+    atomic_int job_done;
+    struct ah_job job;
+    ah_finish_fn finish;
+    /* Handler scratch, freed with the request. */
+    int64_t id;
+    int action; /* an incident action, an index into its handler's table */
+    json_t *json;
+    json_t *result;
+    char *text;
+    const char *push_type;
+    struct ah_integration intg;
+    struct ah_event_list events;
+};
+
+/* The request a writer job is embedded in. */
+static inline struct ah_request *ah_request_of(struct ah_job *job)
+{
+    return (struct ah_request *)((char *)job - offsetof(struct ah_request, job));
+}
+
+/* Sends {request_id, data: @data} with @status; steals @data. */
+enum MHD_Result ah_respond_data(struct ah_request *req, unsigned status, json_t *data);
+/* Sends {request_id, error: {code, message}}. @retry_after > 0 adds the
+ * Retry-After header. */
+enum MHD_Result ah_respond_error(struct ah_request *req, unsigned status, const char *code,
+                                 const char *message, int retry_after);
+/* Maps an ah_error from a lower layer to the API's status and code. */
+enum MHD_Result ah_respond_failure(struct ah_request *req, const struct ah_error *err);
+/* Sends @body (a new string, stolen) as @content_type. */
+enum MHD_Result ah_respond_text(struct ah_request *req, unsigned status, const char *content_type,
+                                char *body);
+
+/* Queues req->job with @run; answers 503 at once when the queue is full.
+ * Otherwise suspends the connection and returns MHD_YES; @finish answers
+ * after the job. */
+enum MHD_Result ah_request_submit(struct ah_request *req, ah_job_run_fn run, ah_finish_fn finish);
+
+/* The request's query argument @name, or NULL. */
+const char *ah_request_arg(struct ah_request *req, const char *name);
+
+/* Parses the body as a JSON object into req->json; answers 400 itself and
+ * returns -1 when it is not one. */
+int ah_request_json_object(struct ah_request *req, enum MHD_Result *ret);
+
+#endif

@@ -1,0 +1,89 @@
+/* respond.c - the response envelope (api.md): {request_id, data} or
+ * {request_id, error{code, message}}, the request id also in X-Request-Id. */
+#include "http/request.h"
+
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum MHD_Result ah_respond_text(struct ah_request *req, unsigned status, const char *content_type,
+                                char *body)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+
+    /* MHD frees the buffer with free(): body came from malloc (jansson or
+     * ah_buf). */
+    resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        ah_free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", content_type);
+    MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    rc = MHD_queue_response(req->conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum MHD_Result respond_json(struct ah_request *req, unsigned status, json_t *body,
+                                    int retry_after)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+    char ra[16];
+
+    json_decref(body);
+    if (text == NULL)
+        return MHD_NO;
+    resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        ah_free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    if (retry_after > 0) {
+        snprintf(ra, sizeof(ra), "%d", retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
+    rc = MHD_queue_response(req->conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+enum MHD_Result ah_respond_data(struct ah_request *req, unsigned status, json_t *data)
+{
+    return respond_json(req, status,
+                        json_pack("{ssso}", "request_id", req->request_id, "data", data), 0);
+}
+
+enum MHD_Result ah_respond_error(struct ah_request *req, unsigned status, const char *code,
+                                 const char *message, int retry_after)
+{
+    json_t *body = json_pack("{ss s{ssss}}", "request_id", req->request_id, "error", "code", code,
+                             "message", message);
+
+    return respond_json(req, status, body, retry_after);
+}
+
+enum MHD_Result ah_respond_failure(struct ah_request *req, const struct ah_error *err)
+{
+    switch (err->code) {
+    case AH_EINVAL:
+        return ah_respond_error(req, 400, "InvalidParameter", err->msg, 0);
+    case AH_ELIMIT:
+        return ah_respond_error(req, 400, "InvalidParameter", err->msg, 0);
+    case AH_ENOTFOUND:
+        return ah_respond_error(req, 404, "ResourceNotFound", err->msg, 0);
+    case AH_ECONFLICT:
+        return ah_respond_error(req, 409, "Conflict", err->msg, 0);
+    case AH_EBUSY:
+    case AH_ESTORE:
+        return ah_respond_error(req, 503, "ServiceUnavailable", err->msg, 1);
+    default:
+        return ah_respond_error(req, 500, "InternalError", err->msg, 0);
+    }
+}

@@ -1,0 +1,234 @@
+/* server.c - libmicrohttpd glue. A request's state lives in struct
+ * ah_request, created on the first call of the access handler and freed in
+ * the completion callback. Bodies are collected up to the configured limit;
+ * a larger body is refused with 413, at once when Content-Length says so. */
+#include "http/server.h"
+
+#include "http/request.h"
+#include "http/routes.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+#include "util/hex.h"
+#include "util/log.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PUSH_PREFIX "/event/push/alert/"
+
+struct ah_server {
+    struct MHD_Daemon *daemon;
+};
+
+static struct ah_request *request_new(struct ah_app *app, struct MHD_Connection *conn,
+                                      const char *method, const char *url)
+{
+    struct ah_request *req = ah_xcalloc(1, sizeof(*req));
+
+    req->app = app;
+    req->conn = conn;
+    req->method = method;
+    req->url = url;
+    req->start_us = ah_monotonic_us();
+    ah_buf_init(&req->body);
+    ah_event_list_init(&req->events);
+    atomic_init(&req->job_done, 0);
+    if (ah_random_hex(16, req->request_id) < 0)
+        memcpy(req->request_id, "00000000000000000000000000000000", 33);
+    return req;
+}
+
+static void request_free(struct ah_request *req)
+{
+    ah_buf_done(&req->body);
+    json_decref(req->json);
+    json_decref(req->result);
+    ah_free(req->text);
+    ah_integration_done(&req->intg);
+    ah_event_list_done(&req->events);
+    ah_free(req);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    if (*con_cls != NULL)
+        request_free(*con_cls);
+    *con_cls = NULL;
+}
+
+/* Writer thread: the job's outcome is final; wake the connection. */
+static void job_done(struct ah_job *job)
+{
+    struct ah_request *req = ah_request_of(job);
+
+    atomic_store_explicit(&req->job_done, 1, memory_order_release);
+    MHD_resume_connection(req->conn);
+}
+
+enum MHD_Result ah_request_submit(struct ah_request *req, ah_job_run_fn run, ah_finish_fn finish)
+{
+    struct ah_error err;
+
+    req->job.run = run;
+    req->job.done = job_done;
+    req->finish = finish;
+    ah_error_clear(&err);
+    if (ah_writer_submit(req->app->writer, &req->job, &err) < 0)
+        return ah_respond_failure(req, &err);
+    req->submitted = 1;
+    MHD_suspend_connection(req->conn);
+    return MHD_YES;
+}
+
+const char *ah_request_arg(struct ah_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int ah_request_json_object(struct ah_request *req, enum MHD_Result *ret)
+{
+    json_error_t jerr;
+    char msg[256];
+
+    req->json = json_loadb(ah_buf_str(&req->body), req->body.len, 0, &jerr);
+    if (req->json != NULL && json_is_object(req->json))
+        return 0;
+    if (req->json == NULL)
+        snprintf(msg, sizeof(msg), "body is not valid JSON: %s at position %d", jerr.text,
+                 jerr.position);
+    else
+        snprintf(msg, sizeof(msg), "body must be a JSON object");
+    *ret = ah_respond_error(req, 400, "InvalidParameter", msg, 0);
+    return -1;
+}
+
+static enum MHD_Result route(struct ah_request *req)
+{
+    const char *url = req->url;
+    enum MHD_Result ret;
+
+    if (strncmp(url, PUSH_PREFIX, strlen(PUSH_PREFIX)) == 0)
+        return ah_handle_push(req, url + strlen(PUSH_PREFIX));
+    if (strncmp(url, "/api/v1/", 8) == 0 || strcmp(url, "/api/v1") == 0)
+        return ah_handle_admin(req, url + 7);
+    if (ah_handle_ops(req, url, &ret))
+        return ret;
+    if (strcmp(url, "/") == 0 && strcmp(req->method, "GET") == 0)
+        return ah_handle_console(req);
+    return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+}
+
+/* First call: refuse a declared oversized body before reading it. */
+static enum MHD_Result first_call(struct ah_request *req)
+{
+    const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
+
+    if (cl != NULL && strtoull(cl, NULL, 10) > req->app->max_body_bytes) {
+        req->body_too_large = 1;
+        return ah_respond_error(req, 413, "EntityTooLarge", "request body is over the limit", 0);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **con_cls)
+{
+    struct ah_request *req = *con_cls;
+
+    (void)version;
+    if (req == NULL) {
+        req = request_new(cls, conn, method, url);
+        *con_cls = req;
+        return first_call(req);
+    }
+    if (*upload_data_size > 0) {
+        if (!req->body_too_large && req->body.len + *upload_data_size > req->app->max_body_bytes) {
+            req->body_too_large = 1;
+            ah_buf_done(&req->body);
+        }
+        if (!req->body_too_large)
+            ah_buf_append(&req->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->submitted) {
+        if (!atomic_load_explicit(&req->job_done, memory_order_acquire))
+            return MHD_YES; /* spurious call while suspended */
+        return req->finish(req);
+    }
+    if (req->body_too_large)
+        return ah_respond_error(req, 413, "EntityTooLarge", "request body is over the limit", 0);
+    return route(req);
+}
+
+static int parse_addr(const struct ah_server_conf *conf, struct sockaddr_storage *ss,
+                      struct ah_error *err)
+{
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+
+    memset(ss, 0, sizeof(*ss));
+    if (inet_pton(AF_INET, conf->host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)conf->port);
+        return AH_OK;
+    }
+    if (inet_pton(AF_INET6, conf->host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)conf->port);
+        return AH_OK;
+    }
+    return ah_error_set(err, AH_EINVAL, "listen address \"%s\" is not an IP address", conf->host);
+}
+
+int ah_server_start(const struct ah_server_conf *conf, struct ah_app *app, struct ah_server **ret,
+                    struct ah_error *err)
+{
+    struct sockaddr_storage ss;
+    struct ah_server *srv;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    int rc = parse_addr(conf, &ss, err);
+
+    if (rc < 0)
+        return rc;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv = ah_xcalloc(1, sizeof(*srv));
+    srv->daemon = MHD_start_daemon(
+        flags, (uint16_t)conf->port, NULL, NULL, access_handler, app, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(conf->threads ? conf->threads : 2),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        ah_free(srv);
+        return ah_error_set(err, AH_EIO, "could not listen on %s:%u (address in use?)", conf->host,
+                            conf->port);
+    }
+    *ret = srv;
+    return AH_OK;
+}
+
+void ah_server_quiesce(struct ah_server *srv)
+{
+    MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+void ah_server_free(struct ah_server *srv)
+{
+    if (srv == NULL)
+        return;
+    MHD_stop_daemon(srv->daemon);
+    ah_free(srv);
+}

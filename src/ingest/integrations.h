@@ -1,0 +1,35 @@
+/* integrations.h - the integrations the push API accepts: lookup by key and
+ * per-integration rate limits. Thread-safe (one mutex, held for a map lookup
+ * or a counter bump). Filled at start-up from the store and updated by the
+ * admin API after each committed change. */
+#ifndef AH_INGEST_INTEGRATIONS_H
+#define AH_INGEST_INTEGRATIONS_H
+
+#include "model/integration.h"
+#include "util/error.h"
+
+#include <stdint.h>
+
+struct ah_integrations;
+
+/* Returns a new empty set; free with ah_integrations_free(). */
+struct ah_integrations *ah_integrations_new(void);
+void ah_integrations_free(struct ah_integrations *set); /* NULL is a no-op */
+
+/* Adds or replaces (by id) a copy of @intg. Rate counters survive a
+ * replacement so that editing an integration does not reset its limits. */
+void ah_integrations_put(struct ah_integrations *set, const struct ah_integration *intg);
+void ah_integrations_remove(struct ah_integrations *set, int64_t id);
+
+/* Finds the integration whose key is @key (compared in constant time) and
+ * copies it into @ret (free with ah_integration_done). AH_ENOTFOUND if none. */
+int ah_integrations_find_key(struct ah_integrations *set, const char *key,
+                             struct ah_integration *ret);
+
+/* Counts one request of integration @id at @now_ms (milliseconds) against
+ * its limits: AH_OK, or AH_EBUSY with *@ret_retry_after (seconds) when over
+ * the per-second or per-minute limit; a refused request is not counted. */
+int ah_integrations_admit(struct ah_integrations *set, int64_t id, int64_t now_ms,
+                          int *ret_retry_after, struct ah_error *reterr);
+
+#endif

@@ -1,0 +1,345 @@
+/* main.c - command line, configuration, wiring and signals.
+ *
+ *   alerthub serve [--listen ADDR:PORT] [--data DIR] [--public-url URL]
+ *                  [--admin-token TOKEN] [--max-body-bytes N] [--queue-max N]
+ *                  [--busy-timeout-ms N] [--synchronous full|normal]
+ *                  [--threads N] [--log-level debug|info|warn|error]
+ *
+ * Every option is also read from the environment (ALERTHUB_LISTEN, ...);
+ * the command line wins. Configuration is read once into struct config and
+ * never changes afterwards. */
+#include "http/app.h"
+#include "http/server.h"
+#include "ingest/integrations.h"
+#include "reduce/reduce.h"
+#include "reduce/writer.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/hex.h"
+#include "util/log.h"
+#include "util/sha256.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct config {
+    const char *listen;
+    const char *data;
+    const char *public_url;
+    const char *admin_token;
+    const char *synchronous;
+    const char *log_level;
+    long max_body_bytes;
+    long queue_max;
+    long busy_timeout_ms;
+    long threads;
+};
+
+/* One row per option: the flag, its environment variable, the field it sets
+ * (a string, or a long within min..max). */
+enum option_kind { OPT_STR, OPT_NUM };
+
+static const struct option_row {
+    const char *flag;
+    const char *env;
+    enum option_kind kind;
+    size_t offset;
+    long min, max;
+} options[] = {
+    {"--listen", "ALERTHUB_LISTEN", OPT_STR, offsetof(struct config, listen), 0, 0},
+    {"--data", "ALERTHUB_DATA", OPT_STR, offsetof(struct config, data), 0, 0},
+    {"--public-url", "ALERTHUB_PUBLIC_URL", OPT_STR, offsetof(struct config, public_url), 0, 0},
+    {"--admin-token", "ALERTHUB_ADMIN_TOKEN", OPT_STR, offsetof(struct config, admin_token), 0, 0},
+    {"--synchronous", "ALERTHUB_SYNCHRONOUS", OPT_STR, offsetof(struct config, synchronous), 0, 0},
+    {"--log-level", "ALERTHUB_LOG_LEVEL", OPT_STR, offsetof(struct config, log_level), 0, 0},
+    {"--max-body-bytes", "ALERTHUB_MAX_BODY_BYTES", OPT_NUM,
+     offsetof(struct config, max_body_bytes), 1024, 64L << 20},
+    {"--queue-max", "ALERTHUB_QUEUE_MAX", OPT_NUM, offsetof(struct config, queue_max), 1, 1000000},
+    {"--busy-timeout-ms", "ALERTHUB_BUSY_TIMEOUT_MS", OPT_NUM,
+     offsetof(struct config, busy_timeout_ms), 1, 600000},
+    {"--threads", "ALERTHUB_THREADS", OPT_NUM, offsetof(struct config, threads), 1, 64},
+};
+
+static int set_option(struct config *c, const struct option_row *o, const char *value)
+{
+    char *end;
+    long v;
+
+    if (o->kind == OPT_STR) {
+        *(const char **)((char *)c + o->offset) = value;
+        return 0;
+    }
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (errno != 0 || *end != '\0' || v < o->min || v > o->max) {
+        fprintf(stderr, "alerthub: %s must be an integer from %ld to %ld, not \"%s\"\n", o->flag,
+                o->min, o->max, value);
+        return -1;
+    }
+    *(long *)((char *)c + o->offset) = v;
+    return 0;
+}
+
+static int parse_config(int argc, char **argv, struct config *c)
+{
+    size_t i;
+    int a;
+
+    *c = (struct config){.listen = "127.0.0.1:8080",
+                         .data = "./data",
+                         .synchronous = "full",
+                         .log_level = "info",
+                         .max_body_bytes = 1L << 20,
+                         .queue_max = 8192,
+                         .busy_timeout_ms = 5000,
+                         .threads = 4};
+    for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+        const char *v = getenv(options[i].env);
+
+        if (v != NULL && v[0] != '\0' && set_option(c, &options[i], v) < 0)
+            return -1;
+    }
+    for (a = 2; a < argc; a++) {
+        for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+            if (strcmp(argv[a], options[i].flag) == 0)
+                break;
+        }
+        if (i == sizeof(options) / sizeof(options[0]) || a + 1 >= argc) {
+            fprintf(stderr, "alerthub: unrecognized or incomplete option \"%s\"\n", argv[a]);
+            return -1;
+        }
+        if (set_option(c, &options[i], argv[++a]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* "host:port", "[v6]:port". */
+static int split_listen(const char *listen, char *host, size_t hostlen, unsigned *port)
+{
+    const char *colon = strrchr(listen, ':');
+    const char *h = listen;
+    size_t n;
+    long p;
+
+    if (colon == NULL)
+        return -1;
+    n = (size_t)(colon - listen);
+    if (h[0] == '[' && n >= 2 && h[n - 1] == ']') {
+        h++;
+        n -= 2;
+    }
+    p = strtol(colon + 1, NULL, 10);
+    if (n == 0 || n >= hostlen || p < 1 || p > 65535)
+        return -1;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    *port = (unsigned)p;
+    return 0;
+}
+
+/* The admin token: --admin-token wins (its hash is stored); else the stored
+ * hash; else a new random token, printed once, only its hash stored.
+ * *@ret_new_token is set (ah_free) when one was generated. */
+static int init_admin_token(struct ah_store *store, const char *given, char hash[65],
+                            char **ret_new_token, struct ah_error *err)
+{
+    struct ah_store_tx *tx;
+    char *stored = NULL, token[65];
+    int rc = ah_store_tx_begin(store, &tx, err);
+
+    *ret_new_token = NULL;
+    if (rc < 0)
+        return rc;
+    rc = ah_store_tx_meta_get(tx, "admin_token_sha256", &stored, err);
+    if (rc == AH_OK && given == NULL && stored != NULL) {
+        snprintf(hash, 65, "%s", stored);
+        ah_store_tx_rollback(tx);
+        ah_free(stored);
+        return AH_OK;
+    }
+    ah_free(stored);
+    if (rc == AH_OK && given == NULL) {
+        if (ah_random_hex(32, token) < 0)
+            rc = ah_error_set(err, AH_EIO, "could not read random bytes for the admin token");
+        else
+            *ret_new_token = ah_xstrdup(token);
+    }
+    if (rc == AH_OK) {
+        ah_sha256_hex(given ? given : token, hash);
+        rc = ah_store_tx_meta_set(tx, "admin_token_sha256", hash, err);
+    }
+    if (rc == AH_OK)
+        rc = ah_store_tx_commit(tx, err);
+    if (rc < 0) {
+        ah_store_tx_rollback(tx);
+        ah_free(*ret_new_token);
+        *ret_new_token = NULL;
+    }
+    return rc;
+}
+
+static void load_integration(const struct ah_integration *intg, void *arg)
+{
+    ah_integrations_put(arg, intg);
+}
+
+static int set_log_level(const char *name)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            ah_log_min_level = (enum ah_log_level)i;
+            return 0;
+        }
+    }
+    fprintf(stderr, "alerthub: --log-level must be debug, info, warn or error\n");
+    return -1;
+}
+
+/* Blocks until SIGTERM or SIGINT. The signals were blocked in every thread
+ * before any was started, so only this sigwait sees them. */
+static int wait_for_signal(const sigset_t *set)
+{
+    int sig = 0;
+
+    sigwait(set, &sig);
+    return sig;
+}
+
+struct parts {
+    struct ah_store *store;
+    struct ah_reduce *reduce;
+    struct ah_writer *writer;
+    struct ah_integrations *integrations;
+    struct ah_server *server;
+};
+
+static int start(const struct config *c, struct ah_app *app, struct parts *p, char **new_token,
+                 struct ah_error *err)
+{
+    struct ah_store_conf sc = {
+        .dir = c->data, .synchronous = c->synchronous, .busy_timeout_ms = (int)c->busy_timeout_ms};
+    struct ah_writer_conf wc = {.queue_max = (size_t)c->queue_max};
+    struct ah_server_conf hc = {.threads = (unsigned)c->threads};
+    char host[128];
+    int rc;
+
+    if (split_listen(c->listen, host, sizeof(host), &hc.port) < 0)
+        return ah_error_set(err, AH_EINVAL, "--listen must be ADDR:PORT, not \"%s\"", c->listen);
+    hc.host = host;
+    rc = ah_store_open(&sc, &p->store, err);
+    if (rc == AH_OK)
+        rc = init_admin_token(p->store, c->admin_token, app->admin_token_hash, new_token, err);
+    p->integrations = ah_integrations_new();
+    if (rc == AH_OK)
+        rc = ah_store_integrations_each(p->store, load_integration, p->integrations, err);
+    p->reduce = ah_reduce_new();
+    if (rc == AH_OK)
+        rc = ah_reduce_load(p->reduce, p->store, err);
+    if (rc == AH_OK)
+        rc = ah_writer_new(p->store, p->reduce, &wc, &p->writer, err);
+    app->store = p->store;
+    app->writer = p->writer;
+    app->integrations = p->integrations;
+    if (rc == AH_OK)
+        rc = ah_server_start(&hc, app, &p->server, err);
+    return rc;
+}
+
+/* Order matters: stop taking connections, let the writer finish what it
+ * was given (that resumes every waiting request), then close the server. */
+static void stop(struct parts *p)
+{
+    if (p->server != NULL)
+        ah_server_quiesce(p->server);
+    if (p->writer != NULL)
+        ah_writer_stop(p->writer);
+    ah_server_free(p->server);
+    ah_writer_free(p->writer);
+    ah_reduce_free(p->reduce);
+    ah_integrations_free(p->integrations);
+    ah_store_free(p->store);
+}
+
+static void announce(const struct ah_app *app, const char *new_token)
+{
+    printf("alerthub: console   %s/\n", app->public_url);
+    if (new_token != NULL)
+        printf("alerthub: admin token (shown once, stored hashed): %s\n", new_token);
+    else
+        printf("alerthub: admin token: the one printed at first start (or --admin-token)\n");
+    fflush(stdout);
+}
+
+static int serve(const struct config *c)
+{
+    struct ah_app app = {.max_body_bytes = (size_t)c->max_body_bytes};
+    struct parts p = {0};
+    struct ah_error err;
+    char *new_token = NULL, url[256];
+    sigset_t set;
+    int rc, sig;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    snprintf(url, sizeof(url), "%s", c->public_url ? c->public_url : "");
+    if (url[0] == '\0')
+        snprintf(url, sizeof(url), "http://%s", c->listen);
+    while (strlen(url) > 0 && url[strlen(url) - 1] == '/')
+        url[strlen(url) - 1] = '\0';
+    app.public_url = url;
+    ah_error_clear(&err);
+    rc = start(c, &app, &p, &new_token, &err);
+    if (rc < 0) {
+        ah_log(AH_LOG_ERROR, "could not start: %s", err.msg);
+        stop(&p);
+        return 1;
+    }
+    announce(&app, new_token);
+    ah_free(new_token);
+    ah_log(AH_LOG_INFO, "ready: listening on %s, data in %s (sqlite, synchronous=%s)", c->listen,
+           c->data, c->synchronous);
+    sig = wait_for_signal(&set);
+    ah_log(AH_LOG_INFO, "stopping on signal %d", sig);
+    stop(&p);
+    ah_log(AH_LOG_INFO, "stopped");
+    return 0;
+}
+
+static void usage(void)
+{
+    size_t i;
+
+    fprintf(stderr, "usage: alerthub serve [options]\noptions (each also an environment "
+                    "variable):\n");
+    for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+        fprintf(stderr, "  %-20s %s\n", options[i].flag, options[i].env);
+}
+
+int main(int argc, char **argv)
+{
+    struct config c;
+
+    if (argc < 2 || strcmp(argv[1], "serve") != 0) {
+        usage();
+        return 2;
+    }
+    if (parse_config(argc, argv, &c) < 0 || set_log_level(c.log_level) < 0)
+        return 2;
+    if (strcmp(c.synchronous, "full") != 0 && strcmp(c.synchronous, "normal") != 0) {
+        fprintf(stderr, "alerthub: --synchronous must be full or normal\n");
+        return 2;
+    }
+    return serve(&c);
+}

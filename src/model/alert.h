@@ -1,0 +1,70 @@
+/* alert.h - alerts (deduplicated events) and incidents (what people act on)
+ * as rows: the shapes the reducer hands to the store. Strings and labels are
+ * borrowed from the caller for the duration of the call. */
+#ifndef AH_MODEL_ALERT_H
+#define AH_MODEL_ALERT_H
+
+#include "model/severity.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+enum ah_progress {
+    AH_PROGRESS_TRIGGERED = 0,
+    AH_PROGRESS_PROCESSING = 1,
+    AH_PROGRESS_CLOSED = 2,
+};
+
+/* "Triggered", "Processing", "Closed". */
+const char *ah_progress_name(enum ah_progress p);
+/* Parses the names above; returns -1 when @s is none of them. */
+int ah_progress_parse(const char *s);
+
+struct ah_alert {
+    int64_t id;
+    int64_t incident_id;
+    int64_t channel_id;
+    int64_t integration_id;
+    const char *alert_key;
+    const char *title;
+    const char *description;
+    json_t *labels;
+    enum ah_severity severity; /* the highest level seen */
+    enum ah_severity level;    /* the current level (status when firing) */
+    int recovered;             /* status Ok */
+    int64_t event_count;
+    int64_t start_time, last_time, end_time, close_time;
+};
+
+struct ah_incident {
+    int64_t id;
+    int64_t channel_id;
+    const char *title;
+    const char *description;
+    json_t *labels;
+    enum ah_severity severity; /* the highest of its alerts */
+    int recovered;             /* all its alerts recovered: status Ok */
+    enum ah_progress progress;
+    int64_t alert_count, active_alert_count, event_count;
+    int64_t start_time, last_time, ack_time, close_time;
+    const char *group_key;
+    int64_t first_alert_id; /* the alert that gave the title and labels */
+};
+
+/* A raw event as stored: one row per (event, channel). */
+struct ah_event_row {
+    int64_t alert_id;
+    int64_t channel_id;
+    int64_t integration_id;
+    const char *alert_key;
+    const char *title;
+    const char *description;
+    json_t *labels;
+    json_t *images; /* may be NULL */
+    enum ah_severity severity;
+    int recovered;
+    int64_t event_time;
+    int64_t received_at;
+};
+
+#endif

@@ -1,0 +1,29 @@
+/* incident.h - incident lifecycle inside the reducer (private to
+ * src/reduce/): opening an incident for a new alert, following its alerts'
+ * changes, and the people's actions. Grouping is off for now: every new
+ * alert opens its own incident (the grouping rules come with issue #3 and
+ * plug in at ah_incident_for_new_alert). */
+#ifndef AH_REDUCE_INCIDENT_H
+#define AH_REDUCE_INCIDENT_H
+
+#include "reduce/index.h"
+
+/* Opens the incident a new alert @a belongs to, taking title, description,
+ * labels and severity from it; sets a->incident_id. */
+int ah_incident_for_new_alert(struct ah_reduce *r, struct ah_store_tx *tx, struct ah_alert *a,
+                              struct open_incident **ret, struct ah_error *reterr);
+
+/* Records a change of one of @inc's alerts: @severity raised to at least the
+ * alert's, @events_added events stored, @labels (when the alert is the
+ * incident's first; may be NULL) copied. Writes the incident. */
+int ah_incident_alert_changed(struct open_incident *inc, struct ah_store_tx *tx,
+                              enum ah_severity severity, int64_t events_added, json_t *labels,
+                              int64_t now, struct ah_error *reterr);
+
+/* One of @inc's alerts stopped being active (recovered when @recovered, else
+ * superseded). The incident closes when none is left active: recovered if
+ * every alert recovered. May drop @inc from the index. */
+int ah_incident_alert_ended(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
+                            int recovered, int64_t now, struct ah_error *reterr);
+
+#endif

@@ -1,0 +1,201 @@
+/* index.c - the reducer's indexes (index.h) and their rebuild from the
+ * store (ah_reduce_load). */
+#include "reduce/index.h"
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/sha256.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void ah_reduce_digest(enum ah_severity level, const char *title, const char *description,
+                      unsigned char out[AH_DIGEST_LEN])
+{
+    unsigned char full[AH_SHA256_LEN];
+    struct ah_sha256 c;
+    unsigned char lv = (unsigned char)level;
+
+    /* NUL separators keep ("ab", "c") and ("a", "bc") apart. */
+    ah_sha256_init(&c);
+    ah_sha256_update(&c, &lv, 1);
+    ah_sha256_update(&c, title, strlen(title) + 1);
+    ah_sha256_update(&c, description ? description : "", description ? strlen(description) + 1 : 1);
+    ah_sha256_final(&c, full);
+    memcpy(out, full, AH_DIGEST_LEN);
+}
+
+char *ah_reduce_alert_key(int64_t channel_id, const char *alert_key)
+{
+    struct ah_buf b;
+
+    ah_buf_init(&b);
+    ah_buf_printf(&b, "%lld\x1f%s", (long long)channel_id, alert_key);
+    return ah_buf_steal(&b);
+}
+
+static void id_key(int64_t id, char out[24])
+{
+    snprintf(out, 24, "%lld", (long long)id);
+}
+
+struct open_incident *ah_reduce_incident_find(struct ah_reduce *r, int64_t id)
+{
+    char k[24];
+
+    id_key(id, k);
+    return ah_map_find(r->incidents, k);
+}
+
+struct open_incident *ah_reduce_incident_add(struct ah_reduce *r, const struct ah_incident *row)
+{
+    struct open_incident *inc = ah_xcalloc(1, sizeof(*inc));
+    char k[24];
+
+    inc->row = *row;
+    /* Only counts, times and states live here; strings belong to the row's
+     * caller and are not kept. */
+    inc->row.title = inc->row.description = inc->row.group_key = NULL;
+    inc->row.labels = NULL;
+    id_key(row->id, k);
+    ah_map_put(r->incidents, k, inc);
+    return inc;
+}
+
+void ah_reduce_incident_drop(struct ah_reduce *r, struct open_incident *inc)
+{
+    char k[24];
+    size_t i;
+
+    id_key(inc->row.id, k);
+    ah_map_remove(r->incidents, k);
+    for (i = 0; i < inc->nalerts; i++)
+        inc->alerts[i]->incident_id = 0; /* orphans: their incident is gone */
+    ah_free(inc->alerts);
+    ah_free(inc);
+}
+
+void ah_reduce_alert_add(struct ah_reduce *r, struct open_alert *a)
+{
+    struct open_incident *inc = ah_reduce_incident_find(r, a->incident_id);
+
+    ah_map_put(r->alerts, a->map_key, a);
+    if (inc == NULL)
+        return;
+    if (inc->nalerts == inc->capalerts) {
+        inc->capalerts = inc->capalerts ? 2 * inc->capalerts : 2;
+        inc->alerts = ah_xrealloc(inc->alerts, inc->capalerts * sizeof(*inc->alerts));
+    }
+    inc->alerts[inc->nalerts++] = a;
+}
+
+void ah_reduce_alert_drop(struct ah_reduce *r, struct open_alert *a)
+{
+    struct open_incident *inc = a->incident_id ? ah_reduce_incident_find(r, a->incident_id) : NULL;
+    size_t i;
+
+    ah_map_remove(r->alerts, a->map_key);
+    for (i = 0; inc != NULL && i < inc->nalerts; i++) {
+        if (inc->alerts[i] == a) {
+            inc->alerts[i] = inc->alerts[--inc->nalerts];
+            break;
+        }
+    }
+    ah_free(a->map_key);
+    ah_free(a);
+}
+
+/* ================= life of the reducer ================= */
+
+struct ah_reduce *ah_reduce_new(void)
+{
+    struct ah_reduce *r = ah_xcalloc(1, sizeof(*r));
+
+    r->alerts = ah_map_new();
+    r->incidents = ah_map_new();
+    return r;
+}
+
+static void free_alert(const char *key, void *value, void *arg)
+{
+    struct open_alert *a = value;
+
+    (void)key;
+    (void)arg;
+    ah_free(a->map_key);
+    ah_free(a);
+}
+
+static void free_incident(const char *key, void *value, void *arg)
+{
+    struct open_incident *inc = value;
+
+    (void)key;
+    (void)arg;
+    ah_free(inc->alerts);
+    ah_free(inc);
+}
+
+static void clear(struct ah_reduce *r)
+{
+    ah_map_each(r->alerts, free_alert, NULL);
+    ah_map_each(r->incidents, free_incident, NULL);
+    ah_map_free(r->alerts);
+    ah_map_free(r->incidents);
+    r->alerts = ah_map_new();
+    r->incidents = ah_map_new();
+}
+
+void ah_reduce_free(struct ah_reduce *r)
+{
+    if (r == NULL)
+        return;
+    clear(r);
+    ah_map_free(r->alerts);
+    ah_map_free(r->incidents);
+    ah_free(r);
+}
+
+static void load_incident(const struct ah_incident *row, void *arg)
+{
+    ah_reduce_incident_add(arg, row);
+}
+
+static void load_alert(const struct ah_alert *row, void *arg)
+{
+    struct open_alert *a = ah_xcalloc(1, sizeof(*a));
+
+    a->map_key = ah_reduce_alert_key(row->channel_id, row->alert_key);
+    a->id = row->id;
+    a->incident_id = row->incident_id;
+    a->severity = row->severity;
+    a->level = row->level;
+    a->event_count = row->event_count;
+    a->start_time = row->start_time;
+    ah_reduce_digest(row->level, row->title, row->description, a->digest);
+    ah_reduce_alert_add(arg, a);
+}
+
+int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error *err)
+{
+    int rc;
+
+    clear(r);
+    /* Incidents first, so that alerts find theirs. */
+    rc = ah_store_incidents_open_each(store, load_incident, r, err);
+    if (rc == AH_OK)
+        rc = ah_store_alerts_open_each(store, load_alert, r, err);
+    if (rc < 0)
+        clear(r);
+    return rc;
+}
+
+size_t ah_reduce_open_alerts(const struct ah_reduce *r)
+{
+    return ah_map_count(r->alerts);
+}
+
+size_t ah_reduce_open_incidents(const struct ah_reduce *r)
+{
+    return ah_map_count(r->incidents);
+}

@@ -1,0 +1,72 @@
+/* reduce.h - the channel layer: event -> alert deduplication and alert ->
+ * incident lifecycle (spec sections 5 and 10), against in-memory indexes of
+ * open alerts, keyed by (channel, alert_key), and open incidents, keyed by
+ * id. The indexes are rebuilt from the store at start-up and after a failed
+ * commit, so memory never disagrees with what was committed.
+ *
+ * Not thread-safe: the writer thread owns the reducer and calls it inside a
+ * store transaction. Every call that fails with AH_ESTORE may have changed
+ * memory; the caller then rolls back and calls ah_reduce_load(). Other
+ * failures (AH_ENOTFOUND, AH_ECONFLICT) happen before anything changed. */
+#ifndef AH_REDUCE_REDUCE_H
+#define AH_REDUCE_REDUCE_H
+
+#include "model/event.h"
+#include "store/store.h"
+#include "util/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* An alert stops merging events this long after it started (spec 5). */
+#define AH_ALERT_MAX_AGE (24 * 3600)
+
+struct ah_reduce;
+
+/* Returns a new, empty reducer; free with ah_reduce_free(). */
+struct ah_reduce *ah_reduce_new(void);
+void ah_reduce_free(struct ah_reduce *r); /* NULL is a no-op */
+
+/* Empties the indexes and rebuilds them from the committed state of @store. */
+int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error *reterr);
+
+enum ah_reduce_outcome {
+    AH_REDUCE_NEW_ALERT, /* a new alert (and incident) was opened */
+    AH_REDUCE_MERGED,    /* the event was stored and merged into its alert */
+    AH_REDUCE_REFRESHED, /* identical to the alert: not stored, labels and
+                            last_time refreshed */
+    AH_REDUCE_RECOVERED, /* Ok: the alert recovered */
+    AH_REDUCE_IGNORED,   /* Ok with no open alert: nothing stored */
+};
+
+struct ah_reduce_input {
+    const struct ah_event *ev; /* prepared (ingest/push.h): alert_key set */
+    int64_t channel_id;
+    int64_t integration_id;
+    int64_t now; /* the receive time: alerts and incidents use server time */
+};
+
+/* Applies one event to its channel. */
+int ah_reduce_event(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_reduce_input *in,
+                    enum ah_reduce_outcome *ret_outcome, struct ah_error *reterr);
+
+enum ah_incident_action {
+    AH_INCIDENT_ACK,
+    AH_INCIDENT_UNACK,
+    AH_INCIDENT_RESOLVE,
+    AH_INCIDENT_REOPEN,
+};
+
+/* Acknowledge: Triggered -> Processing (already Processing: no change).
+ * Unacknowledge: Processing -> Triggered (Triggered: no change).
+ * Resolve: -> Closed, closing its alerts so that they merge nothing more.
+ * Reopen: Closed -> Triggered. AH_ECONFLICT when the incident's progress
+ * forbids the action, AH_ENOTFOUND when there is no such incident. */
+int ah_reduce_incident_action(struct ah_reduce *r, struct ah_store_tx *tx, int64_t incident_id,
+                              enum ah_incident_action action, int64_t now, struct ah_error *reterr);
+
+/* Sizes of the indexes, for /metrics. */
+size_t ah_reduce_open_alerts(const struct ah_reduce *r);
+size_t ah_reduce_open_incidents(const struct ah_reduce *r);
+
+#endif

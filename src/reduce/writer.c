@@ -1,0 +1,213 @@
+/* writer.c - see writer.h. */
+#include "reduce/writer.h"
+
+#include "util/alloc.h"
+#include "util/clock.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct ah_writer {
+    struct ah_store *store;
+    struct ah_reduce *reduce;
+    struct ah_writer_conf conf;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct ah_job *head, *tail; /* FIFO */
+    size_t depth;
+    int stopping;
+    atomic_size_t open_alerts, open_incidents; /* published after each batch */
+};
+
+/* Runs one job in its savepoint. Returns AH_ESTORE when the batch must fail. */
+static int run_one(struct ah_writer *w, struct ah_store_tx *tx, struct ah_job *job, int64_t now)
+{
+    ah_error_clear(&job->err);
+    job->rc = ah_store_tx_savepoint(tx, &job->err);
+    if (job->rc == AH_OK)
+        job->rc = job->run(job, tx, w->reduce, now, &job->err);
+    if (job->rc == AH_ESTORE)
+        return AH_ESTORE;
+    if (job->rc < 0)
+        ah_store_tx_rollback_savepoint(tx);
+    else
+        ah_store_tx_release(tx);
+    return AH_OK;
+}
+
+static void fail_all(struct ah_job *batch, const struct ah_error *cause)
+{
+    struct ah_job *job;
+
+    for (job = batch; job != NULL; job = job->next) {
+        job->rc = AH_ESTORE;
+        job->err = *cause;
+    }
+}
+
+/* One transaction for the whole batch; results are final after it. */
+static void run_batch(struct ah_writer *w, struct ah_job *batch)
+{
+    struct ah_store_tx *tx = NULL;
+    struct ah_error err;
+    struct ah_job *job;
+    int64_t now = ah_now();
+    int rc;
+
+    ah_error_clear(&err);
+    rc = ah_store_tx_begin(w->store, &tx, &err);
+    for (job = batch; rc == AH_OK && job != NULL; job = job->next) {
+        rc = run_one(w, tx, job, now);
+        if (rc < 0)
+            err = job->err;
+    }
+    if (rc == AH_OK)
+        rc = ah_store_tx_commit(tx, &err);
+    if (rc < 0) {
+        if (tx != NULL)
+            ah_store_tx_rollback(tx);
+        fail_all(batch, &err);
+        /* Memory may hold changes that were never committed. */
+        (void)ah_reduce_load(w->reduce, w->store, NULL);
+    }
+    for (job = batch; job != NULL;) {
+        struct ah_job *next = job->next; /* done may free the job */
+
+        if (rc == AH_OK && job->rc == AH_OK && job->committed != NULL)
+            job->committed(job);
+        job->done(job);
+        job = next;
+    }
+}
+
+/* Detaches up to batch_max jobs from the queue; waits while it is empty. */
+static struct ah_job *take(struct ah_writer *w)
+{
+    struct ah_job *batch, *last;
+    size_t n = 1;
+
+    pthread_mutex_lock(&w->lock);
+    while (w->head == NULL && !w->stopping)
+        pthread_cond_wait(&w->wake, &w->lock);
+    batch = last = w->head;
+    if (batch != NULL) {
+        while (last->next != NULL && n < w->conf.batch_max) {
+            last = last->next;
+            n++;
+        }
+        w->head = last->next;
+        if (w->head == NULL)
+            w->tail = NULL;
+        last->next = NULL;
+        w->depth -= n;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return batch;
+}
+
+static void *writer_main(void *arg)
+{
+    struct ah_writer *w = arg;
+    struct ah_job *batch;
+
+    /* Stopping drains the queue first: queued jobs were promised an answer. */
+    while ((batch = take(w)) != NULL) {
+        run_batch(w, batch);
+        atomic_store(&w->open_alerts, ah_reduce_open_alerts(w->reduce));
+        atomic_store(&w->open_incidents, ah_reduce_open_incidents(w->reduce));
+    }
+    return NULL;
+}
+
+int ah_writer_new(struct ah_store *store, struct ah_reduce *reduce,
+                  const struct ah_writer_conf *conf, struct ah_writer **ret, struct ah_error *err)
+{
+    struct ah_writer *w = ah_xcalloc(1, sizeof(*w));
+
+    w->store = store;
+    w->reduce = reduce;
+    w->conf = *conf;
+    if (w->conf.queue_max == 0)
+        w->conf.queue_max = 4096;
+    if (w->conf.batch_max == 0)
+        w->conf.batch_max = 512;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    atomic_init(&w->open_alerts, ah_reduce_open_alerts(reduce));
+    atomic_init(&w->open_incidents, ah_reduce_open_incidents(reduce));
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->wake);
+        pthread_mutex_destroy(&w->lock);
+        ah_free(w);
+        return ah_error_set(err, AH_EIO, "could not start the writer thread");
+    }
+    *ret = w;
+    return AH_OK;
+}
+
+void ah_writer_stop(struct ah_writer *w)
+{
+    int joined;
+
+    pthread_mutex_lock(&w->lock);
+    joined = w->stopping;
+    w->stopping = 1;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    if (!joined)
+        pthread_join(w->thread, NULL);
+}
+
+void ah_writer_free(struct ah_writer *w)
+{
+    if (w == NULL)
+        return;
+    ah_writer_stop(w);
+    pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->lock);
+    ah_free(w);
+}
+
+int ah_writer_submit(struct ah_writer *w, struct ah_job *job, struct ah_error *err)
+{
+    int rc = AH_OK;
+
+    job->next = NULL;
+    pthread_mutex_lock(&w->lock);
+    if (w->stopping) {
+        rc = ah_error_set(err, AH_EBUSY, "the server is shutting down");
+    } else if (w->depth >= w->conf.queue_max) {
+        rc = ah_error_set(err, AH_EBUSY, "the ingest queue is full (%zu waiting)", w->depth);
+    } else {
+        if (w->tail != NULL)
+            w->tail->next = job;
+        else
+            w->head = job;
+        w->tail = job;
+        w->depth++;
+        pthread_cond_signal(&w->wake);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+size_t ah_writer_queue_depth(struct ah_writer *w)
+{
+    size_t n;
+
+    pthread_mutex_lock(&w->lock);
+    n = w->depth;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}
+
+size_t ah_writer_open_alerts(struct ah_writer *w)
+{
+    return atomic_load(&w->open_alerts);
+}
+
+size_t ah_writer_open_incidents(struct ah_writer *w)
+{
+    return atomic_load(&w->open_incidents);
+}

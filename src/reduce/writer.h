@@ -1,0 +1,71 @@
+/* writer.h - group commit through one writer thread (design.md section 3).
+ *
+ * HTTP threads prepare their work as jobs and submit them to a bounded
+ * queue. The writer takes every waiting job, opens one transaction, runs each
+ * job inside its own savepoint (a refused job does not undo the others),
+ * commits once (one fsync for the batch), and only then reports each job's
+ * result through its done callback. A job is therefore acknowledged only
+ * once it is durable. When the commit fails, the whole batch fails with
+ * AH_ESTORE and the reducer's indexes are rebuilt from the store. */
+#ifndef AH_REDUCE_WRITER_H
+#define AH_REDUCE_WRITER_H
+
+#include "reduce/reduce.h"
+#include "store/store.h"
+#include "util/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ah_job;
+
+/* Runs inside the batch's transaction on the writer thread. Returns AH_OK or
+ * an error in @reterr. AH_ESTORE fails the whole batch. */
+typedef int (*ah_job_run_fn)(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
+                             int64_t now, struct ah_error *reterr);
+/* Called on the writer thread once @job's outcome is final (committed, or
+ * failed): job->rc and job->err are set. Must not block; it typically wakes
+ * the waiting request. After it returns the writer never touches @job. */
+typedef void (*ah_job_done_fn)(struct ah_job *job);
+
+/* Embedded in the caller's own job struct, which the caller owns. */
+struct ah_job {
+    ah_job_run_fn run;
+    ah_job_done_fn done;
+    /* Optional: runs on the writer thread after a successful commit, before
+     * done (e.g. to update caches that must only see committed state). */
+    void (*committed)(struct ah_job *job);
+    int rc;
+    struct ah_error err;
+    struct ah_job *next; /* the writer's */
+};
+
+struct ah_writer_conf {
+    size_t queue_max; /* jobs waiting at most; more are refused */
+    size_t batch_max; /* jobs per transaction at most */
+};
+
+struct ah_writer;
+
+/* Starts the writer thread. Takes nothing: @store and @reduce stay the
+ * caller's and must outlive the writer. */
+int ah_writer_new(struct ah_store *store, struct ah_reduce *reduce,
+                  const struct ah_writer_conf *conf, struct ah_writer **ret,
+                  struct ah_error *reterr);
+
+/* Refuses new jobs, runs every job still queued and stops the thread. */
+void ah_writer_stop(struct ah_writer *w);
+/* Stops (if not yet stopped) and frees the writer. */
+void ah_writer_free(struct ah_writer *w); /* NULL is a no-op */
+
+/* Queues @job. Returns AH_OK (done will be called exactly once), or AH_EBUSY
+ * when the queue is full or the writer is stopping (done is never called). */
+int ah_writer_submit(struct ah_writer *w, struct ah_job *job, struct ah_error *reterr);
+
+/* Jobs waiting now, and the reducer's index sizes after the last batch, for
+ * /metrics (any thread). */
+size_t ah_writer_queue_depth(struct ah_writer *w);
+size_t ah_writer_open_alerts(struct ah_writer *w);
+size_t ah_writer_open_incidents(struct ah_writer *w);
+
+#endif

@@ -1,0 +1,59 @@
+/* schema.c - see schema.h. */
+#include "store/schema.h"
+
+const char *const ah_schema_migrations[] = {
+    /* 1: the core tables. An alert is open while end_time = 0 (not
+     * recovered) and close_time = 0 (not closed); the partial unique index
+     * guarantees one open alert per (channel, alert_key). */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE channels ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE integrations ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL,"
+    "  channel_id INTEGER REFERENCES channels(id),"
+    "  integration_key TEXT NOT NULL UNIQUE,"
+    "  rate_limit_per_sec INTEGER NOT NULL, rate_limit_per_min INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, last_event_at INTEGER);"
+    "CREATE TABLE incidents ("
+    "  id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL,"
+    "  title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
+    "  severity TEXT NOT NULL, status TEXT NOT NULL, progress TEXT NOT NULL,"
+    "  labels TEXT NOT NULL DEFAULT '{}',"
+    "  alert_count INTEGER NOT NULL, active_alert_count INTEGER NOT NULL,"
+    "  event_count INTEGER NOT NULL,"
+    "  start_time INTEGER NOT NULL, last_time INTEGER NOT NULL,"
+    "  ack_time INTEGER NOT NULL DEFAULT 0, close_time INTEGER NOT NULL DEFAULT 0,"
+    "  group_key TEXT NOT NULL DEFAULT '', first_alert_id INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX incidents_channel ON incidents(channel_id, id);"
+    "CREATE INDEX incidents_open ON incidents(id) WHERE progress <> 'Closed';"
+    "CREATE TABLE alerts ("
+    "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
+    "  channel_id INTEGER NOT NULL, integration_id INTEGER NOT NULL,"
+    "  alert_key TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
+    "  severity TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '{}',"
+    "  event_count INTEGER NOT NULL,"
+    "  start_time INTEGER NOT NULL, last_time INTEGER NOT NULL,"
+    "  end_time INTEGER NOT NULL DEFAULT 0, close_time INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX alerts_incident ON alerts(incident_id, id);"
+    "CREATE UNIQUE INDEX alerts_open ON alerts(channel_id, alert_key)"
+    "  WHERE end_time = 0 AND close_time = 0;"
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL,"
+    "  channel_id INTEGER NOT NULL, integration_id INTEGER NOT NULL,"
+    "  alert_key TEXT NOT NULL, event_status TEXT NOT NULL, severity TEXT NOT NULL,"
+    "  title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
+    "  labels TEXT NOT NULL DEFAULT '{}', images TEXT,"
+    "  event_time INTEGER NOT NULL, received_at INTEGER NOT NULL);"
+    "CREATE INDEX events_alert ON events(alert_id, id);"
+    "CREATE INDEX events_integration ON events(integration_id, id);"
+    "CREATE TABLE push_retries ("
+    "  integration_id INTEGER NOT NULL, retry_id TEXT NOT NULL,"
+    "  alert_keys TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (integration_id, retry_id));"
+    "CREATE INDEX push_retries_age ON push_retries(created_at);",
+};
+
+const size_t ah_schema_migration_count =
+    sizeof(ah_schema_migrations) / sizeof(ah_schema_migrations[0]);

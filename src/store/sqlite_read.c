@@ -1,0 +1,187 @@
+/* sqlite_read.c - the API's reads (store.h): any thread, a pooled read
+ * connection each, committed data only. Lists walk ids downwards (newest
+ * first) and fetch one row more than asked to know whether a next page
+ * exists; the cursor is the last id returned. Optional filters are written
+ * as "(?N = 0 OR ...)" so that each query is one fixed statement. */
+#include "store/sqlite_util.h"
+#include "store/store.h"
+
+/* Wraps @rows (limit + 1 at most; stolen) as {"items", "next_cursor"}. */
+static json_t *page_of(json_t *rows, const struct ah_page *page)
+{
+    json_t *next = json_null();
+    size_t n = json_array_size(rows);
+
+    if (n > (size_t)page->limit) {
+        json_array_remove(rows, n - 1);
+        next = json_incref(json_object_get(json_array_get(rows, n - 2), "id"));
+    }
+    return json_pack("{soso}", "items", rows, "next_cursor", next);
+}
+
+/* Runs @fn on a pooled reader. */
+#define WITH_READER(store, err, call)                                                              \
+    do {                                                                                           \
+        sqlite3 *db_;                                                                              \
+        int rc_ = ah_sqlite_reader_get((store), &db_, (err));                                      \
+        if (rc_ < 0)                                                                               \
+            return rc_;                                                                            \
+        rc_ = call;                                                                                \
+        ah_sqlite_reader_put((store), db_);                                                        \
+        return rc_;                                                                                \
+    } while (0)
+
+static int one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *err)
+{
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+    }
+    *ret = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return AH_OK;
+}
+
+static int list(sqlite3 *db, const char *sql, const struct ah_page *page, json_t **ret,
+                struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(db, NULL, sql, &rows, err, "ii", page->cursor, (int64_t)page->limit + 1);
+
+    if (rc < 0)
+        return rc;
+    *ret = page_of(rows, page);
+    return AH_OK;
+}
+
+static int get(sqlite3 *db, const char *sql, const char *what, int64_t id, json_t **ret,
+               struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(db, NULL, sql, &rows, err, "i", id);
+
+    return rc < 0 ? rc : one(rows, what, id, ret, err);
+}
+
+/* ================= channels, integrations ================= */
+
+static const char channels_sql[] = "SELECT * FROM channels WHERE (?1 = 0 OR id < ?1)"
+                                   " ORDER BY id DESC LIMIT ?2";
+
+int ah_store_read_channels(struct ah_store *s, const struct ah_page *page, json_t **ret,
+                           struct ah_error *err)
+{
+    WITH_READER(s, err, list(db_, channels_sql, page, ret, err));
+}
+
+int ah_store_read_channel(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err, get(db_, "SELECT * FROM channels WHERE id = ?", "channel", id, ret, err));
+}
+
+#define INTEGRATION_COLS                                                                           \
+    "SELECT id, name, type, channel_id, integration_key, rate_limit_per_sec,"                      \
+    " rate_limit_per_min, created_at, updated_at, last_event_at FROM integrations"
+
+int ah_store_read_integrations(struct ah_store *s, const struct ah_page *page, json_t **ret,
+                               struct ah_error *err)
+{
+    WITH_READER(s, err,
+                list(db_, INTEGRATION_COLS " WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2",
+                     page, ret, err));
+}
+
+int ah_store_read_integration(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err, get(db_, INTEGRATION_COLS " WHERE id = ?", "integration", id, ret, err));
+}
+
+/* ================= incidents, alerts, events ================= */
+
+static const char incidents_sql[] =
+    "SELECT * FROM incidents WHERE (?1 = 0 OR channel_id = ?1)"
+    " AND (?2 = 0 OR (?2 & CASE progress WHEN 'Triggered' THEN 1 WHEN 'Processing' THEN 2"
+    "  ELSE 4 END) <> 0)"
+    " AND (?3 = 0 OR (?3 & CASE severity WHEN 'Info' THEN 2 WHEN 'Warning' THEN 4"
+    "  ELSE 8 END) <> 0)"
+    " AND (?4 = 0 OR start_time >= ?4) AND (?5 = 0 OR start_time < ?5)"
+    " AND (?6 IS NULL OR instr(lower(title), lower(?6)) > 0)"
+    " AND (?7 = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8";
+
+static int incidents(sqlite3 *db, const struct ah_incident_filter *f, const struct ah_page *page,
+                     json_t **ret, struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(db, NULL, incidents_sql, &rows, err, "iiiiisii", f->channel_id,
+                         (int64_t)f->progress_mask, (int64_t)f->severity_mask, f->since, f->until,
+                         f->q, page->cursor, (int64_t)page->limit + 1);
+
+    if (rc < 0)
+        return rc;
+    *ret = page_of(rows, page);
+    return AH_OK;
+}
+
+int ah_store_read_incidents(struct ah_store *s, const struct ah_incident_filter *f,
+                            const struct ah_page *page, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err, incidents(db_, f, page, ret, err));
+}
+
+/* A parent row with its children under @key. */
+static int with_children(sqlite3 *db, const char *parent_sql, const char *what,
+                         const char *child_sql, const char *key, int64_t id, json_t **ret,
+                         struct ah_error *err)
+{
+    json_t *children;
+    int rc = get(db, parent_sql, what, id, ret, err);
+
+    if (rc < 0)
+        return rc;
+    rc = ah_sql_rows(db, NULL, child_sql, &children, err, "i", id);
+    if (rc < 0) {
+        json_decref(*ret);
+        return rc;
+    }
+    json_object_set_new(*ret, key, children);
+    return AH_OK;
+}
+
+int ah_store_read_incident(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err,
+                with_children(db_, "SELECT * FROM incidents WHERE id = ?", "incident",
+                              "SELECT * FROM alerts WHERE incident_id = ? ORDER BY id LIMIT 5000",
+                              "alerts", id, ret, err));
+}
+
+int ah_store_read_alert(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err,
+                with_children(db_, "SELECT * FROM alerts WHERE id = ?", "alert",
+                              "SELECT * FROM events WHERE alert_id = ? ORDER BY id DESC LIMIT 500",
+                              "events", id, ret, err));
+}
+
+static const char events_sql[] =
+    "SELECT * FROM events WHERE (?1 = 0 OR integration_id = ?1)"
+    " AND (?2 = 0 OR received_at >= ?2) AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4";
+
+static int events(sqlite3 *db, int64_t integration_id, int64_t since, const struct ah_page *page,
+                  json_t **ret, struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(db, NULL, events_sql, &rows, err, "iiii", integration_id, since,
+                         page->cursor, (int64_t)page->limit + 1);
+
+    if (rc < 0)
+        return rc;
+    *ret = page_of(rows, page);
+    return AH_OK;
+}
+
+int ah_store_read_events(struct ah_store *s, int64_t integration_id, int64_t since,
+                         const struct ah_page *page, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err, events(db_, integration_id, since, page, ret, err));
+}

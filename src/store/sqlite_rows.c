@@ -1,0 +1,156 @@
+/* sqlite_rows.c - alerts and incidents read back as structs on the writer's
+ * connection (it sees its own uncommitted writes): single rows for the
+ * reducer and the start-up scans that rebuild its indexes. */
+#include "store/sqlite_util.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t num(const json_t *row, const char *key)
+{
+    const json_t *v = json_object_get(row, key);
+
+    /* Ids come back as strings (column_json), counts and times as integers. */
+    if (json_is_string(v))
+        return strtoll(json_string_value(v), NULL, 10);
+    return json_integer_value(v);
+}
+
+static const char *str(const json_t *row, const char *key)
+{
+    return json_string_value(json_object_get(row, key));
+}
+
+/* Status is "Ok" or the current level's name. */
+static void status_from(const char *status, enum ah_severity *level, int *recovered)
+{
+    *recovered = status != NULL && strcmp(status, "Ok") == 0;
+    *level = *recovered ? AH_SEV_NONE : ah_severity_parse(status);
+}
+
+static void alert_from_row(json_t *row, struct ah_alert *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->id = num(row, "id");
+    a->incident_id = num(row, "incident_id");
+    a->channel_id = num(row, "channel_id");
+    a->integration_id = num(row, "integration_id");
+    a->alert_key = str(row, "alert_key");
+    a->title = str(row, "title");
+    a->description = str(row, "description");
+    a->labels = json_object_get(row, "labels");
+    a->severity = ah_severity_parse(str(row, "severity"));
+    status_from(str(row, "status"), &a->level, &a->recovered);
+    a->event_count = num(row, "event_count");
+    a->start_time = num(row, "start_time");
+    a->last_time = num(row, "last_time");
+    a->end_time = num(row, "end_time");
+    a->close_time = num(row, "close_time");
+}
+
+static void incident_from_row(json_t *row, struct ah_incident *inc)
+{
+    enum ah_severity ignored;
+
+    memset(inc, 0, sizeof(*inc));
+    inc->id = num(row, "id");
+    inc->channel_id = num(row, "channel_id");
+    inc->title = str(row, "title");
+    inc->description = str(row, "description");
+    inc->labels = json_object_get(row, "labels");
+    inc->severity = ah_severity_parse(str(row, "severity"));
+    status_from(str(row, "status"), &ignored, &inc->recovered);
+    inc->progress = (enum ah_progress)ah_progress_parse(str(row, "progress"));
+    inc->alert_count = num(row, "alert_count");
+    inc->active_alert_count = num(row, "active_alert_count");
+    inc->event_count = num(row, "event_count");
+    inc->start_time = num(row, "start_time");
+    inc->last_time = num(row, "last_time");
+    inc->ack_time = num(row, "ack_time");
+    inc->close_time = num(row, "close_time");
+    inc->group_key = str(row, "group_key");
+    inc->first_alert_id = num(row, "first_alert_id");
+}
+
+int ah_store_tx_alert_get(struct ah_store_tx *tx, int64_t id, struct ah_alert *ret,
+                          json_t **ret_row, struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(NULL, ah_sqlite_wcache(tx), "SELECT * FROM alerts WHERE id = ?", &rows,
+                         err, "i", id);
+
+    if (rc < 0)
+        return rc;
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        return ah_error_set(err, AH_ENOTFOUND, "alert \"%lld\" does not exist", (long long)id);
+    }
+    *ret_row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    alert_from_row(*ret_row, ret);
+    return AH_OK;
+}
+
+int ah_store_tx_incident_get(struct ah_store_tx *tx, int64_t id, struct ah_incident *ret,
+                             json_t **ret_row, struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(NULL, ah_sqlite_wcache(tx), "SELECT * FROM incidents WHERE id = ?", &rows,
+                         err, "i", id);
+
+    if (rc < 0)
+        return rc;
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        return ah_error_set(err, AH_ENOTFOUND, "incident \"%lld\" does not exist", (long long)id);
+    }
+    *ret_row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    incident_from_row(*ret_row, ret);
+    return AH_OK;
+}
+
+int ah_store_alerts_open_each(struct ah_store *s, void (*fn)(const struct ah_alert *a, void *arg),
+                              void *arg, struct ah_error *err)
+{
+    json_t *rows, *row;
+    size_t i;
+    int rc =
+        ah_sql_rows(ah_sqlite_wdb(s), NULL,
+                    "SELECT * FROM alerts WHERE end_time = 0 AND close_time = 0", &rows, err, "");
+
+    if (rc < 0)
+        return rc;
+    json_array_foreach(rows, i, row)
+    {
+        struct ah_alert a;
+
+        alert_from_row(row, &a);
+        fn(&a, arg);
+    }
+    json_decref(rows);
+    return AH_OK;
+}
+
+int ah_store_incidents_open_each(struct ah_store *s,
+                                 void (*fn)(const struct ah_incident *inc, void *arg), void *arg,
+                                 struct ah_error *err)
+{
+    json_t *rows, *row;
+    size_t i;
+    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+                         "SELECT * FROM incidents WHERE progress <> 'Closed'", &rows, err, "");
+
+    if (rc < 0)
+        return rc;
+    json_array_foreach(rows, i, row)
+    {
+        struct ah_incident inc;
+
+        incident_from_row(row, &inc);
+        fn(&inc, arg);
+    }
+    json_decref(rows);
+    return AH_OK;
+}

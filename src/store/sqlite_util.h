@@ -1,0 +1,58 @@
+/* sqlite_util.h - helpers shared by the SQLite store files: a cache of
+ * prepared statements for the write connection, parameter binding by a
+ * format string, and rows as JSON objects in the API's shapes. Private to
+ * src/store/. */
+#ifndef AH_STORE_SQLITE_UTIL_H
+#define AH_STORE_SQLITE_UTIL_H
+
+#include "util/error.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct ah_store;
+struct ah_store_tx;
+
+/* Statements keyed by the address of their SQL text (always a string
+ * literal), so a lookup is a pointer compare. */
+struct ah_sql_cache {
+    sqlite3 *db;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } e[64];
+    int n;
+};
+
+void ah_sql_cache_init(struct ah_sql_cache *c, sqlite3 *db);
+void ah_sql_cache_done(struct ah_sql_cache *c);
+
+/* Parameters, one letter each in @fmt:
+ *   i int64_t, s const char * (NULL binds NULL), j const json_t * (dumped
+ *   compactly; NULL binds NULL), z int64_t bound as NULL when 0. */
+int ah_sql_exec(sqlite3 *db, const char *sql, struct ah_error *reterr);
+/* Runs a statement from the cache to completion. */
+int ah_sql_run(struct ah_sql_cache *c, const char *sql, struct ah_error *reterr, const char *fmt,
+               ...);
+/* Runs a one-value query; *@ret unchanged when there is no row. Uses @c's
+ * cached statement when @c is non-NULL, else prepares on @db. */
+int ah_sql_int(sqlite3 *db, struct ah_sql_cache *c, const char *sql, int64_t *ret,
+               struct ah_error *reterr, const char *fmt, ...);
+/* As ah_sql_int for text; *@ret is a new string or NULL when no row. */
+int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret,
+                struct ah_error *reterr, const char *fmt, ...);
+/* Runs a query and answers a new JSON array of row objects (row_json). */
+int ah_sql_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
+                struct ah_error *reterr, const char *fmt, ...);
+
+/* Maps an SQLite failure to AH_ESTORE or (constraint) AH_ECONFLICT. */
+int ah_sql_error(sqlite3 *db, const char *what, struct ah_error *reterr);
+
+/* Accessors into the store (sqlite.c). */
+struct ah_sql_cache *ah_sqlite_wcache(struct ah_store_tx *tx);
+sqlite3 *ah_sqlite_wdb(struct ah_store *s);
+int ah_sqlite_reader_get(struct ah_store *s, sqlite3 **ret, struct ah_error *reterr);
+void ah_sqlite_reader_put(struct ah_store *s, sqlite3 *db);
+
+#endif

@@ -1,0 +1,298 @@
+/* sqlite_write.c - the writer's statements (store.h, writer thread only):
+ * channels, integrations, retries, events, alerts and incidents; and the
+ * start-up scans that rebuild the reducer's in-memory indexes. */
+#include "store/sqlite_util.h"
+#include "store/store.h"
+
+#include "util/alloc.h"
+
+#include <string.h>
+
+#define W(tx) ah_sqlite_wcache(tx)
+
+/* ================= channels ================= */
+
+int ah_store_tx_channel_insert(struct ah_store_tx *tx, const char *name, const char *description,
+                               int64_t now, int64_t *ret_id, struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx),
+                        "INSERT INTO channels(name, description, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        err, "ssii", name, description ? description : "", now, now);
+
+    if (rc == AH_ECONFLICT)
+        return ah_error_set(err, AH_ECONFLICT, "a channel named \"%s\" already exists", name);
+    if (rc < 0)
+        return rc;
+    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    return AH_OK;
+}
+
+int ah_store_tx_channel_exists(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
+{
+    int64_t n = 0;
+    int rc =
+        ah_sql_int(NULL, W(tx), "SELECT count(*) FROM channels WHERE id = ?", &n, err, "i", id);
+
+    if (rc < 0)
+        return rc;
+    return n ? AH_OK
+             : ah_error_set(err, AH_ENOTFOUND, "channel \"%lld\" does not exist", (long long)id);
+}
+
+int ah_store_tx_channel_update(struct ah_store_tx *tx, int64_t id, const char *name,
+                               const char *description, int64_t now, struct ah_error *err)
+{
+    int rc = ah_store_tx_channel_exists(tx, id, err);
+
+    if (rc < 0)
+        return rc;
+    rc = ah_sql_run(W(tx),
+                    "UPDATE channels SET name = coalesce(?, name),"
+                    " description = coalesce(?, description), updated_at = ? WHERE id = ?",
+                    err, "ssii", name, description, now, id);
+    if (rc == AH_ECONFLICT)
+        return ah_error_set(err, AH_ECONFLICT, "a channel named \"%s\" already exists", name);
+    return rc;
+}
+
+int ah_store_tx_channel_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
+{
+    int64_t users = 0;
+    int rc = ah_store_tx_channel_exists(tx, id, err);
+
+    if (rc < 0)
+        return rc;
+    rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM integrations WHERE channel_id = ?", &users,
+                    err, "i", id);
+    if (rc < 0)
+        return rc;
+    if (users > 0)
+        return ah_error_set(err, AH_ECONFLICT,
+                            "cannot delete channel \"%lld\": %lld integration(s) point at it",
+                            (long long)id, (long long)users);
+    return ah_sql_run(W(tx), "DELETE FROM channels WHERE id = ?", err, "i", id);
+}
+
+/* ================= integrations ================= */
+
+int ah_store_tx_integration_insert(struct ah_store_tx *tx, struct ah_integration *i, int64_t now,
+                                   struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx),
+                        "INSERT INTO integrations(name, type, channel_id, integration_key,"
+                        " rate_limit_per_sec, rate_limit_per_min, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        err, "sszsiiii", i->name, i->type, i->channel_id, i->key,
+                        (int64_t)i->rate_per_sec, (int64_t)i->rate_per_min, now, now);
+
+    if (rc < 0)
+        return rc;
+    i->id = sqlite3_last_insert_rowid(W(tx)->db);
+    return AH_OK;
+}
+
+int ah_store_tx_integration_update(struct ah_store_tx *tx, const struct ah_integration *i,
+                                   int64_t now, struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "UPDATE integrations SET name = ?, channel_id = ?, integration_key = ?,"
+                      " rate_limit_per_sec = ?, rate_limit_per_min = ?, updated_at = ?"
+                      " WHERE id = ?",
+                      err, "szsiiii", i->name, i->channel_id, i->key, (int64_t)i->rate_per_sec,
+                      (int64_t)i->rate_per_min, now, i->id);
+}
+
+int ah_store_tx_integration_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
+{
+    return ah_sql_run(W(tx), "DELETE FROM integrations WHERE id = ?", err, "i", id);
+}
+
+int ah_store_tx_integration_touch(struct ah_store_tx *tx, int64_t id, int64_t now,
+                                  struct ah_error *err)
+{
+    return ah_sql_run(W(tx), "UPDATE integrations SET last_event_at = ? WHERE id = ?", err, "ii",
+                      now, id);
+}
+
+static const char integration_cols[] =
+    "SELECT id, name, type, coalesce(channel_id, 0), integration_key, rate_limit_per_sec,"
+    " rate_limit_per_min FROM integrations";
+
+static void integration_from_row(sqlite3_stmt *st, struct ah_integration *i)
+{
+    i->id = sqlite3_column_int64(st, 0);
+    i->name = ah_xstrdup((const char *)sqlite3_column_text(st, 1));
+    i->type = ah_xstrdup((const char *)sqlite3_column_text(st, 2));
+    i->channel_id = sqlite3_column_int64(st, 3);
+    i->key = ah_xstrdup((const char *)sqlite3_column_text(st, 4));
+    i->rate_per_sec = sqlite3_column_int(st, 5);
+    i->rate_per_min = sqlite3_column_int(st, 6);
+}
+
+int ah_store_tx_integration_get(struct ah_store_tx *tx, int64_t id, struct ah_integration *ret,
+                                struct ah_error *err)
+{
+    static const char sql[] =
+        "SELECT id, name, type, coalesce(channel_id, 0), integration_key, rate_limit_per_sec,"
+        " rate_limit_per_min FROM integrations WHERE id = ?";
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(W(tx)->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return ah_sql_error(W(tx)->db, "prepare a statement", err);
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        integration_from_row(st, ret);
+    rc = rc == SQLITE_ROW ? AH_OK
+         : rc == SQLITE_DONE
+             ? ah_error_set(err, AH_ENOTFOUND, "integration \"%lld\" does not exist", (long long)id)
+             : ah_sql_error(W(tx)->db, "read an integration", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ah_store_integrations_each(struct ah_store *s,
+                               void (*fn)(const struct ah_integration *i, void *arg), void *arg,
+                               struct ah_error *err)
+{
+    sqlite3 *db = ah_sqlite_wdb(s);
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, integration_cols, -1, &st, NULL) != SQLITE_OK)
+        return ah_sql_error(db, "prepare a statement", err);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ah_integration i;
+
+        integration_from_row(st, &i);
+        fn(&i, arg);
+        ah_integration_done(&i);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? AH_OK : ah_sql_error(db, "read integrations", err);
+}
+
+/* ================= push retries ================= */
+
+int ah_store_tx_retry_find(struct ah_store_tx *tx, int64_t integration_id, const char *retry_id,
+                           json_t **ret_keys, struct ah_error *err)
+{
+    char *text = NULL;
+    int rc = ah_sql_text(NULL, W(tx),
+                         "SELECT alert_keys FROM push_retries"
+                         " WHERE integration_id = ? AND retry_id = ?",
+                         &text, err, "is", integration_id, retry_id);
+
+    *ret_keys = NULL;
+    if (rc < 0 || text == NULL)
+        return rc;
+    *ret_keys = json_loads(text, 0, NULL);
+    ah_free(text);
+    return AH_OK;
+}
+
+int ah_store_tx_retry_insert(struct ah_store_tx *tx, int64_t integration_id, const char *retry_id,
+                             const json_t *keys, int64_t now, struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "INSERT INTO push_retries(integration_id, retry_id, alert_keys, created_at)"
+                      " VALUES (?, ?, ?, ?)",
+                      err, "isji", integration_id, retry_id, keys, now);
+}
+
+int ah_store_tx_retry_prune(struct ah_store_tx *tx, int64_t before, struct ah_error *err)
+{
+    return ah_sql_run(W(tx), "DELETE FROM push_retries WHERE created_at < ?", err, "i", before);
+}
+
+/* ================= events, alerts, incidents ================= */
+
+int ah_store_tx_event_insert(struct ah_store_tx *tx, const struct ah_event_row *e,
+                             struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "INSERT INTO events(alert_id, channel_id, integration_id, alert_key,"
+                      " event_status, severity, title, description, labels, images, event_time,"
+                      " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      err, "iiisssssjjii", e->alert_id, e->channel_id, e->integration_id,
+                      e->alert_key, ah_status_name(e->severity, e->recovered),
+                      ah_severity_name(e->severity), e->title, e->description ? e->description : "",
+                      e->labels, e->images, e->event_time, e->received_at);
+}
+
+int ah_store_tx_alert_insert(struct ah_store_tx *tx, struct ah_alert *a, struct ah_error *err)
+{
+    int rc =
+        ah_sql_run(W(tx),
+                   "INSERT INTO alerts(incident_id, channel_id, integration_id, alert_key,"
+                   " title, description, severity, status, labels, event_count, start_time,"
+                   " last_time, end_time, close_time)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   err, "iiisssssjiiiii", a->incident_id, a->channel_id, a->integration_id,
+                   a->alert_key, a->title, a->description ? a->description : "",
+                   ah_severity_name(a->severity), ah_status_name(a->level, a->recovered), a->labels,
+                   a->event_count, a->start_time, a->last_time, a->end_time, a->close_time);
+
+    if (rc < 0)
+        return rc;
+    a->id = sqlite3_last_insert_rowid(W(tx)->db);
+    return AH_OK;
+}
+
+int ah_store_tx_alert_update(struct ah_store_tx *tx, const struct ah_alert *a, struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
+                      " labels = ?, event_count = ?, last_time = ?, end_time = ?, close_time = ?"
+                      " WHERE id = ?",
+                      err, "ssssjiiiii", a->title, a->description ? a->description : "",
+                      ah_severity_name(a->severity), ah_status_name(a->level, a->recovered),
+                      a->labels, a->event_count, a->last_time, a->end_time, a->close_time, a->id);
+}
+
+int ah_store_tx_alerts_close(struct ah_store_tx *tx, int64_t incident_id, int64_t now,
+                             struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "UPDATE alerts SET close_time = ? WHERE incident_id = ? AND close_time = 0",
+                      err, "ii", now, incident_id);
+}
+
+int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
+                                struct ah_error *err)
+{
+    int rc = ah_sql_run(
+        W(tx),
+        "INSERT INTO incidents(channel_id, title, description, severity, status, progress,"
+        " labels, alert_count, active_alert_count, event_count, start_time, last_time,"
+        " ack_time, close_time, group_key, first_alert_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        err, "isssssjiiiiiiisi", inc->channel_id, inc->title,
+        inc->description ? inc->description : "", ah_severity_name(inc->severity),
+        ah_status_name(inc->severity, inc->recovered), ah_progress_name(inc->progress), inc->labels,
+        inc->alert_count, inc->active_alert_count, inc->event_count, inc->start_time,
+        inc->last_time, inc->ack_time, inc->close_time, inc->group_key ? inc->group_key : "",
+        inc->first_alert_id);
+
+    if (rc < 0)
+        return rc;
+    inc->id = sqlite3_last_insert_rowid(W(tx)->db);
+    return AH_OK;
+}
+
+int ah_store_tx_incident_update(struct ah_store_tx *tx, const struct ah_incident *inc,
+                                struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "UPDATE incidents SET severity = ?, status = ?, progress = ?,"
+                      " labels = coalesce(?, labels), alert_count = ?, active_alert_count = ?,"
+                      " event_count = ?, last_time = ?, ack_time = ?, close_time = ?,"
+                      " first_alert_id = ? WHERE id = ?",
+                      err, "sssjiiiiiiii", ah_severity_name(inc->severity),
+                      ah_status_name(inc->severity, inc->recovered),
+                      ah_progress_name(inc->progress), inc->labels, inc->alert_count,
+                      inc->active_alert_count, inc->event_count, inc->last_time, inc->ack_time,
+                      inc->close_time, inc->first_alert_id, inc->id);
+}

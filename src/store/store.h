@@ -1,0 +1,170 @@
+/* store.h - persistence: channels, integrations, events, alerts, incidents.
+ *
+ * Two kinds of calls. Writes (ah_store_tx_*, and everything taking a
+ * `struct ah_store_tx *`) run on the writer thread only, inside a transaction
+ * that the writer commits once per batch (design.md section 3). Reads
+ * (ah_store_read_*) may run on any thread: each takes a connection from a
+ * pool and sees only committed data. Reads answer JSON objects in the API's
+ * shapes (api.md section 2): ids as strings, times as Unix seconds.
+ *
+ * Errors: AH_ESTORE (the database failed; the client may retry),
+ * AH_ENOTFOUND, AH_ECONFLICT, AH_EINVAL, each with a message. */
+#ifndef AH_STORE_STORE_H
+#define AH_STORE_STORE_H
+
+#include "model/alert.h"
+#include "model/integration.h"
+#include "util/error.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct ah_store;
+
+struct ah_store_conf {
+    const char *dir;         /* folder of alerthub.db; created if missing */
+    const char *synchronous; /* "full" (default) or "normal" */
+    int busy_timeout_ms;     /* how long a write waits for a lock */
+};
+
+/* Opens (creating and migrating) the database. Returns a new store; free
+ * with ah_store_free(). */
+int ah_store_open(const struct ah_store_conf *conf, struct ah_store **ret_store,
+                  struct ah_error *reterr);
+void ah_store_free(struct ah_store *store); /* NULL is a no-op */
+
+/* Returns AH_OK when a read connection answers. */
+int ah_store_ping(struct ah_store *store, struct ah_error *reterr);
+
+/* ---- transactions (writer thread only) ---- */
+
+struct ah_store_tx; /* the write connection while a transaction is open */
+
+int ah_store_tx_begin(struct ah_store *store, struct ah_store_tx **ret_tx, struct ah_error *reterr);
+int ah_store_tx_commit(struct ah_store_tx *tx, struct ah_error *reterr);
+void ah_store_tx_rollback(struct ah_store_tx *tx);
+/* A savepoint per job, so that one refused job does not undo the batch. */
+int ah_store_tx_savepoint(struct ah_store_tx *tx, struct ah_error *reterr);
+void ah_store_tx_release(struct ah_store_tx *tx);
+void ah_store_tx_rollback_savepoint(struct ah_store_tx *tx);
+
+/* ---- settings (meta) ---- */
+
+/* *@ret_value is a new string (ah_free) or NULL when unset. */
+int ah_store_tx_meta_get(struct ah_store_tx *tx, const char *key, char **ret_value,
+                         struct ah_error *reterr);
+int ah_store_tx_meta_set(struct ah_store_tx *tx, const char *key, const char *value,
+                         struct ah_error *reterr);
+
+/* ---- channels and integrations ---- */
+
+/* AH_ECONFLICT when the name is taken. */
+int ah_store_tx_channel_insert(struct ah_store_tx *tx, const char *name, const char *description,
+                               int64_t now, int64_t *ret_id, struct ah_error *reterr);
+/* NULL fields are left unchanged. */
+int ah_store_tx_channel_update(struct ah_store_tx *tx, int64_t id, const char *name,
+                               const char *description, int64_t now, struct ah_error *reterr);
+/* AH_ECONFLICT when integrations point at the channel. */
+int ah_store_tx_channel_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+int ah_store_tx_channel_exists(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+
+int ah_store_tx_integration_insert(struct ah_store_tx *tx, struct ah_integration *intg, int64_t now,
+                                   struct ah_error *reterr); /* sets intg->id */
+int ah_store_tx_integration_update(struct ah_store_tx *tx, const struct ah_integration *intg,
+                                   int64_t now, struct ah_error *reterr);
+int ah_store_tx_integration_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+/* Fills @ret (new strings; ah_integration_done) from the row @id. */
+int ah_store_tx_integration_get(struct ah_store_tx *tx, int64_t id, struct ah_integration *ret,
+                                struct ah_error *reterr);
+int ah_store_tx_integration_touch(struct ah_store_tx *tx, int64_t id, int64_t now,
+                                  struct ah_error *reterr);
+
+/* Calls @fn for every integration (start-up). */
+int ah_store_integrations_each(struct ah_store *store,
+                               void (*fn)(const struct ah_integration *intg, void *arg), void *arg,
+                               struct ah_error *reterr);
+
+/* ---- push retries: a vendor's retry id seen before ---- */
+
+/* *@ret_keys: a new JSON array of alert keys answered the first time, or NULL
+ * when @retry_id is new. */
+int ah_store_tx_retry_find(struct ah_store_tx *tx, int64_t integration_id, const char *retry_id,
+                           json_t **ret_keys, struct ah_error *reterr);
+int ah_store_tx_retry_insert(struct ah_store_tx *tx, int64_t integration_id, const char *retry_id,
+                             const json_t *keys, int64_t now, struct ah_error *reterr);
+/* Forgets retry ids older than @before. */
+int ah_store_tx_retry_prune(struct ah_store_tx *tx, int64_t before, struct ah_error *reterr);
+
+/* ---- events, alerts, incidents (the reducer's writes) ---- */
+
+int ah_store_tx_event_insert(struct ah_store_tx *tx, const struct ah_event_row *ev,
+                             struct ah_error *reterr);
+int ah_store_tx_alert_insert(struct ah_store_tx *tx, struct ah_alert *a,
+                             struct ah_error *reterr); /* sets a->id */
+/* Writes every mutable field of @a (title, description, labels, severity,
+ * level, recovered, event_count, last/end/close times). */
+int ah_store_tx_alert_update(struct ah_store_tx *tx, const struct ah_alert *a,
+                             struct ah_error *reterr);
+/* Reads the alert @id: strings in @ret are borrowed from *@ret_row, a new
+ * JSON object that owns them (json_decref it). */
+int ah_store_tx_alert_get(struct ah_store_tx *tx, int64_t id, struct ah_alert *ret,
+                          json_t **ret_row, struct ah_error *reterr);
+/* Closes every open alert of @incident_id (manual resolve). */
+int ah_store_tx_alerts_close(struct ah_store_tx *tx, int64_t incident_id, int64_t now,
+                             struct ah_error *reterr);
+int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
+                                struct ah_error *reterr); /* sets inc->id */
+/* Writes the mutable fields of @inc: severity, status, progress, labels (when
+ * non-NULL), counts and times. */
+int ah_store_tx_incident_update(struct ah_store_tx *tx, const struct ah_incident *inc,
+                                struct ah_error *reterr);
+/* As ah_store_tx_alert_get, for incidents. */
+int ah_store_tx_incident_get(struct ah_store_tx *tx, int64_t id, struct ah_incident *ret,
+                             json_t **ret_row, struct ah_error *reterr);
+
+/* Start-up: calls @fn for every open alert (not recovered, not closed) and
+ * every incident that is not closed. Pointers are valid during the call. */
+int ah_store_alerts_open_each(struct ah_store *store,
+                              void (*fn)(const struct ah_alert *a, void *arg), void *arg,
+                              struct ah_error *reterr);
+int ah_store_incidents_open_each(struct ah_store *store,
+                                 void (*fn)(const struct ah_incident *inc, void *arg), void *arg,
+                                 struct ah_error *reterr);
+
+/* ---- reads for the API (any thread) ---- */
+
+struct ah_page {
+    int limit;      /* 1..500 */
+    int64_t cursor; /* 0: first page; else ids below it */
+};
+
+struct ah_incident_filter {
+    int64_t channel_id;     /* 0: any */
+    unsigned progress_mask; /* bit 1<<progress; 0: any */
+    unsigned severity_mask; /* bit 1<<severity; 0: any */
+    int64_t since, until;   /* on start_time; 0: open */
+    const char *q;          /* title substring, or NULL */
+};
+
+/* Lists answer a new {"items": [...], "next_cursor": "id"|null}. Gets answer
+ * a new object, or AH_ENOTFOUND. */
+int ah_store_read_channels(struct ah_store *store, const struct ah_page *page, json_t **ret,
+                           struct ah_error *reterr);
+int ah_store_read_channel(struct ah_store *store, int64_t id, json_t **ret,
+                          struct ah_error *reterr);
+/* Integrations come without push_url (the HTTP layer adds it). */
+int ah_store_read_integrations(struct ah_store *store, const struct ah_page *page, json_t **ret,
+                               struct ah_error *reterr);
+int ah_store_read_integration(struct ah_store *store, int64_t id, json_t **ret,
+                              struct ah_error *reterr);
+int ah_store_read_incidents(struct ah_store *store, const struct ah_incident_filter *f,
+                            const struct ah_page *page, json_t **ret, struct ah_error *reterr);
+/* The incident with its alerts ("alerts": [...]). */
+int ah_store_read_incident(struct ah_store *store, int64_t id, json_t **ret,
+                           struct ah_error *reterr);
+/* The alert with its events, newest first ("events": [...], at most 500). */
+int ah_store_read_alert(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *reterr);
+int ah_store_read_events(struct ah_store *store, int64_t integration_id, int64_t since,
+                         const struct ah_page *page, json_t **ret, struct ah_error *reterr);
+
+#endif

@@ -1,0 +1,58 @@
+/* alloc.c - see alloc.h. */
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "alerthub: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *ah_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (p == NULL)
+        oom(n);
+    return p;
+}
+
+void *ah_xcalloc(size_t count, size_t n)
+{
+    void *p = calloc(count ? count : 1, n ? n : 1);
+
+    if (p == NULL)
+        oom(count * n);
+    return p;
+}
+
+void *ah_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+
+    if (q == NULL)
+        oom(n);
+    return q;
+}
+
+char *ah_xstrdup(const char *s)
+{
+    return s ? ah_xstrndup(s, strlen(s)) : NULL;
+}
+
+char *ah_xstrndup(const char *s, size_t n)
+{
+    char *p = ah_xmalloc(n + 1);
+
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void ah_free(void *p)
+{
+    free(p);
+}

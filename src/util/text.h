@@ -1,0 +1,21 @@
+/* text.h - small UTF-8 aware string helpers. */
+#ifndef AH_UTIL_TEXT_H
+#define AH_UTIL_TEXT_H
+
+#include <stddef.h>
+
+/* Returns the number of Unicode code points in the UTF-8 string @s. */
+size_t ah_utf8_len(const char *s);
+
+/* Returns the byte length of the longest prefix of @s that holds at most
+ * @max_chars code points, so that truncation never splits a character. */
+size_t ah_utf8_prefix(const char *s, size_t max_chars);
+
+/* Returns a new copy of @s cut to at most @max_chars code points (free with
+ * ah_free); sets *@ret_cut to 1 when something was cut (may be NULL). */
+char *ah_utf8_truncate(const char *s, size_t max_chars, int *ret_cut);
+
+/* ASCII case-insensitive equality; non-ASCII bytes must match exactly. */
+int ah_str_ieq(const char *a, const char *b);
+
+#endif
