@@ -34,6 +34,7 @@ struct config {
     const char *admin_token;
     const char *synchronous;
     const char *log_level;
+    const char *database_url;
     long max_body_bytes;
     long queue_max;
     long busy_timeout_ms;
@@ -57,6 +58,8 @@ static const struct option_row {
     {"--admin-token", "ALERTHUB_ADMIN_TOKEN", OPT_STR, offsetof(struct config, admin_token), 0, 0},
     {"--synchronous", "ALERTHUB_SYNCHRONOUS", OPT_STR, offsetof(struct config, synchronous), 0, 0},
     {"--log-level", "ALERTHUB_LOG_LEVEL", OPT_STR, offsetof(struct config, log_level), 0, 0},
+    {"--database-url", "ALERTHUB_DATABASE_URL", OPT_STR, offsetof(struct config, database_url), 0,
+     0},
     {"--max-body-bytes", "ALERTHUB_MAX_BODY_BYTES", OPT_NUM,
      offsetof(struct config, max_body_bytes), 1024, 64L << 20},
     {"--queue-max", "ALERTHUB_QUEUE_MAX", OPT_NUM, offsetof(struct config, queue_max), 1, 1000000},
@@ -337,6 +340,13 @@ int main(int argc, char **argv)
     }
     if (parse_config(argc, argv, &c) < 0 || set_log_level(c.log_level) < 0)
         return 2;
+    if (c.database_url != NULL) {
+        /* Refuse rather than silently use SQLite: the operator asked for
+         * PostgreSQL and would lose the shared state they expect. */
+        fprintf(stderr, "alerthub: --database-url (PostgreSQL) is not supported yet; "
+                        "leave it unset to use SQLite in --data\n");
+        return 2;
+    }
     if (strcmp(c.synchronous, "full") != 0 && strcmp(c.synchronous, "normal") != 0) {
         fprintf(stderr, "alerthub: --synchronous must be full or normal\n");
         return 2;

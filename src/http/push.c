@@ -100,44 +100,79 @@ static enum MHD_Result push_finish(struct ah_request *req)
 
 /* ================= the HTTP thread's part ================= */
 
+/* Flashduty's docs once wrote "?integration_key=K?severity=Info": a second
+ * '?' where '&' belongs. Such a URL arrives as one integration_key value; the
+ * key is what precedes the '?', and the rest is read as more arguments.
+ * Returns a new string (ah_free) or NULL. */
+static char *push_arg(struct ah_request *req, const char *name)
+{
+    const char *v = ah_request_arg(req, name), *key, *p;
+    size_t n = strlen(name);
+
+    if (v != NULL)
+        return ah_xstrdup(v);
+    key = ah_request_arg(req, "integration_key");
+    p = key ? strchr(key, '?') : NULL;
+    while (p != NULL) {
+        p++;
+        if (strncmp(p, name, n) == 0 && p[n] == '=')
+            return ah_xstrndup(p + n + 1, strcspn(p + n + 1, "&?"));
+        p = strpbrk(p, "&?");
+    }
+    return NULL;
+}
+
+static char *push_key(struct ah_request *req)
+{
+    const char *key = ah_request_arg(req, "integration_key");
+
+    return key ? ah_xstrndup(key, strcspn(key, "?")) : NULL;
+}
+
 /* Parses and prepares the events; answers and returns -1 on refusal. */
 static int prepare(struct ah_request *req, const struct ah_adapter *adapter, enum MHD_Result *ret)
 {
     struct ah_push_input in = {.header = header, .header_ctx = req->conn};
-    struct ah_push_overrides ov = {.severity = ah_request_arg(req, "severity"),
-                                   .title_rule = ah_request_arg(req, "title_rule")};
+    char *severity = push_arg(req, "severity"), *title_rule = push_arg(req, "title_rule");
+    struct ah_push_overrides ov = {.severity = severity, .title_rule = title_rule};
     struct ah_push_integration pi = {req->intg.id, req->intg.name, req->intg.type};
     struct ah_error err;
     json_error_t jerr;
+    int rc = -1;
 
     ah_error_clear(&err);
-    req->json = json_loadb(ah_buf_str(&req->body), req->body.len, JSON_ALLOW_NUL, &jerr);
+    req->json = json_loadb(ah_buf_str(&req->body), req->body.len, 0, &jerr);
     if (req->json == NULL) {
         ah_error_set(&err, AH_EINVAL, "body is not valid JSON: %s at position %d", jerr.text,
                      jerr.position);
-        goto fail;
+        goto out;
     }
     in.body = req->json;
     if (ah_push_prepare(adapter, &in, &ov, &pi, &req->events, &err) < 0)
-        goto fail;
+        goto out;
     if (adapter->retry_id != NULL)
         req->text = adapter->retry_id(&in);
-    return 0;
-fail:
-    *ret = refuse_err(req, &err);
-    return -1;
+    rc = 0;
+out:
+    if (rc < 0)
+        *ret = refuse_err(req, &err);
+    ah_free(severity);
+    ah_free(title_rule);
+    return rc;
 }
 
 /* The integration behind ?integration_key=, of this adapter's type. */
 static int authenticate(struct ah_request *req, const struct ah_adapter *adapter,
                         enum MHD_Result *ret)
 {
-    const char *key = ah_request_arg(req, "integration_key");
+    char *key = push_key(req);
     struct ah_error err;
-    int retry_after = 1;
+    int retry_after = 1, found;
 
-    if (key == NULL || key[0] == '\0' ||
-        ah_integrations_find_key(req->app->integrations, key, &req->intg) < 0) {
+    found = key != NULL && key[0] != '\0' &&
+            ah_integrations_find_key(req->app->integrations, key, &req->intg) == AH_OK;
+    ah_free(key);
+    if (!found) {
         *ret = refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter",
                       "integration_key is not a valid one", 0);
         return -1;

@@ -8,6 +8,7 @@
 #include "util/buf.h"
 #include "util/hex.h"
 #include "util/sha256.h"
+#include "util/text.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -33,14 +34,18 @@ char *ah_push_derive_alert_key(int64_t integration_id, const char *title, const 
     struct ah_buf b;
 
     ah_buf_init(&b);
-    ah_buf_printf(&b, "%" PRId64 "\n%s\n", integration_id, title ? title : "");
+    /* NUL-separated fields: no title or label text can imitate a boundary. */
+    ah_buf_printf(&b, "%" PRId64, integration_id);
+    ah_buf_append(&b, "", 1);
+    ah_buf_append(&b, title ? title : "", strlen(title ? title : "") + 1);
     json_object_foreach((json_t *)labels, key, value) keys[i++] = key;
     /* sorted, so that the order the labels were sent in does not matter */
     qsort(keys, n, sizeof(*keys), cmp_str);
     for (i = 0; i < n; i++) {
         const char *v = json_string_value(json_object_get(labels, keys[i]));
 
-        ah_buf_printf(&b, "%s=%s\n", keys[i], v ? v : "");
+        ah_buf_append(&b, keys[i], strlen(keys[i]) + 1);
+        ah_buf_append(&b, v ? v : "", strlen(v ? v : "") + 1);
     }
     ah_sha256(ah_buf_str(&b), b.len, digest);
     ah_hex_encode(digest, KEY_BYTES, hex);
@@ -120,6 +125,8 @@ int ah_push_prepare(const struct ah_adapter *adapter, const struct ah_push_input
     if (out->count > AH_MAX_EVENTS)
         return ah_error_set(reterr, AH_ELIMIT, "body holds %zu events, at most %d are allowed",
                             out->count, AH_MAX_EVENTS);
+    if (ov != NULL && ov->title_rule != NULL && !ah_utf8_valid(ov->title_rule))
+        return ah_error_set(reterr, AH_EINVAL, "title_rule must be valid UTF-8");
     if (ov != NULL && ov->severity != NULL) {
         sev = ah_severity_parse(ov->severity);
         if (sev == AH_SEV_NONE)

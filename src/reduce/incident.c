@@ -32,7 +32,7 @@ int ah_incident_alert_changed(struct open_incident *inc, struct ah_store_tx *tx,
                               enum ah_severity severity, int64_t events_added, json_t *labels,
                               int64_t now, struct ah_error *err)
 {
-    struct ah_incident row = inc->row;
+    struct ah_incident row;
 
     if (severity > inc->row.severity)
         inc->row.severity = severity;

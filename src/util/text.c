@@ -59,3 +59,50 @@ int ah_str_ieq(const char *a, const char *b)
     }
     return *a == *b;
 }
+
+/* Returns the number of continuation bytes after lead byte @c, or -1 when
+ * @c cannot start a character; *@ret_bits gets the lead byte's payload. */
+static int utf8_lead(unsigned c, unsigned *ret_bits)
+{
+    if (c >= 0xC2 && c <= 0xDF) {
+        *ret_bits = c & 0x1F;
+        return 1;
+    }
+    if (c >= 0xE0 && c <= 0xEF) {
+        *ret_bits = c & 0x0F;
+        return 2;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        *ret_bits = c & 0x07;
+        return 3;
+    }
+    return -1;
+}
+
+int ah_utf8_valid(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+
+    while (*s) {
+        unsigned cp;
+        int n, i;
+
+        if (*s < 0x80) {
+            s++;
+            continue;
+        }
+        n = utf8_lead(*s, &cp);
+        if (n < 0)
+            return 0;
+        for (i = 1; i <= n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        s += n + 1;
+    }
+    return 1;
+}

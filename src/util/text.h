@@ -15,6 +15,10 @@ size_t ah_utf8_prefix(const char *s, size_t max_chars);
  * ah_free); sets *@ret_cut to 1 when something was cut (may be NULL). */
 char *ah_utf8_truncate(const char *s, size_t max_chars, int *ret_cut);
 
+/* Returns 1 when @s is well-formed UTF-8 (no overlong forms, surrogates or
+ * code points past U+10FFFF), else 0. */
+int ah_utf8_valid(const char *s);
+
 /* ASCII case-insensitive equality; non-ASCII bytes must match exactly. */
 int ah_str_ieq(const char *a, const char *b);
 
