@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/hex.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -187,6 +188,22 @@ static int init_admin_token(struct ah_store *store, const char *given, char hash
     return rc;
 }
 
+/* Vendors retry within minutes; retry ids older than a day only take room. */
+static int prune_retries(struct ah_store *store, struct ah_error *err)
+{
+    struct ah_store_tx *tx;
+    int rc = ah_store_tx_begin(store, &tx, err);
+
+    if (rc < 0)
+        return rc;
+    rc = ah_store_tx_retry_prune(tx, ah_now() - 24 * 3600, err);
+    if (rc == AH_OK)
+        rc = ah_store_tx_commit(tx, err);
+    if (rc < 0)
+        ah_store_tx_rollback(tx);
+    return rc;
+}
+
 static void load_integration(const struct ah_integration *intg, void *arg)
 {
     ah_integrations_put(arg, intg);
@@ -241,6 +258,8 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     rc = ah_store_open(&sc, &p->store, err);
     if (rc == AH_OK)
         rc = init_admin_token(p->store, c->admin_token, app->admin_token_hash, new_token, err);
+    if (rc == AH_OK)
+        rc = prune_retries(p->store, err);
     p->integrations = ah_integrations_new();
     if (rc == AH_OK)
         rc = ah_store_integrations_each(p->store, load_integration, p->integrations, err);
