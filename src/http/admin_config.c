@@ -84,18 +84,20 @@ enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char
     enum MHD_Result ret;
     const char *s;
     json_t *data = NULL;
+    int rc;
 
     req->id = id;
     if (action[0] != '\0')
         return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
     if (strcmp(req->method, "GET") == 0) {
-        if (id != 0)
-            return ah_admin_read_result(
-                req, ah_store_read_channel(req->app->store, id, &data, &err), data, &err);
+        if (id != 0) {
+            rc = ah_store_read_channel(req->app->store, id, &data, &err);
+            return ah_admin_read_result(req, rc, data, &err);
+        }
         if (ah_admin_page(req, &page, &ret) < 0)
             return ret;
-        return ah_admin_read_result(
-            req, ah_store_read_channels(req->app->store, &page, &data, &err), data, &err);
+        rc = ah_store_read_channels(req->app->store, &page, &data, &err);
+        return ah_admin_read_result(req, rc, data, &err);
     }
     if (strcmp(req->method, "DELETE") == 0 && id != 0)
         return ah_request_submit(req, channel_run, channel_delete_finish);

@@ -92,7 +92,9 @@ static enum MHD_Result push_finish(struct ah_request *req)
         return refuse_err(req, &req->job.err);
     ah_metrics_push(&req->app->metrics, req->push_type, AH_M_OK, (unsigned)req->events.count,
                     ah_monotonic_us() - req->start_us);
-    if (json_array_size(keys) <= 1)
+    /* The standard type answers exactly Flashduty's shape; vendor adapters
+     * may turn one body into several events, so they list every key. */
+    if (strcmp(req->push_type, "standard") == 0)
         return ah_respond_data(req, 200, json_pack("{sO}", "alert_key", json_array_get(keys, 0)));
     return ah_respond_data(
         req, 200, json_pack("{sOsO}", "alert_key", json_array_get(keys, 0), "alert_keys", keys));

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# run.sh BIN - push throughput and latency of alerthub (make bench).
+#
+# Starts BIN on a temporary SQLite database, creates a channel and a standard
+# integration (rate limits raised through the API), then runs wrk twice
+# against the push URL: unique alert keys (every request stores an event,
+# opens an alert and an incident) and one repeated identical event (the dedup
+# path, nothing stored after the first). Prints requests/s, p50/p99 latency,
+# the events in the database, and the server's peak RSS.
+#
+# Environment: BENCH_DURATION (default 15s), BENCH_THREADS (2),
+# BENCH_CONNECTIONS (64), BENCH_SERVER_ARGS (extra server flags, e.g.
+# "--synchronous normal").
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+. "$BENCH_DIR/../tests/e2e/lib.sh"
+BIN=${1:?usage: $0 BIN}
+DURATION=${BENCH_DURATION:-15s}
+THREADS=${BENCH_THREADS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+read -r -a SERVER_ARGS <<<"${BENCH_SERVER_ARGS:-}"
+
+for tool in wrk curl jq sqlite3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is required (scripts/deps.sh bench)" >&2; exit 2; }
+done
+
+# wrk_run MODE RUN: one wrk run; prints its summary line.
+wrk_run()
+{
+    local mode=$1 run=$2 out=$AH_TMP/wrk.$1
+    BENCH_MODE=$mode BENCH_RUN=$run wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
+        -s "$BENCH_DIR/push.lua" "$URL" >"$out" 2>&1
+    if ! grep -q '^Requests/sec' "$out"; then
+        echo "bench: wrk failed:" >&2
+        cat "$out" >&2
+        exit 1
+    fi
+    awk -v mode="$mode" '
+        $1 == "50%" { p50 = $2 }
+        $1 == "99%" { p99 = $2 }
+        /^Requests\/sec/ { rps = $2 }
+        /requests in/ { total = $1 }
+        /Non-2xx or 3xx responses/ { bad = $NF }
+        /Socket errors/ { sock = $0; sub(/^ */, "", sock) }
+        END {
+            printf "%-8s %10s req/s  p50 %8s  p99 %8s  requests %s  non-2xx %s%s\n",
+                mode, rps, p50, p99, total, (bad == "" ? 0 : bad), (sock == "" ? "" : "  " sock)
+        }' "$out"
+}
+
+events() { db "SELECT count(*) FROM events;"; }
+
+start_server "$BIN" "${SERVER_ARGS[@]}"
+new_channel bench
+new_integration bench standard "$CH_ID"
+api PATCH "/integrations/$INT_ID" '{"rate_limit_per_sec":1000000,"rate_limit_per_min":1000000}'
+assert_status 200 "raise the rate limits"
+URL="$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
+
+echo "alerthub bench: $BIN"
+sync=full
+for ((i = 0; i < ${#SERVER_ARGS[@]}; i++)); do
+    [ "${SERVER_ARGS[i]}" = --synchronous ] && sync=${SERVER_ARGS[i + 1]-}
+done
+echo "server flags: --data <tmp> ${SERVER_ARGS[*]:-(no extra flags)}"
+echo "SQLite: journal_mode=$(db 'PRAGMA journal_mode;'), synchronous=$sync" \
+    "(default full: one fsync per group commit; not readable from outside)"
+echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per run, $(nproc) CPUs"
+wrk_run unique "$$"
+echo "         events in the database: $(events)"
+wrk_run same "$$"
+echo "         events in the database: $(events) (identical repeats are not stored)"
+echo "peak RSS (VmHWM): $(awk '/^VmHWM/ { print $2, $3 }' "/proc/$AH_PID/status")"
+echo "database size: $(du -sh "$AH_DATA" | cut -f1)"
+stop_server
+[ "$T_FAIL" -eq 0 ]

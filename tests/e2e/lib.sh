@@ -1,0 +1,384 @@
+# lib.sh - helpers for the alerthub end-to-end tests (bash, curl, jq, sqlite3).
+#
+# Source it from a t_*.sh. It gives:
+#   server:     start_server BIN [ARGS...], restart_server [ARGS...], stop_server [SIG],
+#               kill9_server; AH_URL, AH_DATA, AH_PID, AH_TOKEN, AH_PUBLIC_URL
+#   requests:   http METHOD URL [CURL_ARGS...], api METHOD PATH [JSON],
+#               push TYPE KEY JSON [QUERY [CURL_ARGS...]], push_std KEY JSON [QUERY];
+#               each sets H_STATUS, H_BODY, H_HEADERS; jb FILTER reads H_BODY
+#   fixtures:   new_channel NAME, new_integration NAME TYPE [CHANNEL_ID] [EXTRA_JSON]
+#   database:   db SQL (read-only), db_counts, alert_id_for KEY, incident_id_for KEY
+#   checks:     assert_eq, assert_ne, assert_match, assert_contains, assert_status,
+#               assert_code, assert_json, assert_request_id, assert_retry_after,
+#               assert_unchanged_counts; section NAME; finish (tally, exit status)
+#
+# Waiting is always for an event (the health endpoint answering, a process
+# exiting), never a fixed sleep. A cleanup trap kills the server and removes
+# the temporary directory (AH_KEEP=1 keeps it for debugging).
+
+AH_TOKEN=e2e-admin-token-5f2c9d1e
+AH_PUBLIC_URL=http://alerthub.test:8443
+AH_START_TIMEOUT=${AH_START_TIMEOUT:-15}
+AH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/alerthub-e2e.XXXXXX") || exit 2
+AH_BIN= AH_PID= AH_PORT= AH_URL= AH_DATA= AH_LOG=
+AH_ARGS=()
+AH_BG_PIDS=()
+AH_LAUNCHES=0
+T_PASS=0 T_FAIL=0 T_SECTION=-
+H_STATUS= H_BODY= H_HEADERS= H_DESC=
+
+ah_cleanup()
+{
+    local p
+    for p in "${AH_BG_PIDS[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+    done
+    if [ -n "$AH_PID" ]; then
+        kill -KILL "$AH_PID" 2>/dev/null
+        wait "$AH_PID" 2>/dev/null
+    fi
+    if [ "${AH_KEEP:-0}" = 1 ]; then
+        echo "kept $AH_TMP"
+    else
+        rm -rf "$AH_TMP"
+    fi
+}
+trap ah_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- tally and assertions ------------------------------------------------
+
+section() { T_SECTION=$1; }
+
+pass() { T_PASS=$((T_PASS + 1)); }
+
+fail()
+{
+    T_FAIL=$((T_FAIL + 1))
+    printf 'FAIL [%s] %s\n' "$T_SECTION" "$*"
+    if [ -n "$H_DESC" ]; then
+        printf '     last request: %s -> %s %s\n' "$H_DESC" "$H_STATUS" \
+            "$(printf '%s' "$H_BODY" | head -c 400)"
+    fi
+}
+
+# assert_eq DESC EXPECTED ACTUAL
+assert_eq()
+{
+    if [ "$2" = "$3" ]; then pass; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+# assert_ne DESC UNEXPECTED ACTUAL
+assert_ne()
+{
+    if [ "$2" != "$3" ]; then pass; else fail "$1: did not expect '$3'"; fi
+}
+
+# assert_match DESC ERE ACTUAL
+assert_match()
+{
+    if [[ $3 =~ $2 ]]; then pass; else fail "$1: '$3' does not match /$2/"; fi
+}
+
+# assert_contains DESC NEEDLE HAYSTACK
+assert_contains()
+{
+    case $3 in
+    *"$2"*) pass ;;
+    *) fail "$1: '$3' does not contain '$2'" ;;
+    esac
+}
+
+# assert_true DESC COMMAND...: the command succeeds.
+assert_true()
+{
+    local desc=$1
+    shift
+    if "$@"; then pass; else fail "$desc"; fi
+}
+
+# assert_status EXPECTED [DESC]: the last response's HTTP status.
+assert_status()
+{
+    assert_eq "${2:-$H_DESC} status" "$1" "$H_STATUS"
+}
+
+# assert_code HTTP_STATUS ERROR_CODE: an error response with that envelope.
+assert_code()
+{
+    assert_status "$1"
+    assert_eq "$H_DESC error.code" "$2" "$(jb '.error.code')"
+    assert_match "$H_DESC error.message" '.' "$(jb '.error.message // empty')"
+}
+
+# assert_json DESC JQ_FILTER EXPECTED: jq -r FILTER of the last body.
+assert_json()
+{
+    assert_eq "$1" "$3" "$(jb "$2")"
+}
+
+# The X-Request-Id header is present and equals the body's request_id.
+assert_request_id()
+{
+    local hdr
+    hdr=$(header X-Request-Id)
+    assert_match "$H_DESC X-Request-Id header" '^[^[:space:]]+$' "$hdr"
+    assert_eq "$H_DESC X-Request-Id equals body request_id" "$hdr" "$(jb '.request_id')"
+}
+
+# A Retry-After header holding a number of seconds in 1..MAX.
+assert_retry_after()
+{
+    local v max=${1:-60}
+    v=$(header Retry-After)
+    if [[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge 1 ] && [ "$v" -le "$max" ]; then
+        pass
+    else
+        fail "$H_DESC Retry-After: expected 1..$max seconds, got '$v'"
+    fi
+}
+
+# assert_unchanged_counts BEFORE: events, alerts and incidents as db_counts gave.
+assert_unchanged_counts()
+{
+    assert_eq "$H_DESC stored nothing (events alerts incidents)" "$1" "$(db_counts)"
+}
+
+# finish: print the tally; exit non-zero on any failure or when nothing ran.
+finish()
+{
+    if [ -s "$AH_TMP/db.failed" ]; then
+        T_FAIL=$((T_FAIL + $(wc -l <"$AH_TMP/db.failed")))
+    fi
+    printf '%d passed, %d failed\n' "$T_PASS" "$T_FAIL"
+    if [ "$T_FAIL" -gt 0 ] || [ "$T_PASS" -eq 0 ]; then
+        exit 1
+    fi
+    exit 0
+}
+
+# ---- HTTP ----------------------------------------------------------------
+
+# http METHOD URL [CURL_ARGS...]: sets H_STATUS (000 when no answer), H_BODY,
+# H_HEADERS (CR stripped) and H_DESC (for failure messages).
+http()
+{
+    local method=$1 url=$2
+    shift 2
+    rm -f "$AH_TMP/h.body" "$AH_TMP/h.headers"
+    H_STATUS=$(curl -s -X "$method" --max-time 20 -o "$AH_TMP/h.body" \
+        -D "$AH_TMP/h.headers" -w '%{http_code}' "$@" "$url")
+    H_BODY=$(cat "$AH_TMP/h.body" 2>/dev/null)
+    H_HEADERS=$(tr -d '\r' <"$AH_TMP/h.headers" 2>/dev/null)
+    H_DESC="$method ${url#"$AH_URL"}"
+    [ "${#H_DESC}" -gt 160 ] && H_DESC="${H_DESC:0:160}..."
+    return 0
+}
+
+# header NAME: the last value of that header in the last response.
+header()
+{
+    printf '%s\n' "$H_HEADERS" | awk -v n="$1" '
+        BEGIN { n = tolower(n) }
+        { i = index($0, ":") }
+        i && tolower(substr($0, 1, i - 1)) == n { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); last = v }
+        END { print last }'
+}
+
+# jb FILTER: jq -r FILTER over the last body (empty when it is not JSON).
+jb()
+{
+    printf '%s' "$H_BODY" | jq -r "$1" 2>/dev/null
+}
+
+# api METHOD PATH [JSON]: an admin request under /api/v1 with the admin token.
+api()
+{
+    local args=(-H "Authorization: Bearer $AH_TOKEN")
+    if [ $# -ge 3 ]; then
+        args+=(-H 'Content-Type: application/json' --data-binary "$3")
+    fi
+    http "$1" "$AH_URL/api/v1$2" "${args[@]}"
+}
+
+# push TYPE KEY BODY [QUERY [CURL_ARGS...]]: POST a push. TYPE is "standard" or
+# "volcengine/rtc"; BODY may be @FILE; QUERY is appended as is ("&severity=Info").
+push()
+{
+    local type=$1 key=$2 body=$3 query=${4-}
+    shift 3
+    [ $# -gt 0 ] && shift
+    http POST "$AH_URL/event/push/alert/$type?integration_key=$key$query" \
+        -H 'Content-Type: application/json' --data-binary "$body" "$@"
+}
+
+push_std() { push standard "$@"; }
+
+# urlenc STRING
+urlenc() { jq -rn --arg v "$1" '$v | @uri'; }
+
+# ---- admin fixtures ------------------------------------------------------
+
+# new_channel NAME: creates a channel, sets CH_ID.
+new_channel()
+{
+    api POST /channels "$(jq -nc --arg n "$1" '{name: $n}')"
+    assert_status 201 "create channel $1"
+    CH_ID=$(jb '.data.id')
+}
+
+# new_integration NAME TYPE [CHANNEL_ID] [EXTRA_JSON]: sets INT_ID and INT_KEY.
+new_integration()
+{
+    local body extra=${4:-}
+    [ -n "$extra" ] || extra="{}"
+    body=$(jq -nc --arg n "$1" --arg t "$2" --arg c "${3-}" --argjson x "$extra" \
+        '{name: $n, type: $t} + (if $c == "" then {} else {channel_id: $c} end) + $x')
+    api POST /integrations "$body"
+    assert_status 201 "create integration $1"
+    INT_ID=$(jb '.data.id')
+    INT_KEY=$(jb '.data.integration_key')
+}
+
+# ---- database (read-only queries) ----------------------------------------
+
+# db SQL: a read-only query. A failed query is counted as a test failure by
+# finish, even when it ran in a command substitution.
+db()
+{
+    sqlite3 -readonly -cmd '.timeout 5000' "$AH_DATA/alerthub.db" "$@" && return 0
+    echo "FAIL [$T_SECTION] sqlite3 query failed: $*" >&2
+    echo x >>"$AH_TMP/db.failed"
+    return 1
+}
+
+sql_str() { printf "'%s'" "${1//\'/\'\'}"; }
+
+db_counts()
+{
+    db "SELECT (SELECT count(*) FROM events) || ' ' || (SELECT count(*) FROM alerts)
+            || ' ' || (SELECT count(*) FROM incidents);"
+}
+
+# The newest alert (and its incident) with that alert_key.
+alert_id_for() { db "SELECT id FROM alerts WHERE alert_key = $(sql_str "$1") ORDER BY id DESC LIMIT 1;"; }
+incident_id_for() { db "SELECT incident_id FROM alerts WHERE alert_key = $(sql_str "$1") ORDER BY id DESC LIMIT 1;"; }
+events_for() { db "SELECT count(*) FROM events WHERE alert_key = $(sql_str "$1");"; }
+
+# ---- server --------------------------------------------------------------
+
+# start_server BIN [ARGS...]: a new server on a fresh data directory.
+start_server()
+{
+    AH_BIN=$1
+    shift
+    AH_ARGS=("$@")
+    AH_DATA=$(mktemp -d "$AH_TMP/data.XXXXXX")
+    launch_server
+}
+
+# restart_server [ARGS...]: the same binary and data directory (and the same
+# extra arguments unless new ones are given).
+restart_server()
+{
+    [ $# -gt 0 ] && AH_ARGS=("$@")
+    launch_server
+}
+
+# A random port in 20000-59999 that nobody answers on.
+pick_port()
+{
+    local p
+    while :; do
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/" && continue
+        [ $? -eq 7 ] && break # connection refused: free
+    done
+    echo "$p"
+}
+
+# launch_server: starts AH_BIN on a free port and waits until /healthz answers.
+# A start that loses a race for its port is retried on another port. With
+# AH_USE_ENV=1 the settings go in ALERTHUB_* variables instead of flags.
+launch_server()
+{
+    local attempt
+    for attempt in 1 2 3 4 5; do
+        AH_PORT=$(pick_port)
+        AH_URL=http://127.0.0.1:$AH_PORT
+        AH_LAUNCHES=$((AH_LAUNCHES + 1))
+        AH_LOG=$AH_TMP/server.$AH_LAUNCHES.log
+        if [ "${AH_USE_ENV:-0}" = 1 ]; then
+            ALERTHUB_LISTEN=127.0.0.1:$AH_PORT ALERTHUB_DATA=$AH_DATA \
+                ALERTHUB_ADMIN_TOKEN=$AH_TOKEN ALERTHUB_PUBLIC_URL=$AH_PUBLIC_URL \
+                "$AH_BIN" serve "${AH_ARGS[@]}" >"$AH_LOG" 2>&1 &
+        else
+            "$AH_BIN" serve --listen "127.0.0.1:$AH_PORT" --data "$AH_DATA" \
+                --admin-token "$AH_TOKEN" --public-url "$AH_PUBLIC_URL" \
+                "${AH_ARGS[@]}" >"$AH_LOG" 2>&1 &
+        fi
+        AH_PID=$!
+        if wait_healthy; then
+            return 0
+        fi
+        if kill -0 "$AH_PID" 2>/dev/null; then
+            kill -KILL "$AH_PID"
+        fi
+        wait "$AH_PID" 2>/dev/null
+        AH_PID=
+        grep -qi 'in use' "$AH_LOG" || break
+    done
+    fail "server did not start ($AH_BIN ${AH_ARGS[*]}); log:"
+    sed 's/^/     | /' "$AH_LOG" | tail -n 30
+    finish
+}
+
+# wait_healthy: polls /healthz until it answers 200, the server exits, or
+# AH_START_TIMEOUT seconds pass.
+wait_healthy()
+{
+    local deadline=$((SECONDS + AH_START_TIMEOUT))
+    while [ "$SECONDS" -le "$deadline" ]; do
+        kill -0 "$AH_PID" 2>/dev/null || return 1
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$AH_URL/healthz")" = 200 ]; then
+            kill -0 "$AH_PID" 2>/dev/null && return 0
+            return 1
+        fi
+        sleep 0.05 # poll interval, not a wait for an assumed state
+    done
+    return 1
+}
+
+# stop_server [SIGNAL]: TERM (default) or INT; asserts a clean exit (status 0;
+# a sanitizer report, e.g. a leak, makes it non-zero). A server that has not
+# exited after 60 s is killed and the test fails.
+stop_server()
+{
+    local sig=${1:-TERM} rc watchdog
+    [ -n "$AH_PID" ] || return 0
+    kill "-$sig" "$AH_PID"
+    (
+        exec >/dev/null 2>&1
+        sleep 60 && kill -KILL "$AH_PID"
+    ) &
+    watchdog=$!
+    wait "$AH_PID"
+    rc=$?
+    kill "$watchdog" 2>/dev/null
+    wait "$watchdog" 2>/dev/null
+    AH_PID=
+    H_DESC=
+    if [ "$rc" -eq 0 ]; then
+        pass
+    else
+        fail "server exit status after SIG$sig: expected 0, got $rc; log tail:"
+        tail -n 40 "$AH_LOG" | sed 's/^/     | /'
+    fi
+}
+
+kill9_server()
+{
+    kill -KILL "$AH_PID"
+    wait "$AH_PID" 2>/dev/null
+    AH_PID=
+}
