@@ -12,6 +12,7 @@
 # BENCH_CONNECTIONS (64), BENCH_SERVER_ARGS (extra server flags, e.g.
 # "--synchronous normal").
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
 . "$BENCH_DIR/../tests/e2e/lib.sh"
 BIN=${1:?usage: $0 BIN}
 DURATION=${BENCH_DURATION:-15s}

@@ -6,6 +6,7 @@
 
 #include "http/request.h"
 #include "http/routes.h"
+#include "ingest/adapter.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/hex.h"
@@ -123,6 +124,19 @@ static enum MHD_Result route(struct ah_request *req)
     return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
 }
 
+static enum MHD_Result too_large(struct ah_request *req)
+{
+    const char *type = NULL;
+
+    if (strncmp(req->url, PUSH_PREFIX, strlen(PUSH_PREFIX)) == 0) {
+        const struct ah_adapter *a = ah_adapter_by_path(req->url + strlen(PUSH_PREFIX));
+
+        type = a ? a->type : NULL;
+        ah_metrics_push(&req->app->metrics, type, AH_M_ENTITY_TOO_LARGE, 0, 0);
+    }
+    return ah_respond_error(req, 413, "EntityTooLarge", "request body is over the limit", 0);
+}
+
 /* First call: refuse a declared oversized body before reading it. */
 static enum MHD_Result first_call(struct ah_request *req)
 {
@@ -130,7 +144,7 @@ static enum MHD_Result first_call(struct ah_request *req)
 
     if (cl != NULL && strtoull(cl, NULL, 10) > req->app->max_body_bytes) {
         req->body_too_large = 1;
-        return ah_respond_error(req, 413, "EntityTooLarge", "request body is over the limit", 0);
+        return too_large(req);
     }
     return MHD_YES;
 }
@@ -164,7 +178,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         return req->finish(req);
     }
     if (req->body_too_large)
-        return ah_respond_error(req, 413, "EntityTooLarge", "request body is over the limit", 0);
+        return too_large(req);
     return route(req);
 }
 

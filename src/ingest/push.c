@@ -54,11 +54,13 @@ char *ah_push_derive_alert_key(int64_t integration_id, const char *title, const 
     return hex;
 }
 
-/* Replaces the title by @ev's title_rule rendered against the event. */
+/* Replaces the title by @ev's title_rule rendered against the event. {{.Title}}
+ * is the title before this rendering: the adapter's or the body's rendered
+ * title for a ?title_rule= override, empty for the body's own title_rule. */
 static void render_title(struct ah_event *ev, const struct ah_push_integration *intg)
 {
     struct ah_template_vars vars = {
-        .title = ev->title ? ev->title : ev->title_rule,
+        .title = ev->title ? ev->title : "",
         .description = ev->description,
         .event_severity = ah_severity_name(ev->severity),
         .event_status = ah_status_name(ev->severity, ev->recovered),
@@ -90,12 +92,13 @@ static int prepare_event(struct ah_event *ev, enum ah_severity sev,
      * event stays a recovery */
     if (sev != AH_SEV_NONE)
         ev->severity = sev;
+    if (ev->title_rule != NULL)
+        render_title(ev, intg);
     if (ov != NULL && ov->title_rule != NULL && ov->title_rule[0] != '\0') {
         ah_free(ev->title_rule);
         ev->title_rule = ah_xstrdup(ov->title_rule);
-    }
-    if (ev->title_rule != NULL)
         render_title(ev, intg);
+    }
     rc = ah_event_check(ev, reterr);
     if (rc < 0)
         return rc;

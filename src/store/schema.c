@@ -2,22 +2,24 @@
 #include "store/schema.h"
 
 const char *const ah_schema_migrations[] = {
-    /* 1: the core tables. An alert is open while end_time = 0 (not
+    /* 1: the core tables. Ids are AUTOINCREMENT: a deleted channel's or
+     * integration's id must never be given to a new one, which would inherit
+     * its alerts and incidents. An alert is open while end_time = 0 (not
      * recovered) and close_time = 0 (not closed); the partial unique index
      * guarantees one open alert per (channel, alert_key). */
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE channels ("
-    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,"
     "  description TEXT NOT NULL DEFAULT '',"
     "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
     "CREATE TABLE integrations ("
-    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, type TEXT NOT NULL,"
     "  channel_id INTEGER REFERENCES channels(id),"
     "  integration_key TEXT NOT NULL UNIQUE,"
     "  rate_limit_per_sec INTEGER NOT NULL, rate_limit_per_min INTEGER NOT NULL,"
     "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, last_event_at INTEGER);"
     "CREATE TABLE incidents ("
-    "  id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, channel_id INTEGER NOT NULL,"
     "  title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
     "  severity TEXT NOT NULL, status TEXT NOT NULL, progress TEXT NOT NULL,"
     "  labels TEXT NOT NULL DEFAULT '{}',"
@@ -29,7 +31,7 @@ const char *const ah_schema_migrations[] = {
     "CREATE INDEX incidents_channel ON incidents(channel_id, id);"
     "CREATE INDEX incidents_open ON incidents(id) WHERE progress <> 'Closed';"
     "CREATE TABLE alerts ("
-    "  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id INTEGER NOT NULL,"
     "  channel_id INTEGER NOT NULL, integration_id INTEGER NOT NULL,"
     "  alert_key TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
     "  severity TEXT NOT NULL, status TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '{}',"
@@ -40,7 +42,7 @@ const char *const ah_schema_migrations[] = {
     "CREATE UNIQUE INDEX alerts_open ON alerts(channel_id, alert_key)"
     "  WHERE end_time = 0 AND close_time = 0;"
     "CREATE TABLE events ("
-    "  id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id INTEGER NOT NULL,"
     "  channel_id INTEGER NOT NULL, integration_id INTEGER NOT NULL,"
     "  alert_key TEXT NOT NULL, event_status TEXT NOT NULL, severity TEXT NOT NULL,"
     "  title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"

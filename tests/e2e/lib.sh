@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - helpers for the alerthub end-to-end tests (bash, curl, jq, sqlite3).
 #
 # Source it from a t_*.sh. It gives:
@@ -20,12 +21,12 @@ AH_TOKEN=e2e-admin-token-5f2c9d1e
 AH_PUBLIC_URL=http://alerthub.test:8443
 AH_START_TIMEOUT=${AH_START_TIMEOUT:-15}
 AH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/alerthub-e2e.XXXXXX") || exit 2
-AH_BIN= AH_PID= AH_PORT= AH_URL= AH_DATA= AH_LOG=
+AH_BIN='' AH_PID='' AH_PORT='' AH_URL='' AH_DATA='' AH_LOG=''
 AH_ARGS=()
 AH_BG_PIDS=()
 AH_LAUNCHES=0
 T_PASS=0 T_FAIL=0 T_SECTION=-
-H_STATUS= H_BODY= H_HEADERS= H_DESC=
+H_STATUS='' H_BODY='' H_HEADERS='' H_DESC=''
 
 ah_cleanup()
 {
@@ -224,6 +225,7 @@ new_channel()
 {
     api POST /channels "$(jq -nc --arg n "$1" '{name: $n}')"
     assert_status 201 "create channel $1"
+    # shellcheck disable=SC2034 # for the caller
     CH_ID=$(jb '.data.id')
 }
 
@@ -236,7 +238,9 @@ new_integration()
         '{name: $n, type: $t} + (if $c == "" then {} else {channel_id: $c} end) + $x')
     api POST /integrations "$body"
     assert_status 201 "create integration $1"
+    # shellcheck disable=SC2034 # for the caller
     INT_ID=$(jb '.data.id')
+    # shellcheck disable=SC2034
     INT_KEY=$(jb '.data.integration_key')
 }
 
@@ -302,8 +306,8 @@ pick_port()
 # AH_USE_ENV=1 the settings go in ALERTHUB_* variables instead of flags.
 launch_server()
 {
-    local attempt
-    for attempt in 1 2 3 4 5; do
+
+    for _ in 1 2 3 4 5; do
         AH_PORT=$(pick_port)
         AH_URL=http://127.0.0.1:$AH_PORT
         AH_LAUNCHES=$((AH_LAUNCHES + 1))

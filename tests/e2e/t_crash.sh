@@ -3,6 +3,7 @@
 # keys; once about ACK_TARGET pushes are acknowledged the server is killed
 # with SIGKILL mid-load. After a restart on the same data directory every
 # acknowledged key must have its event.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
 

@@ -2,6 +2,7 @@
 # t_incidents.sh - the admin API: incident actions and their 409s, what
 # follows a manual resolve, incident lists (filters, pagination), channel and
 # integration CRUD, key rotation, push_url, 401 and 404.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
 
@@ -192,8 +193,8 @@ EOF
 # PAGES and LAST_CURSOR; asserts every page holds at most LIMIT items.
 follow()
 {
-    local path=$1 limit=$2 cursor= sep
-    PAGED_IDS= PAGES=0
+    local path=$1 limit=$2 cursor='' sep
+    PAGED_IDS='' PAGES=0
     case $path in *\?*) sep='&' ;; *) sep='?' ;; esac
     while [ "$PAGES" -lt 100 ]; do
         api GET "$path${sep}limit=$limit${cursor:+&cursor=$(urlenc "$cursor")}"

@@ -3,6 +3,7 @@
 # configuration from the environment, bad command lines, and what a restart
 # keeps: data, integration keys, the dedup index of open alerts and the
 # Volcengine retry ids.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
 FIXTURES=$(cd "$(dirname "$0")/../data/ingest/volcengine-rtc" && pwd)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t_push_errors.sh - every error code of the push API. Each refused request
 # answers the error envelope with a matching X-Request-Id, and stores nothing.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
 

@@ -2,6 +2,7 @@
 # t_push_standard.sh - the standard push: limits and truncation, query
 # overrides and title templates, derived alert keys, and dedup of events into
 # alerts (identical repeats, changes, recovery, late recoveries, labels).
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
 
@@ -45,7 +46,7 @@ setup()
     new_channel standard
     CH=$CH_ID
     new_integration std standard "$CH"
-    STD_ID=$INT_ID STD_KEY=$INT_KEY
+    STD_KEY=$INT_KEY
     new_integration std-2 standard "$CH"
     STD2_KEY=$INT_KEY
 }

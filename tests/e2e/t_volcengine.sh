@@ -3,6 +3,7 @@
 # tests/data/ingest/volcengine-rtc/ over HTTP (stored events checked against
 # NAME.expected.json), trigger and recovery, several resources, and retries
 # recognised by EventId or the x-volc-trace-id header.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
 FIXTURES=$(cd "$(dirname "$0")/../data/ingest/volcengine-rtc" && pwd)
@@ -32,18 +33,18 @@ check_entry()
     local name=$1 i=$2 ex=$3 key=$4 last_ev=$5 new_ids same
     same=$(jq -r '.alert_key_same_as // empty' <<<"$ex")
     if [ -n "$same" ]; then
-        assert_eq "$name[$i] alert_key same as $same" "${FIXTURE_KEY[$same]}" "$key"
+        assert_eq "${name}[$i] alert_key same as $same" "${FIXTURE_KEY[$same]}" "$key"
     fi
     new_ids=$(db "SELECT group_concat(id) FROM events WHERE alert_key = $(sql_str "$key") AND id > $last_ev;")
     if [ "$(jq -r .event_status <<<"$ex")" = Ok ] && [[ $OPEN_KEYS != *" $key "* ]]; then
-        assert_eq "$name[$i] Ok without an open alert stores nothing" "" "$new_ids"
+        assert_eq "${name}[$i] Ok without an open alert stores nothing" "" "$new_ids"
         return
     fi
-    assert_match "$name[$i] stored exactly one event" '^[0-9]+$' "$new_ids"
+    assert_match "${name}[$i] stored exactly one event" '^[0-9]+$' "$new_ids"
     api GET "/alerts/$(db "SELECT alert_id FROM events WHERE id = ${new_ids:-0};")"
     assert_status 200
-    assert_json "$name[$i] newest event of its alert" '.data.events[0].id' "$new_ids"
-    assert_eq "$name[$i] matches $name.expected.json" "" \
+    assert_json "${name}[$i] newest event of its alert" '.data.events[0].id' "$new_ids"
+    assert_eq "${name}[$i] matches $name.expected.json" "" \
         "$(jq -c '.data.events[0]' <<<"$H_BODY" | mismatches "$ex")"
 }
 
