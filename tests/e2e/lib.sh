@@ -363,7 +363,10 @@ stop_server()
     kill "-$sig" "$AH_PID"
     (
         exec >/dev/null 2>&1
-        sleep 60 && kill -KILL "$AH_PID"
+        sleep 60 &
+        timer=$!
+        trap 'kill "$timer"; exit 0' TERM
+        wait "$timer" && kill -KILL "$AH_PID"
     ) &
     watchdog=$!
     wait "$AH_PID"
