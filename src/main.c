@@ -36,6 +36,7 @@ struct config {
     const char *synchronous;
     const char *log_level;
     const char *database_url;
+    const char *test_clock;
     long max_body_bytes;
     long queue_max;
     long busy_timeout_ms;
@@ -67,6 +68,7 @@ static const struct option_row {
     {"--busy-timeout-ms", "ALERTHUB_BUSY_TIMEOUT_MS", OPT_NUM,
      offsetof(struct config, busy_timeout_ms), 1, 600000},
     {"--threads", "ALERTHUB_THREADS", OPT_NUM, offsetof(struct config, threads), 1, 64},
+    {"--test-clock", "ALERTHUB_TEST_CLOCK", OPT_STR, offsetof(struct config, test_clock), 0, 0},
 };
 
 static int set_option(struct config *c, const struct option_row *o, const char *value)
@@ -247,7 +249,7 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
 {
     struct ah_store_conf sc = {
         .dir = c->data, .synchronous = c->synchronous, .busy_timeout_ms = (int)c->busy_timeout_ms};
-    struct ah_writer_conf wc = {.queue_max = (size_t)c->queue_max};
+    struct ah_writer_conf wc = {.queue_max = (size_t)c->queue_max, .clock = &app->clock};
     struct ah_server_conf hc = {.threads = (unsigned)c->threads};
     char host[128];
     int rc;
@@ -303,7 +305,8 @@ static void announce(const struct ah_app *app, const char *new_token)
 
 static int serve(const struct config *c)
 {
-    struct ah_app app = {.max_body_bytes = (size_t)c->max_body_bytes};
+    struct ah_app app = {.max_body_bytes = (size_t)c->max_body_bytes,
+                         .test_clock = c->test_clock != NULL && strcmp(c->test_clock, "on") == 0};
     struct parts p = {0};
     struct ah_error err;
     char *new_token = NULL, url[256];

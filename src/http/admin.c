@@ -109,6 +109,8 @@ enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path)
     if (!authorized(req))
         return ah_respond_error(req, 401, "Unauthorized",
                                 "missing or wrong bearer token in the Authorization header", 0);
+    if (strcmp(seg, "test/clock") == 0)
+        return ah_admin_test_clock(req);
     slash = strchr(seg, '/');
     n = slash ? (size_t)(slash - seg) : strlen(seg);
     for (i = 0; i < sizeof(resources) / sizeof(resources[0]); i++) {

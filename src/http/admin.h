@@ -27,5 +27,12 @@ enum MHD_Result ah_admin_integrations(struct ah_request *req, int64_t id, const 
 enum MHD_Result ah_admin_incidents(struct ah_request *req, int64_t id, const char *action);
 enum MHD_Result ah_admin_alerts(struct ah_request *req, int64_t id, const char *action);
 enum MHD_Result ah_admin_events(struct ah_request *req, int64_t id, const char *action);
+/* /channels/{id}/grouping[/preview], /flapping, /silences[/sid], /inhibits[/iid]. */
+enum MHD_Result ah_admin_channel_rules(struct ah_request *req, int64_t channel_id,
+                                       const char *action);
+/* POST /incidents/{id}/silence: a quick silence from the incident. */
+enum MHD_Result ah_admin_quick_silence(struct ah_request *req, int64_t incident_id);
+/* PUT /api/v1/test/clock (only with --test-clock on). */
+enum MHD_Result ah_admin_test_clock(struct ah_request *req);
 
 #endif

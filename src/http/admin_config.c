@@ -87,6 +87,8 @@ enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char
     int rc;
 
     req->id = id;
+    if (action[0] != '\0' && id != 0)
+        return ah_admin_channel_rules(req, id, action);
     if (action[0] != '\0')
         return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
     if (strcmp(req->method, "GET") == 0) {

@@ -97,9 +97,37 @@ static int parse_filter(struct ah_request *req, struct ah_incident_filter *f, en
     return 0;
 }
 
+/* The incident with its alerts and its timeline. */
+static enum MHD_Result incident_get(struct ah_request *req, int64_t id, int timeline_only)
+{
+    struct ah_error err;
+    json_t *data = NULL, *feed = NULL;
+    int rc = ah_store_read_incident(req->app->store, id, &data, &err);
+
+    if (rc == AH_OK)
+        rc = ah_store_read_feed(req->app->store, id, &feed, &err);
+    if (rc < 0) {
+        json_decref(data);
+        return ah_respond_failure(req, &err);
+    }
+    if (timeline_only) {
+        json_decref(data);
+        return ah_respond_data(req, 200, json_pack("{so}", "items", feed));
+    }
+    json_object_set_new(data, "timeline", feed);
+    return ah_respond_data(req, 200, data);
+}
+
 static enum MHD_Result incident_action(struct ah_request *req, int64_t id, const char *action)
 {
     size_t i;
+
+    if (strcmp(action, "silence") == 0)
+        return ah_admin_quick_silence(req, id);
+    if (strcmp(action, "timeline") == 0)
+        return strcmp(req->method, "GET") == 0
+                   ? incident_get(req, id, 1)
+                   : ah_respond_error(req, 405, "MethodNotAllowed", "timeline takes GET", 0);
 
     for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         if (strcmp(action, actions[i].name) != 0)
@@ -126,10 +154,8 @@ enum MHD_Result ah_admin_incidents(struct ah_request *req, int64_t id, const cha
         return incident_action(req, id, action);
     if (strcmp(req->method, "GET") != 0)
         return ah_respond_error(req, 405, "MethodNotAllowed", "method not allowed on this path", 0);
-    if (id != 0) {
-        rc = ah_store_read_incident(req->app->store, id, &data, &err);
-        return ah_admin_read_result(req, rc, data, &err);
-    }
+    if (id != 0)
+        return incident_get(req, id, 0);
     if (ah_admin_page(req, &page, &ret) < 0 || parse_filter(req, &f, &ret) < 0)
         return ret;
     rc = ah_store_read_incidents(req->app->store, &f, &page, &data, &err);

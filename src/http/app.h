@@ -22,6 +22,8 @@ struct ah_app {
     struct ah_writer *writer;
     struct ah_integrations *integrations;
     struct ah_metrics metrics;
+    struct ah_clock clock; /* the writer's "now" */
+    int test_clock;        /* PUT /api/v1/test/clock may set @clock */
 };
 
 #endif

@@ -48,6 +48,9 @@ struct ah_request {
     const char *push_type;
     struct ah_integration intg;
     struct ah_event_list events;
+    int64_t sub_id;                /* a rule id under a channel */
+    void *rule;                    /* a compiled rule on its way to the reducer */
+    void (*rule_free)(void *rule); /* frees @rule if the reducer did not take it */
 };
 
 /* The request a writer job is embedded in. */

@@ -20,6 +20,13 @@ const char *ah_progress_name(enum ah_progress p);
 /* Parses the names above; returns -1 when @s is none of them. */
 int ah_progress_parse(const char *s);
 
+/* An alert held back from incidents by a channel rule (spec 9). */
+enum ah_alert_hold {
+    AH_HOLD_NONE = 0,
+    AH_HOLD_SILENCED = 1,
+    AH_HOLD_INHIBITED = 2,
+};
+
 struct ah_alert {
     int64_t id;
     int64_t incident_id;
@@ -34,6 +41,10 @@ struct ah_alert {
     int recovered;             /* status Ok */
     int64_t event_count;
     int64_t start_time, last_time, end_time, close_time;
+    const char *group_key; /* "" when grouping did not apply */
+    json_t *reason;        /* why it went where it went; NULL keeps the stored one */
+    enum ah_alert_hold held;
+    int flapping;
 };
 
 struct ah_incident {
@@ -49,6 +60,8 @@ struct ah_incident {
     int64_t start_time, last_time, ack_time, close_time;
     const char *group_key;
     int64_t first_alert_id; /* the alert that gave the title and labels */
+    int flapping;
+    int64_t muted_until; /* flapping mute: 0 when not muted */
 };
 
 /* A raw event as stored: one row per (event, channel). */

@@ -10,6 +10,7 @@
  * An alert open for AH_ALERT_MAX_AGE stops merging: it is closed and the
  * event opens a new one. */
 #include "reduce/incident.h"
+#include "reduce/hold.h"
 #include "reduce/index.h"
 
 #include "util/alloc.h"
@@ -38,47 +39,125 @@ static int store_event(struct ah_store_tx *tx, const struct ah_reduce_input *in,
     return ah_store_tx_event_insert(tx, &row, err);
 }
 
-static int open_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_reduce_input *in,
-                      struct ah_error *err)
+static struct ah_filter_subject subject_of(const struct ah_reduce_input *in)
 {
     const struct ah_event *ev = in->ev;
-    struct ah_alert row = {
-        .channel_id = in->channel_id,
-        .integration_id = in->integration_id,
-        .alert_key = ev->alert_key,
-        .title = ev->title,
-        .description = ev->description,
-        .labels = ev->labels,
-        .severity = ev->severity,
-        .level = ev->severity,
-        .event_count = 1,
-        .start_time = in->now,
-        .last_time = in->now,
-    };
-    struct open_incident *inc;
-    struct open_alert *a;
+
+    return (struct ah_filter_subject){.severity = ah_severity_name(ev->severity),
+                                      .title = ev->title,
+                                      .description = ev->description,
+                                      .alert_key = ev->alert_key,
+                                      .integration_id = in->integration_id,
+                                      .labels = ev->labels};
+}
+
+static struct open_alert *index_alert(struct ah_reduce *r, const struct ah_reduce_input *in,
+                                      const struct ah_alert *row)
+{
+    struct open_alert *a = ah_xcalloc(1, sizeof(*a));
+    const struct ah_event *ev = in->ev;
+
+    a->map_key = ah_reduce_alert_key(in->channel_id, ev->alert_key);
+    a->id = row->id;
+    a->incident_id = row->incident_id;
+    a->severity = a->level = ev->severity;
+    a->event_count = 1;
+    a->start_time = a->last_time = in->now;
+    ah_reduce_digest(ev->severity, ev->title, ev->description, a->digest);
+    ah_reduce_alert_add(r, a);
+    return a;
+}
+
+/* Flapping marks the alert and, once, its incident. */
+static int mark_flapping(struct open_incident *inc, struct ah_store_tx *tx, int64_t muted_until,
+                         int64_t now, struct ah_error *err)
+{
+    json_t *detail;
     int rc;
 
-    rc = ah_incident_for_new_alert(r, tx, &row, &inc, err);
+    inc->row.muted_until = muted_until > inc->row.muted_until ? muted_until : inc->row.muted_until;
+    if (inc->row.flapping)
+        return AH_OK;
+    inc->row.flapping = 1;
+    detail = json_pack("{sI}", "muted_until", (json_int_t)muted_until);
+    rc = ah_store_tx_feed_insert(tx, inc->row.id, now, "i_m_flapping", detail, err);
+    json_decref(detail);
+    return rc;
+}
+
+/* A held alert is stored (mark) but joins no incident; drop stores nothing
+ * but the rule's counter. */
+static int hold_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_reduce_input *in,
+                      struct ah_alert *row, const struct ah_hold_verdict *v,
+                      enum ah_reduce_outcome *ret, struct ah_error *err)
+{
+    enum ah_store_hold_kind kind =
+        v->held == AH_HOLD_SILENCED ? AH_STORE_SILENCE : AH_STORE_INHIBIT;
+    int rc = ah_store_tx_hold_rule_hit(tx, kind, v->rule_id, err);
+
+    if (rc < 0 || v->mode == AH_HOLD_DROP) {
+        *ret = AH_REDUCE_DROPPED;
+        return rc;
+    }
+    row->held = v->held;
+    row->reason = ah_hold_reason(v);
+    rc = ah_store_tx_alert_insert(tx, row, err);
+    json_decref(row->reason);
+    if (rc == AH_OK)
+        rc = store_event(tx, in, row->id, err);
+    if (rc == AH_OK)
+        (void)index_alert(r, in, row);
+    return rc;
+}
+
+static int open_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_reduce_input *in,
+                      enum ah_reduce_outcome *ret, struct ah_error *err)
+{
+    const struct ah_event *ev = in->ev;
+    struct channel_state *ch = ah_reduce_channel(r, in->channel_id);
+    struct ah_filter_subject subj = subject_of(in);
+    struct ah_alert row = {.channel_id = in->channel_id,
+                           .integration_id = in->integration_id,
+                           .alert_key = ev->alert_key,
+                           .title = ev->title,
+                           .description = ev->description,
+                           .labels = ev->labels,
+                           .severity = ev->severity,
+                           .level = ev->severity,
+                           .event_count = 1,
+                           .start_time = in->now,
+                           .last_time = in->now};
+    struct ah_hold_verdict hold;
+    struct open_incident *inc;
+    int64_t muted_until = 0;
+    int merged, rc;
+
+    *ret = AH_REDUCE_NEW_ALERT;
+    row.flapping = ah_flap_record(ch, ev->alert_key, in->now, &muted_until);
+    ah_hold_check(r, ch, &subj, in->now, &hold);
+    if (hold.held != AH_HOLD_NONE)
+        return hold_alert(r, tx, in, &row, &hold, ret, err);
+    rc = ah_incident_for_new_alert(r, tx, &row, &subj, &inc, &merged, &row.reason, err);
+    row.group_key = json_string_value(json_object_get(row.reason, "group_key"));
     if (rc == AH_OK)
         rc = ah_store_tx_alert_insert(tx, &row, err);
+    json_decref(row.reason);
+    row.reason = NULL;
     if (rc == AH_OK)
         rc = store_event(tx, in, row.id, err);
     if (rc < 0)
         return rc;
-    a = ah_xcalloc(1, sizeof(*a));
-    a->map_key = ah_reduce_alert_key(in->channel_id, ev->alert_key);
-    a->id = row.id;
-    a->incident_id = row.incident_id;
-    a->severity = a->level = ev->severity;
-    a->event_count = 1;
-    a->start_time = in->now;
-    ah_reduce_digest(ev->severity, ev->title, ev->description, a->digest);
-    ah_reduce_alert_add(r, a);
+    ah_hold_note_source(ch, &subj, index_alert(r, in, &row), in->now);
     if (inc->row.first_alert_id == 0)
         inc->row.first_alert_id = row.id;
     inc->row.alert_count++;
     inc->row.active_alert_count++;
+    if (merged)
+        rc = ah_incident_merged(r, inc, tx, &row, in->now, err);
+    if (rc == AH_OK && row.flapping)
+        rc = mark_flapping(inc, tx, muted_until, in->now, err);
+    if (rc < 0)
+        return rc;
     return ah_incident_alert_changed(inc, tx, row.severity, 1,
                                      inc->row.first_alert_id == row.id ? row.labels : NULL, in->now,
                                      err);
@@ -133,6 +212,12 @@ static int update_alert(struct ah_reduce *r, struct ah_store_tx *tx,
     a->severity = row.severity;
     a->level = row.level;
     a->event_count = row.event_count;
+    a->last_time = in->now;
+    if (!ev->recovered && a->incident_id != 0) {
+        struct ah_filter_subject subj = subject_of(in);
+
+        ah_hold_note_source(ah_reduce_channel(r, in->channel_id), &subj, a, in->now);
+    }
     json_decref(owner);
     return rc;
 }
@@ -161,8 +246,12 @@ static int recover(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_
                    struct open_alert *a, struct ah_error *err)
 {
     struct open_incident *inc = ah_reduce_incident_find(r, a->incident_id);
+    int64_t muted_until;
     int rc = store_event(tx, in, a->id, err);
 
+    /* A recovery is a state change too: trigger, recover, trigger... flaps. */
+    (void)ah_flap_record(ah_reduce_channel(r, in->channel_id), in->ev->alert_key, in->now,
+                         &muted_until);
     if (rc == AH_OK)
         rc = update_alert(r, tx, in, a, 1, err);
     ah_reduce_alert_drop(r, a);
@@ -188,8 +277,8 @@ int ah_reduce_event(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah
         a = NULL;
     }
     if (a == NULL) {
-        *ret = ev->recovered ? AH_REDUCE_IGNORED : AH_REDUCE_NEW_ALERT;
-        return ev->recovered ? AH_OK : open_alert(r, tx, in, err);
+        *ret = AH_REDUCE_IGNORED;
+        return ev->recovered ? AH_OK : open_alert(r, tx, in, ret, err);
     }
     if (ev->recovered) {
         *ret = AH_REDUCE_RECOVERED;

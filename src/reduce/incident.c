@@ -1,12 +1,14 @@
 /* incident.c - see incident.h and reduce.h (ah_reduce_incident_action). */
 #include "reduce/incident.h"
 
+#include "reduce/group.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 
 #include <string.h>
 
-int ah_incident_for_new_alert(struct ah_reduce *r, struct ah_store_tx *tx, struct ah_alert *a,
-                              struct open_incident **ret, struct ah_error *err)
+static int open_incident(struct ah_reduce *r, struct ah_store_tx *tx, struct ah_alert *a,
+                         const char *group_key, struct open_incident **ret, struct ah_error *err)
 {
     struct ah_incident row;
     int rc;
@@ -19,13 +21,119 @@ int ah_incident_for_new_alert(struct ah_reduce *r, struct ah_store_tx *tx, struc
     row.severity = a->severity;
     row.progress = AH_PROGRESS_TRIGGERED;
     row.start_time = row.last_time = a->start_time;
+    row.group_key = group_key;
     /* Counts are written by ah_incident_alert_changed once the alert exists. */
     rc = ah_store_tx_incident_insert(tx, &row, err);
+    if (rc == AH_OK)
+        rc = ah_store_tx_feed_insert(tx, row.id, a->start_time, "i_new", NULL, err);
     if (rc < 0)
         return rc;
     a->incident_id = row.id;
     *ret = ah_reduce_incident_add(r, &row);
+    (*ret)->last_merge_time = a->start_time;
     return AH_OK;
+}
+
+static const char *const verdict_text[] = {
+    [AH_GROUP_MERGE] = "merged into an open incident with equal values",
+    [AH_GROUP_NEW_WINDOW] = "new incident: the matching incident's window has passed",
+    [AH_GROUP_NEW_FULL] = "new incident: the matching incident holds max_alerts_per_incident",
+};
+
+/* The first open incident under one of the plan's keys that may take the
+ * alert; -1 when none. *@why explains a refusal. */
+static int find_group(struct channel_state *ch, const struct ah_group_plan *plan, int64_t now,
+                      struct open_incident **ret, const char **why)
+{
+    size_t i;
+
+    *why = "new incident: no open incident has equal values";
+    for (i = 0; i < plan->nkeys; i++) {
+        struct open_incident *inc;
+        struct ah_group_candidate c;
+        enum ah_group_verdict v;
+
+        if (plan->keys[i][0] == '\0')
+            continue;
+        inc = ah_map_find(ch->groups, plan->keys[i]);
+        if (inc == NULL)
+            continue;
+        c = (struct ah_group_candidate){inc->row.start_time, inc->last_merge_time,
+                                        inc->row.alert_count};
+        v = ah_group_check(ch->grouping, &c, now);
+        if (v == AH_GROUP_MERGE) {
+            *ret = inc;
+            return (int)i;
+        }
+        *why = verdict_text[v];
+    }
+    return -1;
+}
+
+int ah_incident_for_new_alert(struct ah_reduce *r, struct ah_store_tx *tx, struct ah_alert *a,
+                              const struct ah_filter_subject *s, struct open_incident **ret,
+                              int *ret_merged, json_t **ret_reason, struct ah_error *err)
+{
+    struct channel_state *ch = ah_reduce_channel(r, a->channel_id);
+    struct ah_group_plan plan;
+    struct ah_buf keys;
+    const char *why;
+    size_t i;
+    int set, rc;
+
+    *ret_merged = 0;
+    if (!ch->grouping->enabled) {
+        *ret_reason = json_pack("{ssss}", "method", "none", "decision",
+                                "new incident: grouping is off in this channel");
+        return open_incident(r, tx, a, "", ret, err);
+    }
+    ah_group_plan(ch->grouping, a->channel_id, s, &plan);
+    set = find_group(ch, &plan, a->start_time, ret, &why);
+    if (set >= 0) {
+        *ret_merged = 1;
+        a->incident_id = (*ret)->row.id;
+        *ret_reason = ah_group_reason(&plan, set, verdict_text[AH_GROUP_MERGE]);
+        return AH_OK;
+    }
+    /* Indexed under every usable key: any set equal means "the same". */
+    ah_buf_init(&keys);
+    for (i = 0, set = -1; i < plan.nkeys; i++) {
+        if (plan.keys[i][0] == '\0')
+            continue;
+        if (set < 0)
+            set = (int)i;
+        if (keys.len > 0)
+            ah_buf_puts(&keys, " ");
+        ah_buf_puts(&keys, plan.keys[i]);
+    }
+    if (set < 0)
+        why = "new incident: strict grouping and a dimension value is missing";
+    *ret_reason = ah_group_reason(&plan, set, why);
+    rc = open_incident(r, tx, a, ah_buf_str(&keys), ret, err);
+    ah_buf_done(&keys);
+    if (rc == AH_OK)
+        ah_reduce_group_register(ch, *ret, (const char(*)[33])plan.keys, plan.nkeys);
+    return rc;
+}
+
+int ah_incident_merged(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
+                       const struct ah_alert *a, int64_t now, struct ah_error *err)
+{
+    struct channel_state *ch = ah_reduce_channel(r, inc->row.channel_id);
+    json_t *detail = json_pack("{sIss}", "alert_id", (json_int_t)a->id, "title", a->title);
+    int64_t storm;
+    int rc;
+
+    inc->last_merge_time = now;
+    rc = ah_store_tx_feed_insert(tx, inc->row.id, now, "a_merge", detail, err);
+    json_decref(detail);
+    storm = ah_group_storm(ch->grouping, inc->row.alert_count);
+    if (rc == AH_OK && storm > 0) {
+        detail = json_pack("{sI}", "alert_count", (json_int_t)storm);
+        rc = ah_store_tx_feed_insert(tx, inc->row.id, now, "i_storm", detail, err);
+        json_decref(detail);
+    }
+    return rc;
 }
 
 int ah_incident_alert_changed(struct open_incident *inc, struct ah_store_tx *tx,
@@ -48,6 +156,15 @@ static int write_row(struct open_incident *inc, struct ah_store_tx *tx, struct a
     return ah_store_tx_incident_update(tx, &inc->row, err);
 }
 
+/* Writes the incident and records @type on its timeline. */
+static int write_feed(struct open_incident *inc, struct ah_store_tx *tx, const char *type,
+                      int64_t now, struct ah_error *err)
+{
+    int rc = write_row(inc, tx, err);
+
+    return rc < 0 ? rc : ah_store_tx_feed_insert(tx, inc->row.id, now, type, NULL, err);
+}
+
 int ah_incident_alert_ended(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
                             int recovered, int64_t now, struct ah_error *err)
 {
@@ -63,7 +180,7 @@ int ah_incident_alert_ended(struct ah_reduce *r, struct open_incident *inc, stru
     inc->row.recovered = recovered;
     inc->row.progress = AH_PROGRESS_CLOSED;
     inc->row.close_time = now;
-    rc = write_row(inc, tx, err);
+    rc = write_feed(inc, tx, recovered ? "i_auto_close" : "i_auto_close_superseded", now, err);
     ah_reduce_incident_drop(r, inc);
     return rc;
 }
@@ -81,13 +198,13 @@ static int act_open(struct ah_reduce *r, struct open_incident *inc, struct ah_st
             return AH_OK;
         inc->row.progress = AH_PROGRESS_PROCESSING;
         inc->row.ack_time = now;
-        return write_row(inc, tx, err);
+        return write_feed(inc, tx, "i_ack", now, err);
     case AH_INCIDENT_UNACK:
         if (inc->row.progress == AH_PROGRESS_TRIGGERED)
             return AH_OK;
         inc->row.progress = AH_PROGRESS_TRIGGERED;
         inc->row.ack_time = 0;
-        return write_row(inc, tx, err);
+        return write_feed(inc, tx, "i_unack", now, err);
     case AH_INCIDENT_RESOLVE:
         /* A manual close closes its alerts: the next event with the same key
          * opens a new alert and a new incident. The status is kept. */
@@ -99,7 +216,7 @@ static int act_open(struct ah_reduce *r, struct open_incident *inc, struct ah_st
         inc->row.progress = AH_PROGRESS_CLOSED;
         inc->row.close_time = now;
         inc->row.active_alert_count = 0;
-        rc = write_row(inc, tx, err);
+        rc = write_feed(inc, tx, "i_rslv", now, err);
         ah_reduce_incident_drop(r, inc);
         return rc;
     case AH_INCIDENT_REOPEN:
@@ -135,7 +252,8 @@ int ah_reduce_incident_action(struct ah_reduce *r, struct ah_store_tx *tx, int64
     row.close_time = 0;
     row.ack_time = 0;
     row.labels = NULL;
+    row.group_key = NULL;
     inc = ah_reduce_incident_add(r, &row);
     json_decref(owner);
-    return write_row(inc, tx, err);
+    return write_feed(inc, tx, "i_reopen", now, err);
 }

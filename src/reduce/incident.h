@@ -8,10 +8,18 @@
 
 #include "reduce/index.h"
 
-/* Opens the incident a new alert @a belongs to, taking title, description,
- * labels and severity from it; sets a->incident_id. */
+/* Finds the incident a new alert @a (fields @s) joins under its channel's
+ * grouping, or opens one that takes title, description, labels and severity
+ * from it; sets a->incident_id, *@ret, *@ret_merged (1: joined an existing
+ * incident) and *@ret_reason (a new JSON object: why). */
 int ah_incident_for_new_alert(struct ah_reduce *r, struct ah_store_tx *tx, struct ah_alert *a,
-                              struct open_incident **ret, struct ah_error *reterr);
+                              const struct ah_filter_subject *s, struct open_incident **ret,
+                              int *ret_merged, json_t **ret_reason, struct ah_error *reterr);
+
+/* Records on @inc's timeline that alert @a joined it, and a storm warning
+ * when its alert count crosses a threshold. */
+int ah_incident_merged(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
+                       const struct ah_alert *a, int64_t now, struct ah_error *reterr);
 
 /* Records a change of one of @inc's alerts: @severity raised to at least the
  * alert's, @events_added events stored, @labels (when the alert is the

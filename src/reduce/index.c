@@ -64,9 +64,16 @@ struct open_incident *ah_reduce_incident_add(struct ah_reduce *r, const struct a
 
 void ah_reduce_incident_drop(struct ah_reduce *r, struct open_incident *inc)
 {
+    struct channel_state *ch = ah_reduce_channel(r, inc->row.channel_id);
     char k[24];
     size_t i;
 
+    /* A key may meanwhile point at a newer incident: only remove our own. */
+    for (i = 0; i < inc->ngroup_keys; i++) {
+        if (ah_map_find(ch->groups, inc->group_keys[i]) == inc)
+            ah_map_remove(ch->groups, inc->group_keys[i]);
+    }
+    ah_free(inc->group_keys);
     id_key(inc->row.id, k);
     ah_map_remove(r->incidents, k);
     for (i = 0; i < inc->nalerts; i++)
@@ -113,6 +120,7 @@ struct ah_reduce *ah_reduce_new(void)
 
     r->alerts = ah_map_new();
     r->incidents = ah_map_new();
+    r->channels = ah_map_new();
     return r;
 }
 
@@ -132,6 +140,7 @@ static void free_incident(const char *key, void *value, void *arg)
 
     (void)key;
     (void)arg;
+    ah_free(inc->group_keys);
     ah_free(inc->alerts);
     ah_free(inc);
 }
@@ -144,6 +153,7 @@ static void clear(struct ah_reduce *r)
     ah_map_free(r->incidents);
     r->alerts = ah_map_new();
     r->incidents = ah_map_new();
+    ah_reduce_channels_clear(r);
 }
 
 void ah_reduce_free(struct ah_reduce *r)
@@ -153,12 +163,30 @@ void ah_reduce_free(struct ah_reduce *r)
     clear(r);
     ah_map_free(r->alerts);
     ah_map_free(r->incidents);
+    ah_map_free(r->channels);
     ah_free(r);
 }
 
+/* The incident's group_key column lists the keys it is indexed under,
+ * separated by spaces. */
 static void load_incident(const struct ah_incident *row, void *arg)
 {
-    ah_reduce_incident_add(arg, row);
+    struct open_incident *inc = ah_reduce_incident_add(arg, row);
+    const char *p = row->group_key ? row->group_key : "";
+    char keys[AH_GROUP_MAX_SETS][33];
+    size_t n = 0;
+
+    inc->last_merge_time = row->last_time;
+    while (n < AH_GROUP_MAX_SETS && strlen(p) >= 32) {
+        memcpy(keys[n], p, 32);
+        keys[n++][32] = '\0';
+        p += 32;
+        while (*p == ' ')
+            p++;
+    }
+    if (n > 0)
+        ah_reduce_group_register(ah_reduce_channel(arg, row->channel_id), inc,
+                                 (const char(*)[33])keys, n);
 }
 
 static void load_alert(const struct ah_alert *row, void *arg)
@@ -172,6 +200,7 @@ static void load_alert(const struct ah_alert *row, void *arg)
     a->level = row->level;
     a->event_count = row->event_count;
     a->start_time = row->start_time;
+    a->last_time = row->last_time;
     ah_reduce_digest(row->level, row->title, row->description, a->digest);
     ah_reduce_alert_add(arg, a);
 }
@@ -181,8 +210,11 @@ int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error 
     int rc;
 
     clear(r);
-    /* Incidents first, so that alerts find theirs. */
-    rc = ah_store_incidents_open_each(store, load_incident, r, err);
+    /* Rules first (incidents register their group keys in their channel),
+     * incidents next, so that alerts find theirs. */
+    rc = ah_reduce_channels_load(r, store, err);
+    if (rc == AH_OK)
+        rc = ah_store_incidents_open_each(store, load_incident, r, err);
     if (rc == AH_OK)
         rc = ah_store_alerts_open_each(store, load_alert, r, err);
     if (rc < 0)

@@ -8,6 +8,7 @@
 
 #include "model/alert.h"
 #include "reduce/reduce.h"
+#include "reduce/rules.h"
 #include "util/map.h"
 
 #define AH_DIGEST_LEN 16
@@ -15,7 +16,8 @@
 struct open_alert {
     char *map_key; /* "<channel>\x1f<alert_key>", owned */
     int64_t id;
-    int64_t incident_id;
+    int64_t incident_id; /* 0: held back by a silence or inhibit rule */
+    int64_t last_time;
     enum ah_severity severity; /* highest seen */
     enum ah_severity level;    /* current */
     int64_t event_count;
@@ -28,12 +30,62 @@ struct open_incident {
     /* Map keys of its open alerts (borrowed from struct open_alert). */
     struct open_alert **alerts;
     size_t nalerts, capalerts;
+    /* Group keys under which it is indexed (grouping on), and when an alert
+     * last joined it (sliding windows). */
+    char (*group_keys)[33];
+    size_t ngroup_keys;
+    int64_t last_merge_time;
+};
+
+/* Source alerts an inhibit rule has seen, per (rule, equals values): the
+ * most recent AH_INHIBIT_SOURCES, so that one recovered or acknowledged
+ * source does not hide another that is still live. */
+#define AH_INHIBIT_SOURCES 8
+
+struct inhibit_source {
+    struct {
+        char *alert_map_key;
+        int64_t alert_id;
+        int64_t last_time;
+    } seen[AH_INHIBIT_SOURCES];
+    int n;
+};
+
+/* State changes of one (channel, alert_key), for flapping detection. */
+struct flap_state {
+    int64_t changes[100]; /* ring of change times */
+    int n, head;
+    int64_t muted_until;
+};
+
+/* A channel's compiled rules and the indexes they need. */
+struct channel_state {
+    int64_t id;
+    struct ah_grouping *grouping;
+    struct ah_flapping *flapping;
+    struct ah_silence **silences;
+    size_t nsilences;
+    struct ah_inhibit **inhibits;
+    size_t ninhibits;
+    struct ah_map *groups;  /* group key -> struct open_incident (borrowed) */
+    struct ah_map *sources; /* "<rule>:<equals digest>" -> struct inhibit_source */
+    struct ah_map *flaps;   /* alert_key -> struct flap_state */
 };
 
 struct ah_reduce {
     struct ah_map *alerts;    /* map_key -> struct open_alert */
     struct ah_map *incidents; /* "<id>" -> struct open_incident */
+    struct ah_map *channels;  /* "<id>" -> struct channel_state */
 };
+
+/* Returns the channel's state, creating it with default rules. */
+struct channel_state *ah_reduce_channel(struct ah_reduce *r, int64_t channel_id);
+void ah_reduce_channels_clear(struct ah_reduce *r);
+/* Loads every channel's rules from @store (part of ah_reduce_load). */
+int ah_reduce_channels_load(struct ah_reduce *r, struct ah_store *store, struct ah_error *reterr);
+/* Registers @inc under the plan's keys in its channel. */
+void ah_reduce_group_register(struct channel_state *ch, struct open_incident *inc,
+                              const char (*keys)[33], size_t nkeys);
 
 /* Digest of the fields that make an event "identical" to its alert. */
 void ah_reduce_digest(enum ah_severity level, const char *title, const char *description,

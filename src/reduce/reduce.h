@@ -37,6 +37,8 @@ enum ah_reduce_outcome {
                             last_time refreshed */
     AH_REDUCE_RECOVERED, /* Ok: the alert recovered */
     AH_REDUCE_IGNORED,   /* Ok with no open alert: nothing stored */
+    AH_REDUCE_DROPPED,   /* a silence or inhibit rule in drop mode held it:
+                            nothing stored but the rule's counter */
 };
 
 struct ah_reduce_input {
@@ -64,6 +66,30 @@ enum ah_incident_action {
  * forbids the action, AH_ENOTFOUND when there is no such incident. */
 int ah_reduce_incident_action(struct ah_reduce *r, struct ah_store_tx *tx, int64_t incident_id,
                               enum ah_incident_action action, int64_t now, struct ah_error *reterr);
+
+/* A channel's rules changed (admin API, inside the writer's transaction).
+ * Each takes ownership of the compiled rule. A channel without settings uses
+ * the defaults (grouping off, flapping marked at 4 changes in 60 minutes). */
+struct ah_grouping;
+struct ah_flapping;
+struct ah_silence;
+struct ah_inhibit;
+void ah_reduce_set_grouping(struct ah_reduce *r, int64_t channel_id, struct ah_grouping *g);
+void ah_reduce_set_flapping(struct ah_reduce *r, int64_t channel_id, struct ah_flapping *f);
+/* Adds, or replaces the rule with the same id. */
+void ah_reduce_put_silence(struct ah_reduce *r, int64_t channel_id, struct ah_silence *s);
+void ah_reduce_put_inhibit(struct ah_reduce *r, int64_t channel_id, struct ah_inhibit *i);
+void ah_reduce_remove_silence(struct ah_reduce *r, int64_t channel_id, int64_t id);
+void ah_reduce_remove_inhibit(struct ah_reduce *r, int64_t channel_id, int64_t id);
+
+/* Housekeeping (the writer calls it every few seconds): deletes quick
+ * silences whose window has ended. */
+int ah_reduce_maintain(struct ah_reduce *r, struct ah_store_tx *tx, int64_t now,
+                       struct ah_error *reterr);
+
+/* The quick silence made from incident @incident_id, if one exists: its id
+ * (0 if none). */
+int64_t ah_reduce_quick_silence_of(struct ah_reduce *r, int64_t channel_id, int64_t incident_id);
 
 /* Sizes of the indexes, for /metrics. */
 size_t ah_reduce_open_alerts(const struct ah_reduce *r);

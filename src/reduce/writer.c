@@ -4,8 +4,13 @@
 #include "util/alloc.h"
 #include "util/clock.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdatomic.h>
+
+/* How often the writer does its housekeeping (ah_reduce_maintain). */
+#define MAINTAIN_SECS 5
 
 struct ah_writer {
     struct ah_store *store;
@@ -52,7 +57,7 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
     struct ah_store_tx *tx = NULL;
     struct ah_error err;
     struct ah_job *job;
-    int64_t now = ah_now();
+    int64_t now = ah_clock_now(w->conf.clock);
     int rc;
 
     ah_error_clear(&err);
@@ -81,15 +86,21 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
     }
 }
 
-/* Detaches up to batch_max jobs from the queue; waits while it is empty. */
+/* Detaches up to batch_max jobs from the queue; waits while it is empty, at
+ * most MAINTAIN_SECS (then returns NULL, time for housekeeping). */
 static struct ah_job *take(struct ah_writer *w)
 {
     struct ah_job *batch, *last;
+    struct timespec until;
     size_t n = 1;
 
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += MAINTAIN_SECS;
     pthread_mutex_lock(&w->lock);
-    while (w->head == NULL && !w->stopping)
-        pthread_cond_wait(&w->wake, &w->lock);
+    while (w->head == NULL && !w->stopping) {
+        if (pthread_cond_timedwait(&w->wake, &w->lock, &until) == ETIMEDOUT)
+            break;
+    }
     batch = last = w->head;
     if (batch != NULL) {
         while (last->next != NULL && n < w->conf.batch_max) {
@@ -106,14 +117,48 @@ static struct ah_job *take(struct ah_writer *w)
     return batch;
 }
 
+/* Housekeeping in a transaction of its own (an empty one costs no fsync). */
+static void maintain(struct ah_writer *w)
+{
+    struct ah_store_tx *tx;
+    int rc = ah_store_tx_begin(w->store, &tx, NULL);
+
+    if (rc < 0)
+        return;
+    rc = ah_reduce_maintain(w->reduce, tx, ah_clock_now(w->conf.clock), NULL);
+    if (rc == AH_OK)
+        rc = ah_store_tx_commit(tx, NULL);
+    if (rc < 0) {
+        ah_store_tx_rollback(tx);
+        (void)ah_reduce_load(w->reduce, w->store, NULL);
+    }
+}
+
+static int stopping(struct ah_writer *w)
+{
+    int s;
+
+    pthread_mutex_lock(&w->lock);
+    s = w->stopping && w->head == NULL;
+    pthread_mutex_unlock(&w->lock);
+    return s;
+}
+
 static void *writer_main(void *arg)
 {
     struct ah_writer *w = arg;
     struct ah_job *batch;
+    int64_t last = ah_monotonic_us();
 
     /* Stopping drains the queue first: queued jobs were promised an answer. */
-    while ((batch = take(w)) != NULL) {
-        run_batch(w, batch);
+    while (!stopping(w)) {
+        batch = take(w);
+        if (batch != NULL)
+            run_batch(w, batch);
+        if (ah_monotonic_us() - last >= MAINTAIN_SECS * 1000000LL) {
+            maintain(w);
+            last = ah_monotonic_us();
+        }
         atomic_store(&w->open_alerts, ah_reduce_open_alerts(w->reduce));
         atomic_store(&w->open_incidents, ah_reduce_open_incidents(w->reduce));
     }

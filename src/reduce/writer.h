@@ -12,6 +12,7 @@
 
 #include "reduce/reduce.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 #include <stddef.h>
@@ -41,8 +42,9 @@ struct ah_job {
 };
 
 struct ah_writer_conf {
-    size_t queue_max; /* jobs waiting at most; more are refused */
-    size_t batch_max; /* jobs per transaction at most */
+    size_t queue_max;       /* jobs waiting at most; more are refused */
+    size_t batch_max;       /* jobs per transaction at most */
+    struct ah_clock *clock; /* the jobs' "now"; NULL: the system clock */
 };
 
 struct ah_writer;

@@ -55,6 +55,31 @@ const char *const ah_schema_migrations[] = {
     "  alert_keys TEXT NOT NULL, created_at INTEGER NOT NULL,"
     "  PRIMARY KEY (integration_id, retry_id));"
     "CREATE INDEX push_retries_age ON push_retries(created_at);",
+    /* 2: noise reduction (issue #3): per-channel grouping and flapping
+     * settings, silence and inhibit rules, why each alert went where it
+     * went, and the incidents' timelines. */
+    "ALTER TABLE channels ADD COLUMN grouping TEXT;"
+    "ALTER TABLE channels ADD COLUMN flapping TEXT;"
+    "ALTER TABLE alerts ADD COLUMN group_key TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE alerts ADD COLUMN reason TEXT NOT NULL DEFAULT '{}';"
+    "ALTER TABLE alerts ADD COLUMN held TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE alerts ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE incidents ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE incidents ADD COLUMN muted_until INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE silences ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, channel_id INTEGER NOT NULL,"
+    "  rule TEXT NOT NULL, hits INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX silences_channel ON silences(channel_id, id);"
+    "CREATE TABLE inhibits ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, channel_id INTEGER NOT NULL,"
+    "  rule TEXT NOT NULL, hits INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX inhibits_channel ON inhibits(channel_id, id);"
+    "CREATE TABLE incident_feed ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id INTEGER NOT NULL,"
+    "  time INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}');"
+    "CREATE INDEX incident_feed_incident ON incident_feed(incident_id, id);",
 };
 
 const size_t ah_schema_migration_count =

@@ -185,3 +185,76 @@ int ah_store_read_events(struct ah_store *s, int64_t integration_id, int64_t sin
 {
     WITH_READER(s, err, events(db_, integration_id, since, page, ret, err));
 }
+
+/* ================= noise-reduction rules, timelines ================= */
+
+int ah_store_read_channel_rules(struct ah_store *s, int64_t channel_id, json_t **ret,
+                                struct ah_error *err)
+{
+    WITH_READER(s, err,
+                get(db_, "SELECT grouping, flapping FROM channels WHERE id = ?", "channel",
+                    channel_id, ret, err));
+}
+
+/* Flattens {id, channel_id, rule: {...}, ...} into one object. */
+static void flatten_rules(json_t *rows)
+{
+    json_t *row;
+    size_t i;
+
+    json_array_foreach(rows, i, row)
+    {
+        json_t *rule = json_incref(json_object_get(row, "rule"));
+
+        json_object_del(row, "rule");
+        if (json_is_object(rule))
+            json_object_update_missing(row, rule);
+        json_decref(rule);
+    }
+}
+
+static int hold_rules(sqlite3 *db, enum ah_store_hold_kind kind, int64_t channel_id, int64_t id,
+                      json_t **ret, struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(db, NULL,
+                         kind == AH_STORE_SILENCE ? "SELECT * FROM silences WHERE channel_id = ?1"
+                                                    " AND (?2 = 0 OR id = ?2) ORDER BY id"
+                                                  : "SELECT * FROM inhibits WHERE channel_id = ?1"
+                                                    " AND (?2 = 0 OR id = ?2) ORDER BY id",
+                         &rows, err, "ii", channel_id, id);
+
+    if (rc < 0)
+        return rc;
+    flatten_rules(rows);
+    if (id == 0) {
+        *ret = json_pack("{soso}", "items", rows, "next_cursor", json_null());
+        return AH_OK;
+    }
+    return one(rows, kind == AH_STORE_SILENCE ? "silence" : "inhibit rule", id, ret, err);
+}
+
+int ah_store_read_hold_rules(struct ah_store *s, enum ah_store_hold_kind kind, int64_t channel_id,
+                             int64_t id, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err, hold_rules(db_, kind, channel_id, id, ret, err));
+}
+
+int ah_store_read_feed(struct ah_store *s, int64_t incident_id, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err,
+                ah_sql_rows(db_, NULL,
+                            "SELECT time, type, detail FROM incident_feed WHERE incident_id = ?"
+                            " ORDER BY id LIMIT 1000",
+                            ret, err, "i", incident_id));
+}
+
+int ah_store_read_recent_events(struct ah_store *s, int64_t channel_id, int limit, json_t **ret,
+                                struct ah_error *err)
+{
+    WITH_READER(s, err,
+                ah_sql_rows(db_, NULL,
+                            "SELECT * FROM (SELECT * FROM events WHERE channel_id = ?"
+                            " ORDER BY id DESC LIMIT ?) ORDER BY id",
+                            ret, err, "ii", channel_id, (int64_t)limit));
+}

@@ -29,6 +29,15 @@ static void status_from(const char *status, enum ah_severity *level, int *recove
     *level = *recovered ? AH_SEV_NONE : ah_severity_parse(status);
 }
 
+static enum ah_alert_hold hold_from(const char *held)
+{
+    if (held != NULL && strcmp(held, "silenced") == 0)
+        return AH_HOLD_SILENCED;
+    if (held != NULL && strcmp(held, "inhibited") == 0)
+        return AH_HOLD_INHIBITED;
+    return AH_HOLD_NONE;
+}
+
 static void alert_from_row(json_t *row, struct ah_alert *a)
 {
     memset(a, 0, sizeof(*a));
@@ -47,6 +56,9 @@ static void alert_from_row(json_t *row, struct ah_alert *a)
     a->last_time = num(row, "last_time");
     a->end_time = num(row, "end_time");
     a->close_time = num(row, "close_time");
+    a->group_key = str(row, "group_key");
+    a->held = hold_from(str(row, "held"));
+    a->flapping = (int)num(row, "flapping");
 }
 
 static void incident_from_row(json_t *row, struct ah_incident *inc)
@@ -71,6 +83,8 @@ static void incident_from_row(json_t *row, struct ah_incident *inc)
     inc->close_time = num(row, "close_time");
     inc->group_key = str(row, "group_key");
     inc->first_alert_id = num(row, "first_alert_id");
+    inc->flapping = (int)num(row, "flapping");
+    inc->muted_until = num(row, "muted_until");
 }
 
 int ah_store_tx_alert_get(struct ah_store_tx *tx, int64_t id, struct ah_alert *ret,
@@ -151,6 +165,49 @@ int ah_store_incidents_open_each(struct ah_store *s,
         incident_from_row(row, &inc);
         fn(&inc, arg);
     }
+    json_decref(rows);
+    return AH_OK;
+}
+
+int ah_store_channel_rules_each(struct ah_store *s,
+                                void (*fn)(int64_t channel_id, const json_t *grouping,
+                                           const json_t *flapping, void *arg),
+                                void *arg, struct ah_error *err)
+{
+    json_t *rows, *row;
+    size_t i;
+    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL, "SELECT id, grouping, flapping FROM channels",
+                         &rows, err, "");
+
+    if (rc < 0)
+        return rc;
+    json_array_foreach(rows, i, row)
+    {
+        const json_t *g = json_object_get(row, "grouping"), *f = json_object_get(row, "flapping");
+
+        fn(num(row, "id"), json_is_null(g) ? NULL : g, json_is_null(f) ? NULL : f, arg);
+    }
+    json_decref(rows);
+    return AH_OK;
+}
+
+int ah_store_hold_rules_each(struct ah_store *s, enum ah_store_hold_kind kind,
+                             void (*fn)(int64_t id, int64_t channel_id, const json_t *rule,
+                                        void *arg),
+                             void *arg, struct ah_error *err)
+{
+    json_t *rows, *row;
+    size_t i;
+    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+                         kind == AH_STORE_SILENCE
+                             ? "SELECT id, channel_id, rule FROM silences ORDER BY id"
+                             : "SELECT id, channel_id, rule FROM inhibits ORDER BY id",
+                         &rows, err, "");
+
+    if (rc < 0)
+        return rc;
+    json_array_foreach(rows, i, row)
+        fn(num(row, "id"), num(row, "channel_id"), json_object_get(row, "rule"), arg);
     json_decref(rows);
     return AH_OK;
 }

@@ -192,6 +192,20 @@ int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret
     return rc;
 }
 
+/* Columns that hold JSON text. */
+static int is_json_column(const char *name)
+{
+    static const char *const names[] = {"labels", "images",   "reason",  "rule",
+                                        "detail", "grouping", "flapping"};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(name, names[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* A column as JSON: ids become strings (api.md: ids are strings), labels and
  * images are parsed back into JSON, other values keep their type. */
 static json_t *column_json(sqlite3_stmt *st, int i)
@@ -205,10 +219,13 @@ static json_t *column_json(sqlite3_stmt *st, int i)
     if (strcmp(name, "id") == 0 || (n > 3 && strcmp(name + n - 3, "_id") == 0)) {
         char id[24];
 
+        /* 0 in a reference column means "none" (a held alert's incident). */
+        if (sqlite3_column_int64(st, i) == 0 && type == SQLITE_INTEGER)
+            return json_null();
         snprintf(id, sizeof(id), "%lld", (long long)sqlite3_column_int64(st, i));
         return json_string(id);
     }
-    if (strcmp(name, "labels") == 0 || strcmp(name, "images") == 0) {
+    if (type == SQLITE_TEXT && is_json_column(name)) {
         json_t *j = json_loads((const char *)sqlite3_column_text(st, i), 0, NULL);
 
         return j ? j : json_null();

@@ -71,7 +71,13 @@ int ah_store_tx_channel_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
         return ah_error_set(err, AH_ECONFLICT,
                             "cannot delete channel \"%lld\": %lld integration(s) point at it",
                             (long long)id, (long long)users);
-    return ah_sql_run(W(tx), "DELETE FROM channels WHERE id = ?", err, "i", id);
+    /* Its rules go with it; its incidents stay as history. */
+    rc = ah_sql_run(W(tx), "DELETE FROM silences WHERE channel_id = ?", err, "i", id);
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx), "DELETE FROM inhibits WHERE channel_id = ?", err, "i", id);
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx), "DELETE FROM channels WHERE id = ?", err, "i", id);
+    return rc;
 }
 
 /* ================= integrations ================= */
@@ -222,18 +228,25 @@ int ah_store_tx_event_insert(struct ah_store_tx *tx, const struct ah_event_row *
                       e->labels, e->images, e->event_time, e->received_at);
 }
 
+static const char *hold_name(enum ah_alert_hold h)
+{
+    return h == AH_HOLD_SILENCED ? "silenced" : h == AH_HOLD_INHIBITED ? "inhibited" : "";
+}
+
 int ah_store_tx_alert_insert(struct ah_store_tx *tx, struct ah_alert *a, struct ah_error *err)
 {
-    int rc =
-        ah_sql_run(W(tx),
-                   "INSERT INTO alerts(incident_id, channel_id, integration_id, alert_key,"
-                   " title, description, severity, status, labels, event_count, start_time,"
-                   " last_time, end_time, close_time)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   err, "iiisssssjiiiii", a->incident_id, a->channel_id, a->integration_id,
-                   a->alert_key, a->title, a->description ? a->description : "",
-                   ah_severity_name(a->severity), ah_status_name(a->level, a->recovered), a->labels,
-                   a->event_count, a->start_time, a->last_time, a->end_time, a->close_time);
+    int rc = ah_sql_run(W(tx),
+                        "INSERT INTO alerts(incident_id, channel_id, integration_id, alert_key,"
+                        " title, description, severity, status, labels, event_count, start_time,"
+                        " last_time, end_time, close_time, group_key, reason, held, flapping)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                        " coalesce(?, '{}'), ?, ?)",
+                        err, "iiisssssjiiiiisjsi", a->incident_id, a->channel_id, a->integration_id,
+                        a->alert_key, a->title, a->description ? a->description : "",
+                        ah_severity_name(a->severity), ah_status_name(a->level, a->recovered),
+                        a->labels, a->event_count, a->start_time, a->last_time, a->end_time,
+                        a->close_time, a->group_key ? a->group_key : "", a->reason,
+                        hold_name(a->held), (int64_t)a->flapping);
 
     if (rc < 0)
         return rc;
@@ -245,11 +258,12 @@ int ah_store_tx_alert_update(struct ah_store_tx *tx, const struct ah_alert *a, s
 {
     return ah_sql_run(W(tx),
                       "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
-                      " labels = ?, event_count = ?, last_time = ?, end_time = ?, close_time = ?"
-                      " WHERE id = ?",
-                      err, "ssssjiiiii", a->title, a->description ? a->description : "",
+                      " labels = ?, event_count = ?, last_time = ?, end_time = ?, close_time = ?,"
+                      " reason = coalesce(?, reason), flapping = ?, incident_id = ? WHERE id = ?",
+                      err, "ssssjiiiijiii", a->title, a->description ? a->description : "",
                       ah_severity_name(a->severity), ah_status_name(a->level, a->recovered),
-                      a->labels, a->event_count, a->last_time, a->end_time, a->close_time, a->id);
+                      a->labels, a->event_count, a->last_time, a->end_time, a->close_time,
+                      a->reason, (int64_t)a->flapping, a->incident_id, a->id);
 }
 
 int ah_store_tx_alerts_close(struct ah_store_tx *tx, int64_t incident_id, int64_t now,
@@ -267,14 +281,14 @@ int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
         W(tx),
         "INSERT INTO incidents(channel_id, title, description, severity, status, progress,"
         " labels, alert_count, active_alert_count, event_count, start_time, last_time,"
-        " ack_time, close_time, group_key, first_alert_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        err, "isssssjiiiiiiisi", inc->channel_id, inc->title,
+        " ack_time, close_time, group_key, first_alert_id, flapping, muted_until)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        err, "isssssjiiiiiiisiii", inc->channel_id, inc->title,
         inc->description ? inc->description : "", ah_severity_name(inc->severity),
         ah_status_name(inc->severity, inc->recovered), ah_progress_name(inc->progress), inc->labels,
         inc->alert_count, inc->active_alert_count, inc->event_count, inc->start_time,
         inc->last_time, inc->ack_time, inc->close_time, inc->group_key ? inc->group_key : "",
-        inc->first_alert_id);
+        inc->first_alert_id, (int64_t)inc->flapping, inc->muted_until);
 
     if (rc < 0)
         return rc;
@@ -285,14 +299,101 @@ int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
 int ah_store_tx_incident_update(struct ah_store_tx *tx, const struct ah_incident *inc,
                                 struct ah_error *err)
 {
+    return ah_sql_run(
+        W(tx),
+        "UPDATE incidents SET severity = ?, status = ?, progress = ?,"
+        " labels = coalesce(?, labels), alert_count = ?, active_alert_count = ?,"
+        " event_count = ?, last_time = ?, ack_time = ?, close_time = ?,"
+        " first_alert_id = ?, flapping = ?, muted_until = ? WHERE id = ?",
+        err, "sssjiiiiiiiiii", ah_severity_name(inc->severity),
+        ah_status_name(inc->severity, inc->recovered), ah_progress_name(inc->progress), inc->labels,
+        inc->alert_count, inc->active_alert_count, inc->event_count, inc->last_time, inc->ack_time,
+        inc->close_time, inc->first_alert_id, (int64_t)inc->flapping, inc->muted_until, inc->id);
+}
+
+/* ================= noise-reduction rules and timelines ================= */
+
+int ah_store_tx_channel_set(struct ah_store_tx *tx, int64_t id, const char *column,
+                            const json_t *config, int64_t now, struct ah_error *err)
+{
+    int rc = ah_store_tx_channel_exists(tx, id, err);
+
+    if (rc < 0)
+        return rc;
+    /* @column is one of two literals, never user input. */
+    if (strcmp(column, "grouping") == 0)
+        return ah_sql_run(W(tx), "UPDATE channels SET grouping = ?, updated_at = ? WHERE id = ?",
+                          err, "jii", config, now, id);
+    return ah_sql_run(W(tx), "UPDATE channels SET flapping = ?, updated_at = ? WHERE id = ?", err,
+                      "jii", config, now, id);
+}
+
+int ah_store_tx_hold_rule_insert(struct ah_store_tx *tx, enum ah_store_hold_kind kind,
+                                 int64_t channel_id, const json_t *rule, int64_t now,
+                                 int64_t *ret_id, struct ah_error *err)
+{
+    int rc = ah_store_tx_channel_exists(tx, channel_id, err);
+
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx),
+                        kind == AH_STORE_SILENCE
+                            ? "INSERT INTO silences(channel_id, rule, created_at, updated_at)"
+                              " VALUES (?, ?, ?, ?)"
+                            : "INSERT INTO inhibits(channel_id, rule, created_at, updated_at)"
+                              " VALUES (?, ?, ?, ?)",
+                        err, "ijii", channel_id, rule, now, now);
+    if (rc < 0)
+        return rc;
+    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    return AH_OK;
+}
+
+int ah_store_tx_hold_rule_update(struct ah_store_tx *tx, enum ah_store_hold_kind kind,
+                                 int64_t channel_id, int64_t id, const json_t *rule, int64_t now,
+                                 struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx),
+                        kind == AH_STORE_SILENCE ? "UPDATE silences SET rule = ?, updated_at = ?"
+                                                   " WHERE id = ? AND channel_id = ?"
+                                                 : "UPDATE inhibits SET rule = ?, updated_at = ?"
+                                                   " WHERE id = ? AND channel_id = ?",
+                        err, "jiii", rule, now, id, channel_id);
+
+    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "rule \"%lld\" does not exist in this channel",
+                            (long long)id);
+    return rc;
+}
+
+int ah_store_tx_hold_rule_delete(struct ah_store_tx *tx, enum ah_store_hold_kind kind,
+                                 int64_t channel_id, int64_t id, struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx),
+                        kind == AH_STORE_SILENCE
+                            ? "DELETE FROM silences WHERE id = ? AND channel_id = ?"
+                            : "DELETE FROM inhibits WHERE id = ? AND channel_id = ?",
+                        err, "ii", id, channel_id);
+
+    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "rule \"%lld\" does not exist in this channel",
+                            (long long)id);
+    return rc;
+}
+
+int ah_store_tx_hold_rule_hit(struct ah_store_tx *tx, enum ah_store_hold_kind kind, int64_t id,
+                              struct ah_error *err)
+{
     return ah_sql_run(W(tx),
-                      "UPDATE incidents SET severity = ?, status = ?, progress = ?,"
-                      " labels = coalesce(?, labels), alert_count = ?, active_alert_count = ?,"
-                      " event_count = ?, last_time = ?, ack_time = ?, close_time = ?,"
-                      " first_alert_id = ? WHERE id = ?",
-                      err, "sssjiiiiiiii", ah_severity_name(inc->severity),
-                      ah_status_name(inc->severity, inc->recovered),
-                      ah_progress_name(inc->progress), inc->labels, inc->alert_count,
-                      inc->active_alert_count, inc->event_count, inc->last_time, inc->ack_time,
-                      inc->close_time, inc->first_alert_id, inc->id);
+                      kind == AH_STORE_SILENCE ? "UPDATE silences SET hits = hits + 1 WHERE id = ?"
+                                               : "UPDATE inhibits SET hits = hits + 1 WHERE id = ?",
+                      err, "i", id);
+}
+
+int ah_store_tx_feed_insert(struct ah_store_tx *tx, int64_t incident_id, int64_t time,
+                            const char *type, const json_t *detail, struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "INSERT INTO incident_feed(incident_id, time, type, detail)"
+                      " VALUES (?, ?, ?, coalesce(?, '{}'))",
+                      err, "iisj", incident_id, time, type, detail);
 }

@@ -131,7 +131,55 @@ int ah_store_incidents_open_each(struct ah_store *store,
                                  void (*fn)(const struct ah_incident *inc, void *arg), void *arg,
                                  struct ah_error *reterr);
 
+/* ---- noise-reduction rules and timelines (issue #3) ---- */
+
+enum ah_store_hold_kind { AH_STORE_SILENCE, AH_STORE_INHIBIT };
+
+/* Sets the channel's "grouping" or "flapping" settings (@column is one of
+ * those two literals). AH_ENOTFOUND when there is no such channel. */
+int ah_store_tx_channel_set(struct ah_store_tx *tx, int64_t id, const char *column,
+                            const json_t *config, int64_t now, struct ah_error *reterr);
+int ah_store_tx_hold_rule_insert(struct ah_store_tx *tx, enum ah_store_hold_kind kind,
+                                 int64_t channel_id, const json_t *rule, int64_t now,
+                                 int64_t *ret_id, struct ah_error *reterr);
+/* AH_ENOTFOUND when rule @id is not in @channel_id. */
+int ah_store_tx_hold_rule_update(struct ah_store_tx *tx, enum ah_store_hold_kind kind,
+                                 int64_t channel_id, int64_t id, const json_t *rule, int64_t now,
+                                 struct ah_error *reterr);
+int ah_store_tx_hold_rule_delete(struct ah_store_tx *tx, enum ah_store_hold_kind kind,
+                                 int64_t channel_id, int64_t id, struct ah_error *reterr);
+/* Counts an alert the rule held back (dropped ones leave no other trace). */
+int ah_store_tx_hold_rule_hit(struct ah_store_tx *tx, enum ah_store_hold_kind kind, int64_t id,
+                              struct ah_error *reterr);
+/* Adds an entry to an incident's timeline; @detail may be NULL. */
+int ah_store_tx_feed_insert(struct ah_store_tx *tx, int64_t incident_id, int64_t time,
+                            const char *type, const json_t *detail, struct ah_error *reterr);
+
+/* Start-up: every channel's settings (NULL when never set) and rules. */
+int ah_store_channel_rules_each(struct ah_store *store,
+                                void (*fn)(int64_t channel_id, const json_t *grouping,
+                                           const json_t *flapping, void *arg),
+                                void *arg, struct ah_error *reterr);
+int ah_store_hold_rules_each(struct ah_store *store, enum ah_store_hold_kind kind,
+                             void (*fn)(int64_t id, int64_t channel_id, const json_t *rule,
+                                        void *arg),
+                             void *arg, struct ah_error *reterr);
+
 /* ---- reads for the API (any thread) ---- */
+
+/* {"grouping": ..., "flapping": ...} of a channel (null when never set). */
+int ah_store_read_channel_rules(struct ah_store *store, int64_t channel_id, json_t **ret,
+                                struct ah_error *reterr);
+/* The channel's silences or inhibits: {"items": [{id, channel_id, hits,
+ * created_at, updated_at, ...rule fields}]}; or one of them (@id != 0). */
+int ah_store_read_hold_rules(struct ah_store *store, enum ah_store_hold_kind kind,
+                             int64_t channel_id, int64_t id, json_t **ret, struct ah_error *reterr);
+/* An incident's timeline, oldest first. */
+int ah_store_read_feed(struct ah_store *store, int64_t incident_id, json_t **ret,
+                       struct ah_error *reterr);
+/* The channel's most recent events (at most @limit), oldest first. */
+int ah_store_read_recent_events(struct ah_store *store, int64_t channel_id, int limit, json_t **ret,
+                                struct ah_error *reterr);
 
 struct ah_page {
     int limit;      /* 1..500 */

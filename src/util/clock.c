@@ -4,6 +4,7 @@
 #include "util/clock.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,13 @@ int64_t ah_now(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec;
+}
+
+int64_t ah_clock_now(struct ah_clock *c)
+{
+    int64_t fixed = c ? atomic_load(&c->fixed) : 0;
+
+    return fixed ? fixed : ah_now();
 }
 
 int64_t ah_now_ms(void)
@@ -46,6 +54,8 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 
 int64_t ah_time_from_number(double v)
 {
+    if (v != v || v > 9e18 || v < -9e18)
+        return 0; /* NaN or infinite: no time */
     /* 10^11 s is the year 5138: anything larger is a finer unit. */
     while (v >= 1e11 || v <= -1e11)
         v /= 1000;
@@ -138,6 +148,10 @@ int ah_time_parse(const char *s, int64_t *ret)
         return -1;
     if (strlen(p) >= 10 && p[4] == '-')
         return parse_calendar(p, ret);
+    /* Digits and one decimal point only: strtod alone would also take
+     * "inf", "nan", hex and exponents. */
+    if (p[strspn(p, "0123456789.")] != '\0' || strchr(p, '.') != strrchr(p, '.'))
+        return -1;
     v = strtod(p, &end);
     if (end == p || *end != '\0' || v < 0)
         return -1;

@@ -8,6 +8,15 @@
 /* Returns the current Unix time in seconds. */
 int64_t ah_now(void);
 
+/* A clock that tests can set (alerthub serve --test-clock on): @fixed holds
+ * the Unix time to report, or 0 for the system clock. */
+struct ah_clock {
+    _Atomic int64_t fixed;
+};
+
+/* Returns @c's time; the system clock when @c is NULL or not set. */
+int64_t ah_clock_now(struct ah_clock *c);
+
 /* Returns the current Unix time in milliseconds. */
 int64_t ah_now_ms(void);
 

@@ -1,0 +1,195 @@
+/* hold.c - see hold.h. Inhibit sources are indexed per rule by a digest of
+ * their `equals` values, so that checking a new alert costs one lookup per
+ * rule, not a scan of the channel's alerts. */
+#include "reduce/hold.h"
+
+#include "util/alloc.h"
+#include "util/hex.h"
+#include "util/sha256.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "<rule>:<digest of the equals values>"; missing values count as empty. */
+static void source_key(const struct ah_inhibit *in, const struct ah_filter_subject *s, char out[64])
+{
+    unsigned char digest[AH_SHA256_LEN];
+    struct ah_sha256 c;
+    char idbuf[24], hex[33];
+    size_t i;
+
+    ah_sha256_init(&c);
+    for (i = 0; i < in->equals.nkeys; i++) {
+        const char *v = ah_filter_field(s, in->equals.keys[i], idbuf);
+
+        ah_sha256_update(&c, v ? v : "", v ? strlen(v) + 1 : 1);
+    }
+    ah_sha256_final(&c, digest);
+    ah_hex_encode(digest, 16, hex);
+    snprintf(out, 64, "%lld:%s", (long long)in->id, hex);
+}
+
+static int silenced(struct channel_state *ch, const struct ah_filter_subject *s, int64_t now,
+                    struct ah_hold_verdict *ret)
+{
+    size_t i;
+
+    for (i = 0; i < ch->nsilences; i++) {
+        const struct ah_silence *sl = ch->silences[i];
+
+        if (!sl->enabled || !ah_schedule_active(sl->schedule, now) ||
+            !ah_filter_match(sl->filter, s))
+            continue;
+        ret->held = AH_HOLD_SILENCED;
+        ret->mode = sl->mode;
+        ret->rule_id = sl->id;
+        ret->rule_name = sl->name;
+        return 1;
+    }
+    return 0;
+}
+
+/* A source counts while its alert is open, not acknowledged, and was
+ * active within AH_INHIBIT_SOURCE_AGE. Returns the live one's alert id. */
+static int64_t source_live(struct ah_reduce *r, const struct inhibit_source *src, int64_t now)
+{
+    int i;
+
+    for (i = 0; i < src->n; i++) {
+        const struct open_alert *a = ah_map_find(r->alerts, src->seen[i].alert_map_key);
+        const struct open_incident *inc;
+
+        if (a == NULL || a->id != src->seen[i].alert_id ||
+            now - src->seen[i].last_time > AH_INHIBIT_SOURCE_AGE)
+            continue;
+        inc = a->incident_id ? ah_reduce_incident_find(r, a->incident_id) : NULL;
+        if (inc == NULL || inc->row.progress != AH_PROGRESS_PROCESSING)
+            return a->id;
+    }
+    return 0;
+}
+
+void ah_hold_check(struct ah_reduce *r, struct channel_state *ch, const struct ah_filter_subject *s,
+                   int64_t now, struct ah_hold_verdict *ret)
+{
+    char key[64];
+    size_t i;
+
+    memset(ret, 0, sizeof(*ret));
+    if (silenced(ch, s, now, ret))
+        return;
+    for (i = 0; i < ch->ninhibits; i++) {
+        const struct ah_inhibit *in = ch->inhibits[i];
+        const struct inhibit_source *src;
+        int64_t source;
+
+        if (!in->enabled || !ah_filter_match(in->target, s))
+            continue;
+        source_key(in, s, key);
+        src = ah_map_find(ch->sources, key);
+        source = src ? source_live(r, src, now) : 0;
+        if (source == 0)
+            continue;
+        ret->held = AH_HOLD_INHIBITED;
+        ret->mode = in->mode;
+        ret->rule_id = in->id;
+        ret->rule_name = in->name;
+        ret->source_alert_id = source;
+        return;
+    }
+}
+
+/* Refreshes @a's entry, or adds it in place of the stalest one. */
+static void remember(struct inhibit_source *src, const struct open_alert *a, int64_t now)
+{
+    int i, slot = 0;
+
+    for (i = 0; i < src->n; i++) {
+        if (src->seen[i].alert_id == a->id) {
+            src->seen[i].last_time = now;
+            return;
+        }
+        if (src->seen[i].last_time < src->seen[slot].last_time)
+            slot = i;
+    }
+    if (src->n < AH_INHIBIT_SOURCES)
+        slot = src->n++;
+    else
+        ah_free(src->seen[slot].alert_map_key);
+    src->seen[slot].alert_map_key = ah_xstrdup(a->map_key);
+    src->seen[slot].alert_id = a->id;
+    src->seen[slot].last_time = now;
+}
+
+void ah_hold_note_source(struct channel_state *ch, const struct ah_filter_subject *s,
+                         const struct open_alert *a, int64_t now)
+{
+    char key[64];
+    size_t i;
+
+    for (i = 0; i < ch->ninhibits; i++) {
+        const struct ah_inhibit *in = ch->inhibits[i];
+        struct inhibit_source *src;
+
+        if (!in->enabled || !ah_filter_match(in->source, s))
+            continue;
+        source_key(in, s, key);
+        src = ah_map_find(ch->sources, key);
+        if (src == NULL) {
+            src = ah_xcalloc(1, sizeof(*src));
+            ah_map_put(ch->sources, key, src);
+        }
+        remember(src, a, now);
+    }
+}
+
+json_t *ah_hold_reason(const struct ah_hold_verdict *v)
+{
+    char id[24];
+
+    snprintf(id, sizeof(id), "%lld", (long long)v->rule_id);
+    if (v->held == AH_HOLD_SILENCED)
+        return json_pack("{s{ssssss}}", "silenced_by", "id", id, "name", v->rule_name, "mode",
+                         v->mode == AH_HOLD_DROP ? "drop" : "mark");
+    return json_pack("{s{sssssssI}}", "inhibited_by", "id", id, "name", v->rule_name, "mode",
+                     v->mode == AH_HOLD_DROP ? "drop" : "mark", "source_alert_id",
+                     (json_int_t)v->source_alert_id);
+}
+
+int ah_flap_record(struct channel_state *ch, const char *alert_key, int64_t now,
+                   int64_t *ret_muted_until)
+{
+    const struct ah_flapping *cfg = ch->flapping;
+    struct flap_state *f;
+    int i, recent = 0;
+
+    *ret_muted_until = 0;
+    if (cfg->mode == AH_FLAP_OFF)
+        return 0;
+    f = ah_map_find(ch->flaps, alert_key);
+    if (f == NULL) {
+        f = ah_xcalloc(1, sizeof(*f));
+        ah_map_put(ch->flaps, alert_key, f);
+    }
+    f->changes[f->head] = now;
+    f->head = (f->head + 1) % 100;
+    if (f->n < 100)
+        f->n++;
+    for (i = 0; i < f->n; i++) {
+        if (now - f->changes[i] <= cfg->in_secs)
+            recent++;
+    }
+    if (recent < cfg->max_changes) {
+        /* Still inside an earlier mute: it flaps until the mute ends. */
+        if (now >= f->muted_until)
+            return 0;
+        *ret_muted_until = f->muted_until;
+        return 1;
+    }
+    /* Each detection extends the mute: it ends mute_mins after the key
+     * last flapped. */
+    if (cfg->mode == AH_FLAP_MUTE)
+        f->muted_until = now + cfg->mute_secs;
+    *ret_muted_until = cfg->mode == AH_FLAP_MUTE ? f->muted_until : 0;
+    return 1;
+}

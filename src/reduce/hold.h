@@ -1,0 +1,37 @@
+/* hold.h - what may hold a new alert back from incidents (spec 9): silence
+ * rules (a time window and a filter) and inhibit rules (an active source
+ * alert with equal values); and flapping detection (spec 6.6). Private to
+ * src/reduce/. */
+#ifndef AH_REDUCE_HOLD_H
+#define AH_REDUCE_HOLD_H
+
+#include "reduce/index.h"
+#include "rules/filter.h"
+
+struct ah_hold_verdict {
+    enum ah_alert_hold held; /* AH_HOLD_NONE: go on to grouping */
+    enum ah_hold_mode mode;
+    int64_t rule_id;
+    const char *rule_name;
+    int64_t source_alert_id; /* inhibits */
+};
+
+/* Checks the channel's enabled silences (active now and matching), then its
+ * inhibits, for a new alert described by @s. */
+void ah_hold_check(struct ah_reduce *r, struct channel_state *ch, const struct ah_filter_subject *s,
+                   int64_t now, struct ah_hold_verdict *ret);
+
+/* Notes a firing alert as a possible inhibit source for every rule whose
+ * source filters it matches. */
+void ah_hold_note_source(struct channel_state *ch, const struct ah_filter_subject *s,
+                         const struct open_alert *a, int64_t now);
+
+/* A new JSON object for the alert's reason. */
+json_t *ah_hold_reason(const struct ah_hold_verdict *v);
+
+/* Records a state change (trigger or recovery) of @alert_key. Returns 1 when
+ * the key now flaps; *@ret_muted_until is set in mute mode (else 0). */
+int ah_flap_record(struct channel_state *ch, const char *alert_key, int64_t now,
+                   int64_t *ret_muted_until);
+
+#endif
