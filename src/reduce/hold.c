@@ -167,13 +167,16 @@ int ah_flap_record(struct channel_state *ch, const char *alert_key, int64_t now,
     if (cfg->mode == AH_FLAP_OFF)
         return 0;
     f = ah_map_find(ch->flaps, alert_key);
-    if (f == NULL) {
-        f = ah_xcalloc(1, sizeof(*f));
+    if (f == NULL || f->cap != cfg->max_changes) {
+        /* New, or the setting changed: start counting afresh. */
+        ah_free(f);
+        f = ah_xcalloc(1, sizeof(*f) + (size_t)cfg->max_changes * sizeof(f->changes[0]));
+        f->cap = cfg->max_changes;
         ah_map_put(ch->flaps, alert_key, f);
     }
     f->changes[f->head] = now;
-    f->head = (f->head + 1) % 100;
-    if (f->n < 100)
+    f->head = (f->head + 1) % f->cap;
+    if (f->n < f->cap)
         f->n++;
     for (i = 0; i < f->n; i++) {
         if (now - f->changes[i] <= cfg->in_secs)

@@ -51,11 +51,13 @@ struct inhibit_source {
     int n;
 };
 
-/* State changes of one (channel, alert_key), for flapping detection. */
+/* State changes of one (channel, alert_key), for flapping detection: a ring
+ * of the last max_changes change times, sized to the channel's setting so
+ * that a million keys cost tens of bytes each, not a kilobyte. */
 struct flap_state {
-    int64_t changes[100]; /* ring of change times */
-    int n, head;
     int64_t muted_until;
+    int n, head, cap;
+    int64_t changes[]; /* @cap entries */
 };
 
 /* A channel's compiled rules and the indexes they need. */
