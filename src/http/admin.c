@@ -72,6 +72,11 @@ int ah_admin_page(struct ah_request *req, struct ah_page *page, enum MHD_Result 
     return 0;
 }
 
+enum MHD_Result ah_admin_deleted(struct ah_request *req, int64_t id)
+{
+    return ah_respond_data(req, 200, json_pack("{so}", "id", json_sprintf("%lld", (long long)id)));
+}
+
 enum MHD_Result ah_admin_read_result(struct ah_request *req, int rc, json_t *data,
                                      const struct ah_error *err)
 {

@@ -16,6 +16,9 @@ int ah_admin_page(struct ah_request *req, struct ah_page *page, enum MHD_Result 
  * it is not a non-negative integer. */
 int ah_admin_int_arg(struct ah_request *req, const char *name, int64_t *out, enum MHD_Result *ret);
 
+/* Answers a delete: 200 {"id": "@id"}. */
+enum MHD_Result ah_admin_deleted(struct ah_request *req, int64_t id);
+
 /* Answers a read: 200 with @data, or the failure. */
 enum MHD_Result ah_admin_read_result(struct ah_request *req, int rc, json_t *data,
                                      const struct ah_error *err);

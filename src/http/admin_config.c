@@ -46,8 +46,7 @@ static enum MHD_Result channel_finish(struct ah_request *req)
     if (req->job.rc < 0)
         return ah_respond_failure(req, &req->job.err);
     if (strcmp(req->method, "DELETE") == 0)
-        return ah_respond_data(req, 200,
-                               json_pack("{so}", "id", json_sprintf("%lld", (long long)req->id)));
+        return ah_admin_deleted(req, req->id);
     rc = ah_store_read_channel(req->app->store, req->id, &data, &err);
     if (rc < 0)
         return ah_respond_failure(req, &err);
@@ -145,8 +144,7 @@ static enum MHD_Result integration_finish(struct ah_request *req)
     if (req->job.rc < 0)
         return ah_respond_failure(req, &req->job.err);
     if (strcmp(req->method, "DELETE") == 0)
-        return ah_respond_data(req, 200,
-                               json_pack("{so}", "id", json_sprintf("%lld", (long long)req->id)));
+        return ah_admin_deleted(req, req->id);
     if (ah_store_read_integration(req->app->store, req->intg.id, &data, &err) < 0)
         return ah_respond_failure(req, &err);
     decorate(req->app, data);

@@ -189,6 +189,10 @@ static int hold_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
             ah_reduce_remove_inhibit(reduce, req->id, req->sub_id);
         return rc;
     }
+    if (req->sub_id == 0 &&
+        ah_reduce_rule_count(reduce, req->id, kind == AH_STORE_SILENCE) >= AH_RULES_MAX_PER_LIST)
+        return ah_error_set(err, AH_EINVAL, "a channel holds at most %d %s", AH_RULES_MAX_PER_LIST,
+                            kind == AH_STORE_SILENCE ? "silences" : "inhibit rules");
     if (req->sub_id == 0)
         rc = ah_store_tx_hold_rule_insert(tx, kind, req->id, req->json, now, &req->sub_id, err);
     else
@@ -207,8 +211,7 @@ static enum MHD_Result hold_finish(struct ah_request *req)
     if (req->job.rc < 0)
         return ah_respond_failure(req, &req->job.err);
     if (strcmp(req->method, "DELETE") == 0)
-        return ah_respond_data(
-            req, 200, json_pack("{so}", "id", json_sprintf("%lld", (long long)req->sub_id)));
+        return ah_admin_deleted(req, req->sub_id);
     rc = ah_store_read_hold_rules(req->app->store, kind_of(req), req->id, req->sub_id, &data, &err);
     if (rc < 0)
         return ah_respond_failure(req, &err);

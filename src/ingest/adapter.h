@@ -46,5 +46,6 @@ const struct ah_adapter *ah_adapter_by_type(const char *type);
 /* The adapters, defined in their own files. */
 extern const struct ah_adapter ah_adapter_standard;
 extern const struct ah_adapter ah_adapter_volcengine_rtc;
+extern const struct ah_adapter ah_adapter_alertmanager;
 
 #endif

@@ -159,8 +159,7 @@ static void put_label(struct ah_event *ev, const char *name, const char *value)
 {
     if (value == NULL || name[0] == '\0' || ah_utf8_len(name) > AH_MAX_LABEL_KEY)
         return;
-    if (json_object_get(ev->labels, name) != NULL ||
-        json_object_size(ev->labels) >= AH_MAX_LABELS)
+    if (json_object_get(ev->labels, name) != NULL || json_object_size(ev->labels) >= AH_MAX_LABELS)
         return;
     ah_event_set_label(ev, name, value);
 }
@@ -235,6 +234,7 @@ static void add_event(const struct group *g, const json_t *alert, struct ah_even
     const json_t *labels = json_object_get(alert, "labels");
     const json_t *annotations = json_object_get(alert, "annotations");
     const char *status = json_string_value(json_object_get(alert, "status"));
+    const char *url = json_string_value(json_object_get(alert, "generatorURL"));
 
     if (status == NULL)
         status = g->status;
@@ -245,7 +245,8 @@ static void add_event(const struct group *g, const json_t *alert, struct ah_even
     ev->alert_key = alert_key(alert, labels);
     ev->event_time = time_field(alert, ev->recovered ? "endsAt" : "startsAt");
     put_labels(ev, labels, "");
-    put_label(ev, "generator_url", json_string_value(json_object_get(alert, "generatorURL")));
+    if (url != NULL && url[0] != '\0') /* "" for alerts posted without one */
+        put_label(ev, "generator_url", url);
     put_labels(ev, g->common_labels, "");
     put_labels(ev, annotations, ANNOTATION_PREFIX);
 }

@@ -7,6 +7,7 @@
 static const struct ah_adapter *const adapters[] = {
     &ah_adapter_standard,
     &ah_adapter_volcengine_rtc,
+    &ah_adapter_alertmanager,
 };
 
 const struct ah_adapter *ah_adapter_by_path(const char *path)

@@ -234,6 +234,13 @@ int ah_reduce_channels_load(struct ah_reduce *r, struct ah_store *store, struct 
     return rc;
 }
 
+size_t ah_reduce_rule_count(struct ah_reduce *r, int64_t channel_id, int silences)
+{
+    struct channel_state *ch = ah_reduce_channel(r, channel_id);
+
+    return silences ? ch->nsilences : ch->ninhibits;
+}
+
 /* ================= quick silences ================= */
 
 int64_t ah_reduce_quick_silence_of(struct ah_reduce *r, int64_t channel_id, int64_t incident_id)

@@ -87,6 +87,9 @@ void ah_reduce_remove_inhibit(struct ah_reduce *r, int64_t channel_id, int64_t i
 int ah_reduce_maintain(struct ah_reduce *r, struct ah_store_tx *tx, int64_t now,
                        struct ah_error *reterr);
 
+/* How many silences (@silences 1) or inhibits (0) channel @channel_id has. */
+size_t ah_reduce_rule_count(struct ah_reduce *r, int64_t channel_id, int silences);
+
 /* The quick silence made from incident @incident_id, if one exists: its id
  * (0 if none). */
 int64_t ah_reduce_quick_silence_of(struct ah_reduce *r, int64_t channel_id, int64_t incident_id);

@@ -608,7 +608,27 @@ test_inhibit_crud()
     assert_json "gone from the list" "[.data.items[] | select(.id == \"$iid\")] | length" 0
 }
 
+# A channel holds at most 100 silences: the 101st is refused, nothing stored.
+test_silence_limit()
+{
+    local i body
+    chan limit
+    section "silence limit"
+    body=$(silence cap "$(lbl svc cap)" '{"time": {"start": 1800000000, "end": 1800003600}}' mark)
+    for i in $(seq 1 100); do
+        api POST "/channels/$CH/silences" "$body"
+        [ "$H_STATUS" = 201 ] || break
+    done
+    assert_status 201 "the 100th silence is accepted"
+    api POST "/channels/$CH/silences" "$body"
+    assert_code 400 InvalidParameter
+    assert_match "the message names the limit" "at most 100" "$(jb .error.message)"
+    api GET "/channels/$CH/silences"
+    assert_json "still 100 silences" ".data.items | length" 100
+}
+
 start_server "$BIN" --test-clock on
+test_silence_limit
 test_silence_mark
 test_silence_drop
 test_silence_disabled

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "store_fixture.h"
+
 #include "model/event.h"
 #include "reduce/reduce.h"
 #include "store/store.h"
@@ -21,39 +23,6 @@
 #define T0 1800000000
 #define CH 3
 
-struct fx {
-    char dir[64];
-    struct ah_store *store;
-    struct ah_reduce *reduce;
-};
-
-static int setup(void **state)
-{
-    struct fx *fx = ah_xcalloc(1, sizeof(*fx));
-    struct ah_store_conf conf = {.synchronous = "normal", .busy_timeout_ms = 1000};
-
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/ah-incident-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    conf.dir = fx->dir;
-    assert_int_equal(ah_store_open(&conf, &fx->store, NULL), AH_OK);
-    fx->reduce = ah_reduce_new();
-    assert_int_equal(ah_reduce_load(fx->reduce, fx->store, NULL), AH_OK);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    char cmd[96];
-
-    ah_reduce_free(fx->reduce);
-    ah_store_free(fx->store);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-    assert_int_equal(system(cmd), 0);
-    ah_free(fx);
-    return 0;
-}
 
 /* Applies one event (committed) and returns the outcome. */
 static enum ah_reduce_outcome fire(struct fx *fx, const char *key, enum ah_severity sev,

@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "store_fixture.h"
+
 #include "reduce/reduce.h"
 #include "reduce/rules.h"
 #include "store/store.h"
@@ -19,38 +21,6 @@
 
 #define T0 1800000000
 
-struct fx {
-    char dir[64];
-    struct ah_store *store;
-    struct ah_reduce *reduce;
-};
-
-static int setup(void **state)
-{
-    struct ah_store_conf conf = {.synchronous = "normal", .busy_timeout_ms = 1000};
-    struct fx *fx = ah_xcalloc(1, sizeof(*fx));
-
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/ah-lifecycle-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    conf.dir = fx->dir;
-    assert_int_equal(ah_store_open(&conf, &fx->store, NULL), AH_OK);
-    fx->reduce = ah_reduce_new();
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    char cmd[96];
-
-    ah_reduce_free(fx->reduce);
-    ah_store_free(fx->store);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-    assert_int_equal(system(cmd), 0);
-    ah_free(fx);
-    return 0;
-}
 
 /* Applies one event in its own committed transaction. */
 static enum ah_reduce_outcome apply(struct fx *fx, int64_t channel, const char *key,
