@@ -11,6 +11,7 @@
 #include "http/app.h"
 #include "http/server.h"
 #include "ingest/integrations.h"
+#include "process/route.h"
 #include "reduce/reduce.h"
 #include "reduce/writer.h"
 #include "store/store.h"
@@ -211,6 +212,23 @@ static void load_integration(const struct ah_integration *intg, void *arg)
     ah_integrations_put(arg, intg);
 }
 
+static void load_routes(int64_t integration_id, const json_t *json, void *arg)
+{
+    struct ah_routes *r;
+
+    /* Saved routes were valid when saved; one that no longer compiles is
+     * left out (its pushes answer "no route matched") rather than guessed. */
+    if (ah_routes_compile(json, &r, NULL) == AH_OK) {
+        ah_route_table_set(arg, integration_id, r);
+        ah_routes_unref(r);
+    }
+}
+
+static void load_channel_name(int64_t id, const char *name, void *arg)
+{
+    ah_route_table_name(arg, name, id);
+}
+
 static int set_log_level(const char *name)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
@@ -237,6 +255,7 @@ static int wait_for_signal(const sigset_t *set)
 }
 
 struct parts {
+    struct ah_route_table *routes;
     struct ah_store *store;
     struct ah_reduce *reduce;
     struct ah_writer *writer;
@@ -265,6 +284,11 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     p->integrations = ah_integrations_new();
     if (rc == AH_OK)
         rc = ah_store_integrations_each(p->store, load_integration, p->integrations, err);
+    p->routes = ah_route_table_new();
+    if (rc == AH_OK)
+        rc = ah_store_routes_each(p->store, load_routes, p->routes, err);
+    if (rc == AH_OK)
+        rc = ah_store_channels_each(p->store, load_channel_name, p->routes, err);
     p->reduce = ah_reduce_new();
     if (rc == AH_OK)
         rc = ah_reduce_load(p->reduce, p->store, err);
@@ -273,6 +297,7 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     app->store = p->store;
     app->writer = p->writer;
     app->integrations = p->integrations;
+    app->routes = p->routes;
     if (rc == AH_OK)
         rc = ah_server_start(&hc, app, &p->server, err);
     return rc;
@@ -290,6 +315,7 @@ static void stop(struct parts *p)
     ah_writer_free(p->writer);
     ah_reduce_free(p->reduce);
     ah_integrations_free(p->integrations);
+    ah_route_table_free(p->routes);
     ah_store_free(p->store);
 }
 

@@ -4,6 +4,7 @@
 #include "http/admin.h"
 
 #include "ingest/adapter.h"
+#include "process/route.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/hex.h"
@@ -76,6 +77,18 @@ static enum MHD_Result channel_delete_finish(struct ah_request *req)
     return channel_finish(req);
 }
 
+/* After the commit: name mapping sees the channel's new name. */
+static void channel_committed(struct ah_job *job)
+{
+    struct ah_request *req = ah_request_of(job);
+    const char *name = json_string_value(json_object_get(req->json, "name"));
+
+    if (strcmp(req->method, "DELETE") == 0 || name != NULL)
+        ah_route_table_forget(req->app->routes, req->id);
+    if (strcmp(req->method, "DELETE") != 0 && name != NULL)
+        ah_route_table_name(req->app->routes, name, req->id);
+}
+
 enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char *action)
 {
     struct ah_error err;
@@ -100,6 +113,7 @@ enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char
         rc = ah_store_read_channels(req->app->store, &page, &data, &err);
         return ah_admin_read_result(req, rc, data, &err);
     }
+    req->job.committed = channel_committed;
     if (strcmp(req->method, "DELETE") == 0 && id != 0)
         return ah_request_submit(req, channel_run, channel_delete_finish);
     if (!((strcmp(req->method, "POST") == 0 && id == 0) ||
@@ -156,9 +170,10 @@ static void integration_committed(struct ah_job *job)
 {
     struct ah_request *req = ah_request_of(job);
 
-    if (strcmp(req->method, "DELETE") == 0)
+    if (strcmp(req->method, "DELETE") == 0) {
         ah_integrations_remove(req->app->integrations, req->id);
-    else
+        ah_route_table_set(req->app->routes, req->id, NULL);
+    } else
         ah_integrations_put(req->app->integrations, &req->intg);
 }
 
@@ -303,6 +318,87 @@ static enum MHD_Result integration_patch(struct ah_request *req)
     return submit_integration(req);
 }
 
+/* ================= routes of shared integrations ================= */
+
+static void free_routes(void *r)
+{
+    ah_routes_unref(r);
+}
+
+static int routes_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
+                      int64_t now, struct ah_error *err)
+{
+    struct ah_request *req = ah_request_of(job);
+    const int64_t *channels;
+    size_t i, n;
+    int rc = ah_store_tx_integration_get(tx, req->id, &req->intg, err);
+
+    (void)reduce;
+    (void)now;
+    if (rc < 0)
+        return rc;
+    if (req->intg.channel_id != 0)
+        return ah_error_set(err, AH_EINVAL,
+                            "routes apply to shared integrations only; this one belongs to "
+                            "channel \"%lld\"",
+                            (long long)req->intg.channel_id);
+    channels = ah_routes_channels(req->rule, &n);
+    for (i = 0; i < n; i++) {
+        rc = check_channel(tx, channels[i], err);
+        if (rc < 0)
+            return rc;
+    }
+    return ah_store_tx_routes_set(tx, req->id, req->json, channels, n, err);
+}
+
+static void routes_committed(struct ah_job *job)
+{
+    struct ah_request *req = ah_request_of(job);
+
+    ah_route_table_set(req->app->routes, req->id, req->rule);
+}
+
+static enum MHD_Result routes_get(struct ah_request *req)
+{
+    struct ah_error err;
+    json_t *row = NULL, *routes;
+    int rc = ah_store_read_routes(req->app->store, req->id, &row, &err);
+
+    if (rc < 0)
+        return ah_respond_failure(req, &err);
+    routes = json_object_get(row, "routes");
+    routes = json_is_null(routes) ? json_pack("{s[]s{s[]}}", "cases", "default", "channel_ids")
+                                  : json_incref(routes);
+    json_decref(row);
+    return ah_respond_data(req, 200, routes);
+}
+
+static enum MHD_Result routes_finish(struct ah_request *req)
+{
+    if (req->job.rc < 0)
+        return ah_respond_failure(req, &req->job.err);
+    return routes_get(req);
+}
+
+static enum MHD_Result routes(struct ah_request *req)
+{
+    struct ah_error err;
+    enum MHD_Result ret;
+
+    if (strcmp(req->method, "GET") == 0)
+        return routes_get(req);
+    if (strcmp(req->method, "PUT") != 0)
+        return not_allowed(req);
+    if (ah_request_json_object(req, &ret) < 0)
+        return ret;
+    ah_error_clear(&err);
+    if (ah_routes_compile(req->json, (struct ah_routes **)&req->rule, &err) < 0)
+        return ah_respond_failure(req, &err);
+    req->rule_free = free_routes;
+    req->job.committed = routes_committed;
+    return ah_request_submit(req, routes_run, routes_finish);
+}
+
 enum MHD_Result ah_admin_integrations(struct ah_request *req, int64_t id, const char *action)
 {
     int is_get = strcmp(req->method, "GET") == 0;
@@ -313,6 +409,8 @@ enum MHD_Result ah_admin_integrations(struct ah_request *req, int64_t id, const 
     int rc;
 
     req->id = id;
+    if (strcmp(action, "routes") == 0 && id != 0)
+        return routes(req);
     if (strcmp(action, "rotate-key") == 0 && id != 0)
         return strcmp(req->method, "POST") == 0 ? submit_integration(req) : not_allowed(req);
     if (action[0] != '\0')

@@ -6,6 +6,7 @@
 
 #include "http/metrics.h"
 #include "ingest/integrations.h"
+#include "process/route.h"
 #include "reduce/reduce.h"
 #include "reduce/writer.h"
 #include "store/store.h"
@@ -21,6 +22,7 @@ struct ah_app {
     struct ah_store *store;
     struct ah_writer *writer;
     struct ah_integrations *integrations;
+    struct ah_route_table *routes; /* shared integrations' routes, channel names */
     struct ah_metrics metrics;
     struct ah_clock clock; /* the writer's "now" */
     int test_clock;        /* PUT /api/v1/test/clock may set @clock */

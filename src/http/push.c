@@ -65,13 +65,19 @@ static int push_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
             goto out;
     }
     for (i = 0; rc == AH_OK && i < req->events.count; i++) {
-        struct ah_reduce_input in = {.ev = &req->events.items[i],
-                                     .channel_id = req->intg.channel_id,
-                                     .integration_id = req->intg.id,
-                                     .now = now};
-        enum ah_reduce_outcome outcome;
+        const int64_t *channels = req->routed + i * AH_ROUTE_MAX_CHANNELS;
+        size_t c;
 
-        rc = ah_reduce_event(reduce, tx, &in, &outcome, err);
+        /* One alert per channel the event reaches (spec 12). */
+        for (c = 0; rc == AH_OK && c < req->nrouted[i]; c++) {
+            struct ah_reduce_input in = {.ev = &req->events.items[i],
+                                         .channel_id = channels[c],
+                                         .integration_id = req->intg.id,
+                                         .now = now};
+            enum ah_reduce_outcome outcome;
+
+            rc = ah_reduce_event(reduce, tx, &in, &outcome, err);
+        }
         json_array_append_new(keys, json_string(req->events.items[i].alert_key));
     }
     if (rc == AH_OK)
@@ -193,6 +199,45 @@ static int authenticate(struct ah_request *req, const struct ah_adapter *adapter
     return 0;
 }
 
+/* The channels of each event: a private integration's own channel, or what
+ * a shared integration's routes say. Refuses the request when an event
+ * reaches no channel: nothing of it is stored. */
+static int route(struct ah_request *req, enum MHD_Result *ret)
+{
+    struct ah_routes *routes = NULL;
+    size_t i, n = req->events.count;
+
+    req->routed = ah_xcalloc(n * AH_ROUTE_MAX_CHANNELS, sizeof(*req->routed));
+    req->nrouted = ah_xcalloc(n, sizeof(*req->nrouted));
+    if (req->intg.channel_id == 0)
+        routes = ah_route_table_get(req->app->routes, req->intg.id);
+    for (i = 0; i < n; i++) {
+        const struct ah_event *ev = &req->events.items[i];
+        struct ah_filter_subject s = {.severity = ah_severity_name(ev->severity),
+                                      .title = ev->title,
+                                      .description = ev->description,
+                                      .alert_key = ev->alert_key,
+                                      .integration_id = req->intg.id,
+                                      .labels = ev->labels};
+
+        if (req->intg.channel_id != 0) {
+            req->routed[i * AH_ROUTE_MAX_CHANNELS] = req->intg.channel_id;
+            req->nrouted[i] = 1;
+        } else if (routes != NULL) {
+            req->nrouted[i] = ah_routes_match(routes, &s, ah_route_table_by_name, req->app->routes,
+                                              req->routed + i * AH_ROUTE_MAX_CHANNELS);
+        }
+        if (req->nrouted[i] == 0)
+            break;
+    }
+    ah_routes_unref(routes);
+    if (i == n)
+        return 0;
+    *ret = refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter",
+                  "no route matched: the event reaches no channel of this shared integration", 0);
+    return -1;
+}
+
 enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path)
 {
     const struct ah_adapter *adapter = ah_adapter_by_path(type_path);
@@ -208,10 +253,8 @@ enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path)
     if (!is_json(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type")))
         return refuse(req, AH_M_INVALID_CONTENT_TYPE, 400, "InvalidContentType",
                       "Content-Type must be application/json", 0);
-    if (authenticate(req, adapter, &ret) < 0 || prepare(req, adapter, &ret) < 0)
+    if (authenticate(req, adapter, &ret) < 0 || prepare(req, adapter, &ret) < 0 ||
+        route(req, &ret) < 0)
         return ret;
-    if (req->intg.channel_id == 0)
-        return refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter",
-                      "no route matched: this shared integration has no route to a channel", 0);
     return ah_request_submit(req, push_run, push_finish);
 }

@@ -48,6 +48,8 @@ static void request_free(struct ah_request *req)
     ah_free(req->text);
     ah_integration_done(&req->intg);
     ah_event_list_done(&req->events);
+    ah_free(req->routed);
+    ah_free(req->nrouted);
     if (req->rule != NULL)
         req->rule_free(req->rule);
     ah_free(req);

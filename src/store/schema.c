@@ -80,6 +80,14 @@ const char *const ah_schema_migrations[] = {
     "  id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id INTEGER NOT NULL,"
     "  time INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}');"
     "CREATE INDEX incident_feed_incident ON incident_feed(incident_id, id);",
+    /* 3: routing of shared integrations (issue #4). route_channels lists
+     * every channel an integration's routes name, so that a channel in use
+     * cannot be deleted. */
+    "ALTER TABLE integrations ADD COLUMN routes TEXT;"
+    "CREATE TABLE route_channels ("
+    "  integration_id INTEGER NOT NULL, channel_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (integration_id, channel_id));"
+    "CREATE INDEX route_channels_channel ON route_channels(channel_id);",
 };
 
 const size_t ah_schema_migration_count =

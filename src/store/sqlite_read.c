@@ -258,3 +258,11 @@ int ah_store_read_recent_events(struct ah_store *s, int64_t channel_id, int limi
                             " ORDER BY id DESC LIMIT ?) ORDER BY id",
                             ret, err, "ii", channel_id, (int64_t)limit));
 }
+
+int ah_store_read_routes(struct ah_store *s, int64_t integration_id, json_t **ret,
+                         struct ah_error *err)
+{
+    WITH_READER(s, err,
+                get(db_, "SELECT routes FROM integrations WHERE id = ?", "integration",
+                    integration_id, ret, err));
+}

@@ -211,3 +211,34 @@ int ah_store_hold_rules_each(struct ah_store *s, enum ah_store_hold_kind kind,
     json_decref(rows);
     return AH_OK;
 }
+
+int ah_store_routes_each(struct ah_store *s,
+                         void (*fn)(int64_t integration_id, const json_t *routes, void *arg),
+                         void *arg, struct ah_error *err)
+{
+    json_t *rows, *row;
+    size_t i;
+    int rc =
+        ah_sql_rows(ah_sqlite_wdb(s), NULL,
+                    "SELECT id, routes FROM integrations WHERE routes IS NOT NULL", &rows, err, "");
+
+    if (rc < 0)
+        return rc;
+    json_array_foreach(rows, i, row) fn(num(row, "id"), json_object_get(row, "routes"), arg);
+    json_decref(rows);
+    return AH_OK;
+}
+
+int ah_store_channels_each(struct ah_store *s, void (*fn)(int64_t id, const char *name, void *arg),
+                           void *arg, struct ah_error *err)
+{
+    json_t *rows, *row;
+    size_t i;
+    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL, "SELECT id, name FROM channels", &rows, err, "");
+
+    if (rc < 0)
+        return rc;
+    json_array_foreach(rows, i, row) fn(num(row, "id"), str(row, "name"), arg);
+    json_decref(rows);
+    return AH_OK;
+}

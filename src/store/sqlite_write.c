@@ -67,9 +67,15 @@ int ah_store_tx_channel_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
                     err, "i", id);
     if (rc < 0)
         return rc;
+    if (rc == AH_OK && users == 0)
+        rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM route_channels WHERE channel_id = ?",
+                        &users, err, "i", id);
+    if (rc < 0)
+        return rc;
     if (users > 0)
         return ah_error_set(err, AH_ECONFLICT,
-                            "cannot delete channel \"%lld\": %lld integration(s) point at it",
+                            "cannot delete channel \"%lld\": %lld integration(s) or route(s) "
+                            "point at it",
                             (long long)id, (long long)users);
     /* Its rules go with it; its incidents stay as history. */
     rc = ah_sql_run(W(tx), "DELETE FROM silences WHERE channel_id = ?", err, "i", id);
@@ -111,7 +117,9 @@ int ah_store_tx_integration_update(struct ah_store_tx *tx, const struct ah_integ
 
 int ah_store_tx_integration_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
-    return ah_sql_run(W(tx), "DELETE FROM integrations WHERE id = ?", err, "i", id);
+    int rc = ah_sql_run(W(tx), "DELETE FROM route_channels WHERE integration_id = ?", err, "i", id);
+
+    return rc < 0 ? rc : ah_sql_run(W(tx), "DELETE FROM integrations WHERE id = ?", err, "i", id);
 }
 
 int ah_store_tx_integration_touch(struct ah_store_tx *tx, int64_t id, int64_t now,
@@ -396,4 +404,24 @@ int ah_store_tx_feed_insert(struct ah_store_tx *tx, int64_t incident_id, int64_t
                       "INSERT INTO incident_feed(incident_id, time, type, detail)"
                       " VALUES (?, ?, ?, coalesce(?, '{}'))",
                       err, "iisj", incident_id, time, type, detail);
+}
+
+/* ================= routes ================= */
+
+int ah_store_tx_routes_set(struct ah_store_tx *tx, int64_t integration_id, const json_t *routes,
+                           const int64_t *channels, size_t n, struct ah_error *err)
+{
+    size_t i;
+    int rc = ah_sql_run(W(tx), "UPDATE integrations SET routes = ? WHERE id = ?", err, "ji", routes,
+                        integration_id);
+
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx), "DELETE FROM route_channels WHERE integration_id = ?", err, "i",
+                        integration_id);
+    for (i = 0; rc == AH_OK && i < n; i++)
+        rc = ah_sql_run(W(tx),
+                        "INSERT OR IGNORE INTO route_channels(integration_id, channel_id)"
+                        " VALUES (?, ?)",
+                        err, "ii", integration_id, channels[i]);
+    return rc;
 }

@@ -165,6 +165,22 @@ int ah_store_hold_rules_each(struct ah_store *store, enum ah_store_hold_kind kin
                                         void *arg),
                              void *arg, struct ah_error *reterr);
 
+/* ---- routes of shared integrations (issue #4) ---- */
+
+/* Stores @routes (NULL clears them) and the channels they name. */
+int ah_store_tx_routes_set(struct ah_store_tx *tx, int64_t integration_id, const json_t *routes,
+                           const int64_t *channels, size_t nchannels, struct ah_error *reterr);
+/* Start-up: every integration's routes, and every channel's name. */
+int ah_store_routes_each(struct ah_store *store,
+                         void (*fn)(int64_t integration_id, const json_t *routes, void *arg),
+                         void *arg, struct ah_error *reterr);
+int ah_store_channels_each(struct ah_store *store,
+                           void (*fn)(int64_t id, const char *name, void *arg), void *arg,
+                           struct ah_error *reterr);
+/* {"routes": ...|null} of an integration. */
+int ah_store_read_routes(struct ah_store *store, int64_t integration_id, json_t **ret,
+                         struct ah_error *reterr);
+
 /* ---- reads for the API (any thread) ---- */
 
 /* {"grouping": ..., "flapping": ...} of a channel (null when never set). */
