@@ -11,6 +11,7 @@
 #include "util/text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static enum MHD_Result not_allowed(struct ah_request *req)
@@ -140,6 +141,11 @@ static void decorate(struct ah_app *app, json_t *intg)
     json_object_set_new(
         intg, "push_url",
         json_sprintf("%s/event/push/alert/%s?integration_key=%s", app->public_url, a->path, key));
+    /* The card: what happened to its pushes since the server started. */
+    json_object_set_new(
+        intg, "stats",
+        ah_integrations_stats(app->integrations,
+                              strtoll(json_string_value(json_object_get(intg, "id")), NULL, 10)));
 }
 
 static void decorate_items(struct ah_app *app, json_t *page)

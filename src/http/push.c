@@ -15,10 +15,27 @@
 
 #include <string.h>
 
+/* The integration's card counts each refusal once its key is known. */
+static void count_refusal(struct ah_request *req, enum ah_metric_code code, const char *msg)
+{
+    enum ah_intg_stat stat = AH_STAT_REFUSED_INVALID;
+
+    if (req->intg.id == 0)
+        return;
+    if (code == AH_M_TOO_FREQUENT)
+        stat = AH_STAT_RATE_LIMITED;
+    else if (code == AH_M_UNAVAILABLE)
+        stat = AH_STAT_UNAVAILABLE;
+    else if (strncmp(msg, "no route matched", 16) == 0)
+        stat = AH_STAT_REFUSED_NO_ROUTE;
+    ah_integrations_count(req->app->integrations, req->intg.id, stat, 1);
+}
+
 static enum MHD_Result refuse(struct ah_request *req, enum ah_metric_code code, unsigned status,
                               const char *name, const char *msg, int retry_after)
 {
     ah_metrics_push(&req->app->metrics, req->push_type, code, 0, 0);
+    count_refusal(req, code, msg);
     return ah_respond_error(req, status, name, msg, retry_after);
 }
 
@@ -77,6 +94,7 @@ static int push_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
             enum ah_reduce_outcome outcome;
 
             rc = ah_reduce_event(reduce, tx, &in, &outcome, err);
+            req->dropped += outcome == AH_REDUCE_DROPPED;
         }
         json_array_append_new(keys, json_string(req->events.items[i].alert_key));
     }
@@ -98,6 +116,10 @@ static enum MHD_Result push_finish(struct ah_request *req)
         return refuse_err(req, &req->job.err);
     ah_metrics_push(&req->app->metrics, req->push_type, AH_M_OK, (unsigned)req->events.count,
                     ah_monotonic_us() - req->start_us);
+    ah_integrations_count(req->app->integrations, req->intg.id, AH_STAT_EVENTS_ACCEPTED,
+                          req->events.count - req->dropped);
+    ah_integrations_count(req->app->integrations, req->intg.id, AH_STAT_EVENTS_DROPPED,
+                          req->dropped);
     /* The standard type answers exactly Flashduty's shape; vendor adapters
      * may turn one body into several events, so they list every key. */
     if (strcmp(req->push_type, "standard") == 0)

@@ -18,6 +18,7 @@ struct entry {
     char hash[2 * AH_SHA256_LEN + 1];
     int64_t sec_window, min_window;
     int sec_count, min_count;
+    uint64_t stats[AH_STAT_COUNT];
 };
 
 struct ah_integrations {
@@ -90,6 +91,7 @@ void ah_integrations_put(struct ah_integrations *set, const struct ah_integratio
         e->sec_count = old->sec_count;
         e->min_window = old->min_window;
         e->min_count = old->min_count;
+        memcpy(e->stats, old->stats, sizeof(e->stats));
         free_entry(NULL, old, NULL);
     }
     ah_map_put(set->by_id, k, e);
@@ -162,4 +164,44 @@ int ah_integrations_admit(struct ah_integrations *set, int64_t id, int64_t now_m
 out:
     pthread_mutex_unlock(&set->lock);
     return rc;
+}
+
+static struct entry *by_id(struct ah_integrations *set, int64_t id)
+{
+    char k[24];
+
+    id_key(id, k);
+    return ah_map_find(set->by_id, k);
+}
+
+void ah_integrations_count(struct ah_integrations *set, int64_t id, enum ah_intg_stat stat,
+                           uint64_t n)
+{
+    struct entry *e;
+
+    pthread_mutex_lock(&set->lock);
+    e = by_id(set, id);
+    if (e != NULL)
+        e->stats[stat] += n;
+    pthread_mutex_unlock(&set->lock);
+}
+
+json_t *ah_integrations_stats(struct ah_integrations *set, int64_t id)
+{
+    static const char *const names[AH_STAT_COUNT] = {"events_accepted", "events_dropped",
+                                                     "refused_invalid", "refused_no_route",
+                                                     "rate_limited",    "unavailable"};
+    uint64_t copy[AH_STAT_COUNT] = {0};
+    json_t *out = json_object();
+    struct entry *e;
+    int i;
+
+    pthread_mutex_lock(&set->lock);
+    e = by_id(set, id);
+    if (e != NULL)
+        memcpy(copy, e->stats, sizeof(copy));
+    pthread_mutex_unlock(&set->lock);
+    for (i = 0; i < AH_STAT_COUNT; i++)
+        json_object_set_new(out, names[i], json_integer((json_int_t)copy[i]));
+    return out;
 }

@@ -8,6 +8,8 @@
 #include "model/integration.h"
 #include "util/error.h"
 
+#include <jansson.h>
+
 #include <stdint.h>
 
 struct ah_integrations;
@@ -31,5 +33,24 @@ int ah_integrations_find_key(struct ah_integrations *set, const char *key,
  * the per-second or per-minute limit; a refused request is not counted. */
 int ah_integrations_admit(struct ah_integrations *set, int64_t id, int64_t now_ms,
                           int *ret_retry_after, struct ah_error *reterr);
+
+/* What happened to an integration's pushes since the server started: the
+ * data of its card in the console. Counters live in memory only; a refused
+ * request must store nothing, not even a count. */
+enum ah_intg_stat {
+    AH_STAT_EVENTS_ACCEPTED, /* events stored or deduplicated */
+    AH_STAT_EVENTS_DROPPED,  /* events held back by a drop rule */
+    AH_STAT_REFUSED_INVALID, /* requests refused with InvalidParameter */
+    AH_STAT_REFUSED_NO_ROUTE,
+    AH_STAT_RATE_LIMITED,
+    AH_STAT_UNAVAILABLE,
+    AH_STAT_COUNT
+};
+
+/* Adds @n to counter @stat of integration @id (unknown ids are ignored). */
+void ah_integrations_count(struct ah_integrations *set, int64_t id, enum ah_intg_stat stat,
+                           uint64_t n);
+/* A new JSON object of @id's counters ({} when unknown). */
+json_t *ah_integrations_stats(struct ah_integrations *set, int64_t id);
 
 #endif
