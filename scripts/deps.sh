@@ -10,9 +10,10 @@ want=${1:-test}
 pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libpcre2-dev libcurl4-openssl-dev libpq-dev"
 # Tests: unit framework, HTTP client, JSON tool for the e2e scripts, the
-# SQLite shell to inspect the database, clang's sanitizer runtime.
+# SQLite shell to inspect the database, and the real Prometheus Alertmanager
+# that the Alertmanager integration is tested against.
 if [ "$want" = test ] || [ "$want" = bench ]; then
-    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps"
+    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager"
 fi
 if [ "$want" = bench ]; then
     pkgs="$pkgs wrk"

@@ -302,7 +302,7 @@ static enum MHD_Result integration_create(struct ah_request *req)
         return ret;
     if (ah_adapter_by_type(type) == NULL)
         return ah_respond_error(req, 400, "InvalidParameter",
-                                "type must be one of standard, volcengine_rtc", 0);
+                                "type must be one of standard, volcengine_rtc, alertmanager", 0);
     req->intg.name = ah_xstrdup(name);
     req->intg.type = ah_xstrdup(type);
     req->intg.rate_per_sec = AH_RATE_PER_SEC_DEFAULT;
