@@ -72,6 +72,16 @@ int ah_admin_page(struct ah_request *req, struct ah_page *page, enum MHD_Result 
     return 0;
 }
 
+enum MHD_Result ah_admin_not_allowed(struct ah_request *req)
+{
+    return ah_respond_error(req, 405, "MethodNotAllowed", "method not allowed on this path", 0);
+}
+
+enum MHD_Result ah_admin_no_route(struct ah_request *req)
+{
+    return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+}
+
 enum MHD_Result ah_admin_deleted(struct ah_request *req, int64_t id)
 {
     return ah_respond_data(req, 200, json_pack("{so}", "id", json_sprintf("%lld", (long long)id)));
@@ -132,5 +142,5 @@ enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path)
         }
         return resources[i].fn(req, id, action);
     }
-    return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+    return ah_admin_no_route(req);
 }

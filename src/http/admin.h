@@ -16,6 +16,17 @@ int ah_admin_page(struct ah_request *req, struct ah_page *page, enum MHD_Result 
  * it is not a non-negative integer. */
 int ah_admin_int_arg(struct ah_request *req, const char *name, int64_t *out, enum MHD_Result *ret);
 
+/* 405 MethodNotAllowed and 404 RouteNotFound for this path. */
+enum MHD_Result ah_admin_not_allowed(struct ah_request *req);
+enum MHD_Result ah_admin_no_route(struct ah_request *req);
+
+/* Inside a writer job: AH_EINVAL unless @channel_id is 0 or names a
+ * channel (a body that names a missing channel is the client's mistake). */
+int ah_admin_check_channel(struct ah_store_tx *tx, int64_t channel_id, struct ah_error *reterr);
+
+/* GET/PUT /integrations/{id}/routes. */
+enum MHD_Result ah_admin_routes(struct ah_request *req, int64_t id);
+
 /* Answers a delete: 200 {"id": "@id"}. */
 enum MHD_Result ah_admin_deleted(struct ah_request *req, int64_t id);
 

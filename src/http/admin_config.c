@@ -14,11 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum MHD_Result not_allowed(struct ah_request *req)
-{
-    return ah_respond_error(req, 405, "MethodNotAllowed", "method not allowed on this path", 0);
-}
-
 /* Checks an optional string field of the body: absent is fine; present it
  * must be a string of @min..@max code points. */
 static int check_string(struct ah_request *req, const char *field, int required, size_t min,
@@ -103,7 +98,7 @@ enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char
     if (action[0] != '\0' && id != 0)
         return ah_admin_channel_rules(req, id, action);
     if (action[0] != '\0')
-        return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+        return ah_admin_no_route(req);
     if (strcmp(req->method, "GET") == 0) {
         if (id != 0) {
             rc = ah_store_read_channel(req->app->store, id, &data, &err);
@@ -119,7 +114,7 @@ enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char
         return ah_request_submit(req, channel_run, channel_delete_finish);
     if (!((strcmp(req->method, "POST") == 0 && id == 0) ||
           (strcmp(req->method, "PATCH") == 0 && id != 0)))
-        return not_allowed(req);
+        return ah_admin_not_allowed(req);
     if (ah_request_json_object(req, &ret) < 0 ||
         check_string(req, "name", id == 0, 1, AH_MAX_NAME, &s, &ret) < 0 ||
         check_string(req, "description", 0, 0, 500, &s, &ret) < 0)
@@ -245,7 +240,7 @@ static int apply_body(const json_t *body, struct ah_integration *intg, struct ah
 }
 
 /* The channel a private integration points at must exist. */
-static int check_channel(struct ah_store_tx *tx, int64_t channel_id, struct ah_error *err)
+int ah_admin_check_channel(struct ah_store_tx *tx, int64_t channel_id, struct ah_error *err)
 {
     if (channel_id == 0 || ah_store_tx_channel_exists(tx, channel_id, err) == AH_OK)
         return AH_OK;
@@ -266,7 +261,7 @@ static int integration_run(struct ah_job *job, struct ah_store_tx *tx, struct ah
     if (req->id == 0) { /* create: req->intg holds name and type */
         rc = apply_body(req->json, intg, err);
         if (rc == AH_OK)
-            rc = check_channel(tx, intg->channel_id, err);
+            rc = ah_admin_check_channel(tx, intg->channel_id, err);
         if (rc == AH_OK)
             rc = new_key(intg, err);
         return rc < 0 ? rc : ah_store_tx_integration_insert(tx, intg, now, err);
@@ -281,7 +276,7 @@ static int integration_run(struct ah_job *job, struct ah_store_tx *tx, struct ah
     else
         rc = apply_body(req->json, intg, err);
     if (rc == AH_OK)
-        rc = check_channel(tx, intg->channel_id, err);
+        rc = ah_admin_check_channel(tx, intg->channel_id, err);
     return rc < 0 ? rc : ah_store_tx_integration_update(tx, intg, now, err);
 }
 
@@ -324,87 +319,6 @@ static enum MHD_Result integration_patch(struct ah_request *req)
     return submit_integration(req);
 }
 
-/* ================= routes of shared integrations ================= */
-
-static void free_routes(void *r)
-{
-    ah_routes_unref(r);
-}
-
-static int routes_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
-                      int64_t now, struct ah_error *err)
-{
-    struct ah_request *req = ah_request_of(job);
-    const int64_t *channels;
-    size_t i, n;
-    int rc = ah_store_tx_integration_get(tx, req->id, &req->intg, err);
-
-    (void)reduce;
-    (void)now;
-    if (rc < 0)
-        return rc;
-    if (req->intg.channel_id != 0)
-        return ah_error_set(err, AH_EINVAL,
-                            "routes apply to shared integrations only; this one belongs to "
-                            "channel \"%lld\"",
-                            (long long)req->intg.channel_id);
-    channels = ah_routes_channels(req->rule, &n);
-    for (i = 0; i < n; i++) {
-        rc = check_channel(tx, channels[i], err);
-        if (rc < 0)
-            return rc;
-    }
-    return ah_store_tx_routes_set(tx, req->id, req->json, channels, n, err);
-}
-
-static void routes_committed(struct ah_job *job)
-{
-    struct ah_request *req = ah_request_of(job);
-
-    ah_route_table_set(req->app->routes, req->id, req->rule);
-}
-
-static enum MHD_Result routes_get(struct ah_request *req)
-{
-    struct ah_error err;
-    json_t *row = NULL, *routes;
-    int rc = ah_store_read_routes(req->app->store, req->id, &row, &err);
-
-    if (rc < 0)
-        return ah_respond_failure(req, &err);
-    routes = json_object_get(row, "routes");
-    routes = json_is_null(routes) ? json_pack("{s[]s{s[]}}", "cases", "default", "channel_ids")
-                                  : json_incref(routes);
-    json_decref(row);
-    return ah_respond_data(req, 200, routes);
-}
-
-static enum MHD_Result routes_finish(struct ah_request *req)
-{
-    if (req->job.rc < 0)
-        return ah_respond_failure(req, &req->job.err);
-    return routes_get(req);
-}
-
-static enum MHD_Result routes(struct ah_request *req)
-{
-    struct ah_error err;
-    enum MHD_Result ret;
-
-    if (strcmp(req->method, "GET") == 0)
-        return routes_get(req);
-    if (strcmp(req->method, "PUT") != 0)
-        return not_allowed(req);
-    if (ah_request_json_object(req, &ret) < 0)
-        return ret;
-    ah_error_clear(&err);
-    if (ah_routes_compile(req->json, (struct ah_routes **)&req->rule, &err) < 0)
-        return ah_respond_failure(req, &err);
-    req->rule_free = free_routes;
-    req->job.committed = routes_committed;
-    return ah_request_submit(req, routes_run, routes_finish);
-}
-
 enum MHD_Result ah_admin_integrations(struct ah_request *req, int64_t id, const char *action)
 {
     int is_get = strcmp(req->method, "GET") == 0;
@@ -416,11 +330,12 @@ enum MHD_Result ah_admin_integrations(struct ah_request *req, int64_t id, const 
 
     req->id = id;
     if (strcmp(action, "routes") == 0 && id != 0)
-        return routes(req);
+        return ah_admin_routes(req, id);
     if (strcmp(action, "rotate-key") == 0 && id != 0)
-        return strcmp(req->method, "POST") == 0 ? submit_integration(req) : not_allowed(req);
+        return strcmp(req->method, "POST") == 0 ? submit_integration(req)
+                                                : ah_admin_not_allowed(req);
     if (action[0] != '\0')
-        return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+        return ah_admin_no_route(req);
     if (is_get && id != 0) {
         rc = ah_store_read_integration(req->app->store, id, &data, &err);
         if (rc == AH_OK)
@@ -441,5 +356,5 @@ enum MHD_Result ah_admin_integrations(struct ah_request *req, int64_t id, const 
         return integration_patch(req);
     if (strcmp(req->method, "DELETE") == 0 && id != 0)
         return submit_integration(req);
-    return not_allowed(req);
+    return ah_admin_not_allowed(req);
 }

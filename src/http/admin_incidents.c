@@ -138,7 +138,7 @@ static enum MHD_Result incident_action(struct ah_request *req, int64_t id, const
         req->action = (int)i;
         return ah_request_submit(req, action_run, action_finish);
     }
-    return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+    return ah_admin_no_route(req);
 }
 
 enum MHD_Result ah_admin_incidents(struct ah_request *req, int64_t id, const char *action)
@@ -153,7 +153,7 @@ enum MHD_Result ah_admin_incidents(struct ah_request *req, int64_t id, const cha
     if (id != 0 && action[0] != '\0')
         return incident_action(req, id, action);
     if (strcmp(req->method, "GET") != 0)
-        return ah_respond_error(req, 405, "MethodNotAllowed", "method not allowed on this path", 0);
+        return ah_admin_not_allowed(req);
     if (id != 0)
         return incident_get(req, id, 0);
     if (ah_admin_page(req, &page, &ret) < 0 || parse_filter(req, &f, &ret) < 0)
@@ -169,9 +169,9 @@ enum MHD_Result ah_admin_alerts(struct ah_request *req, int64_t id, const char *
     int rc;
 
     if (id == 0 || action[0] != '\0')
-        return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+        return ah_admin_no_route(req);
     if (strcmp(req->method, "GET") != 0)
-        return ah_respond_error(req, 405, "MethodNotAllowed", "method not allowed on this path", 0);
+        return ah_admin_not_allowed(req);
     rc = ah_store_read_alert(req->app->store, id, &data, &err);
     return ah_admin_read_result(req, rc, data, &err);
 }
@@ -186,9 +186,9 @@ enum MHD_Result ah_admin_events(struct ah_request *req, int64_t id, const char *
     int rc;
 
     if (id != 0 || action[0] != '\0')
-        return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+        return ah_admin_no_route(req);
     if (strcmp(req->method, "GET") != 0)
-        return ah_respond_error(req, 405, "MethodNotAllowed", "method not allowed on this path", 0);
+        return ah_admin_not_allowed(req);
     if (ah_admin_page(req, &page, &ret) < 0 ||
         ah_admin_int_arg(req, "integration_id", &integration_id, &ret) < 0 ||
         ah_admin_int_arg(req, "since", &since, &ret) < 0)

@@ -18,16 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static enum MHD_Result no_route(struct ah_request *req)
-{
-    return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
-}
-
-static enum MHD_Result not_allowed(struct ah_request *req)
-{
-    return ah_respond_error(req, 405, "MethodNotAllowed", "method not allowed on this path", 0);
-}
-
 /* ================= grouping and flapping settings ================= */
 
 static void free_grouping(void *g)
@@ -243,7 +233,7 @@ static enum MHD_Result hold_rules(struct ah_request *req, int silence, const cha
     if (!(strcmp(req->method, "POST") == 0 && req->sub_id == 0) &&
         !((strcmp(req->method, "PUT") == 0 || strcmp(req->method, "PATCH") == 0) &&
           req->sub_id != 0))
-        return not_allowed(req);
+        return ah_admin_not_allowed(req);
     if (ah_request_json_object(req, &ret) < 0)
         return ret;
     ah_error_clear(&err);
@@ -261,14 +251,16 @@ enum MHD_Result ah_admin_channel_rules(struct ah_request *req, int64_t channel_i
 
     req->id = channel_id;
     if (strcmp(action, "grouping") == 0 || strcmp(action, "flapping") == 0)
-        return get ? settings_get(req, action) : put ? settings_put(req, action) : not_allowed(req);
+        return get   ? settings_get(req, action)
+               : put ? settings_put(req, action)
+                     : ah_admin_not_allowed(req);
     if (strcmp(action, "grouping/preview") == 0)
-        return strcmp(req->method, "POST") == 0 ? preview(req) : not_allowed(req);
+        return strcmp(req->method, "POST") == 0 ? preview(req) : ah_admin_not_allowed(req);
     if (strncmp(action, "silences", 8) == 0 && (action[8] == '\0' || action[8] == '/'))
         return hold_rules(req, 1, action + 8);
     if (strncmp(action, "inhibits", 8) == 0 && (action[8] == '\0' || action[8] == '/'))
         return hold_rules(req, 0, action + 8);
-    return no_route(req);
+    return ah_admin_no_route(req);
 }
 
 /* ================= quick silence ================= */
@@ -371,7 +363,7 @@ enum MHD_Result ah_admin_quick_silence(struct ah_request *req, int64_t incident_
     int64_t secs;
 
     if (strcmp(req->method, "POST") != 0)
-        return not_allowed(req);
+        return ah_admin_not_allowed(req);
     if (req->body.len == 0)
         req->json = json_object();
     else if (ah_request_json_object(req, &ret) < 0)
@@ -402,9 +394,9 @@ enum MHD_Result ah_admin_test_clock(struct ah_request *req)
     const json_t *now;
 
     if (!req->app->test_clock)
-        return no_route(req);
+        return ah_admin_no_route(req);
     if (strcmp(req->method, "PUT") != 0)
-        return not_allowed(req);
+        return ah_admin_not_allowed(req);
     if (ah_request_json_object(req, &ret) < 0)
         return ret;
     now = json_object_get(req->json, "now");

@@ -48,9 +48,9 @@ struct ah_request {
     const char *push_type;
     struct ah_integration intg;
     struct ah_event_list events;
-    int64_t *routed;  /* per event, AH_ROUTE_MAX_CHANNELS channel ids */
-    size_t *nrouted;  /* per event, how many of them */
-    size_t dropped;   /* (event, channel) pairs a drop rule held back */
+    int64_t *routed;               /* per event, AH_ROUTE_MAX_CHANNELS channel ids */
+    size_t *nrouted;               /* per event, how many of them */
+    size_t dropped;                /* (event, channel) pairs a drop rule held back */
     int64_t sub_id;                /* a rule id under a channel */
     void *rule;                    /* a compiled rule on its way to the reducer */
     void (*rule_free)(void *rule); /* frees @rule if the reducer did not take it */

@@ -75,7 +75,8 @@ static int channel_list(const json_t *arr, const char *where, struct ah_routes *
 static int compile_case(const json_t *c, size_t i, struct ah_routes *r, struct route_case *rc,
                         struct ah_error *err)
 {
-    const char *mode = json_string_value(json_object_get(c, "routing_mode"));
+    const json_t *mode_v = json_object_get(c, "routing_mode");
+    const char *mode = json_string_value(mode_v);
     const char *label = json_string_value(json_object_get(c, "name_mapping_label"));
     const json_t *ft = json_object_get(c, "fallthrough");
     char where[32];
@@ -84,6 +85,9 @@ static int compile_case(const json_t *c, size_t i, struct ah_routes *r, struct r
     snprintf(where, sizeof(where), "cases[%zu]", i);
     if (!json_is_object(c))
         return ah_error_set(err, AH_EINVAL, "%s must be an object", where);
+    if (mode_v != NULL && mode == NULL)
+        return ah_error_set(err, AH_EINVAL, "%s.routing_mode must be standard or name_mapping",
+                            where);
     ret = ah_filter_compile(json_object_get(c, "if"), AH_FILTER_OR_OF_AND, &rc->filter, err);
     if (ret < 0)
         return ret;
@@ -104,6 +108,18 @@ static int compile_case(const json_t *c, size_t i, struct ah_routes *r, struct r
     if (ret == AH_OK && rc->nchannels == 0)
         return ah_error_set(err, AH_EINVAL, "%s.channel_ids must name at least one channel", where);
     return ret;
+}
+
+static size_t distinct(const int64_t *ids, size_t n)
+{
+    size_t i, j, count = 0;
+
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < i && ids[j] != ids[i]; j++)
+            ;
+        count += j == i;
+    }
+    return count;
 }
 
 int ah_routes_compile(const json_t *json, struct ah_routes **ret, struct ah_error *err)
@@ -129,9 +145,16 @@ int ah_routes_compile(const json_t *json, struct ah_routes **ret, struct ah_erro
         if (rc < 0)
             break;
     }
+    if (rc == AH_OK && json_object_get(json, "default") != NULL &&
+        !json_is_object(json_object_get(json, "default")))
+        rc = ah_error_set(err, AH_EINVAL, "default must be {\"channel_ids\": [...]}");
     if (rc == AH_OK)
         rc = channel_list(json_object_get(json_object_get(json, "default"), "channel_ids"),
                           "default", r, &r->defaults, &r->ndefaults, err);
+    if (rc == AH_OK && distinct(r->all, r->nall) > AH_ROUTE_MAX_CHANNELS)
+        rc = ah_error_set(err, AH_EINVAL,
+                          "routes name more than %d channels: one event could not reach them all",
+                          AH_ROUTE_MAX_CHANNELS);
     if (rc < 0) {
         ah_routes_unref(r);
         return rc;

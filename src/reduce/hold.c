@@ -151,9 +151,9 @@ json_t *ah_hold_reason(const struct ah_hold_verdict *v)
     if (v->held == AH_HOLD_SILENCED)
         return json_pack("{s{ssssss}}", "silenced_by", "id", id, "name", v->rule_name, "mode",
                          v->mode == AH_HOLD_DROP ? "drop" : "mark");
-    return json_pack("{s{sssssssI}}", "inhibited_by", "id", id, "name", v->rule_name, "mode",
+    return json_pack("{s{ssssssso}}", "inhibited_by", "id", id, "name", v->rule_name, "mode",
                      v->mode == AH_HOLD_DROP ? "drop" : "mark", "source_alert_id",
-                     (json_int_t)v->source_alert_id);
+                     json_sprintf("%lld", (long long)v->source_alert_id));
 }
 
 int ah_flap_record(struct channel_state *ch, const char *alert_key, int64_t now,

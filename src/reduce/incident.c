@@ -120,7 +120,8 @@ int ah_incident_merged(struct ah_reduce *r, struct open_incident *inc, struct ah
                        const struct ah_alert *a, int64_t now, struct ah_error *err)
 {
     struct channel_state *ch = ah_reduce_channel(r, inc->row.channel_id);
-    json_t *detail = json_pack("{sIss}", "alert_id", (json_int_t)a->id, "title", a->title);
+    json_t *detail =
+        json_pack("{soss}", "alert_id", json_sprintf("%lld", (long long)a->id), "title", a->title);
     int64_t storm;
     int rc;
 

@@ -6,6 +6,7 @@
 #include "util/alloc.h"
 #include "util/text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ================= shared pieces ================= */
@@ -63,6 +64,8 @@ static int enum_field(const json_t *obj, const char *name, const char *const *ch
 {
     const json_t *v = json_object_get(obj, name);
     const char *s = json_string_value(v);
+    char list[128] = "";
+    size_t used = 0;
     int i;
 
     if (v == NULL)
@@ -73,8 +76,10 @@ static int enum_field(const json_t *obj, const char *name, const char *const *ch
             return AH_OK;
         }
     }
-    return ah_error_set(err, AH_EINVAL, "%s must be one of %s%s%s", name, choices[0],
-                        choices[1] ? ", " : "", choices[1] ? choices[1] : "");
+    for (i = 0; choices[i] != NULL && used < sizeof(list); i++)
+        used +=
+            (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", choices[i]);
+    return ah_error_set(err, AH_EINVAL, "%s must be one of %s", name, list);
 }
 
 static int name_field(const json_t *obj, char **out, struct ah_error *err)

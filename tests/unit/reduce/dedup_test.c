@@ -23,7 +23,6 @@
 #define T0 1800000000
 #define CH 1
 
-
 /* ---- building and applying events ---- */
 
 /* A prepared event; labels are NULL-terminated key, value pairs. */

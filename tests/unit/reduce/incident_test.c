@@ -23,7 +23,6 @@
 #define T0 1800000000
 #define CH 3
 
-
 /* Applies one event (committed) and returns the outcome. */
 static enum ah_reduce_outcome fire(struct fx *fx, const char *key, enum ah_severity sev,
                                    int recovered, const char *desc, int64_t now)

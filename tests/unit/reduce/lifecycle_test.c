@@ -21,7 +21,6 @@
 
 #define T0 1800000000
 
-
 /* Applies one event in its own committed transaction. */
 static enum ah_reduce_outcome apply(struct fx *fx, int64_t channel, const char *key,
                                     enum ah_severity sev, int recovered, const char *desc,
