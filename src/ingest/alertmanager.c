@@ -53,39 +53,6 @@ struct group {
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* Shortest of %.15g and %.17g that reads back as @d: 7.4 gives "7.4". */
-static char *real_text(double d)
-{
-    struct ah_buf b;
-
-    ah_buf_init(&b);
-    ah_buf_printf(&b, "%.15g", d);
-    if (strtod(ah_buf_str(&b), NULL) != d) {
-        ah_buf_done(&b);
-        ah_buf_printf(&b, "%.17g", d);
-    }
-    return ah_buf_steal(&b);
-}
-
-/* Returns a new string for a string, number or boolean, else NULL. Alertmanager
- * only sends strings; the rest is for hand-written bodies. */
-static char *scalar_text(const json_t *v)
-{
-    struct ah_buf b;
-
-    if (json_is_string(v))
-        return ah_xstrdup(json_string_value(v));
-    if (json_is_real(v))
-        return real_text(json_real_value(v));
-    if (json_is_boolean(v))
-        return ah_xstrdup(json_is_true(v) ? "true" : "false");
-    if (!json_is_integer(v))
-        return NULL;
-    ah_buf_init(&b);
-    ah_buf_printf(&b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    return ah_buf_steal(&b);
-}
-
 static int compare_names(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -125,7 +92,7 @@ static char *derive_key(const json_t *labels)
     struct ah_buf b;
 
     for (i = 0; i < n; i++) {
-        char *text = scalar_text(json_object_get(labels, names[i]));
+        char *text = ah_json_scalar_text(json_object_get(labels, names[i]));
 
         if (text != NULL) {
             h = fnv_add(fnv_add(h, names[i]), text);
@@ -173,7 +140,7 @@ static void put_labels(struct ah_event *ev, const json_t *obj, const char *prefi
 
     ah_buf_init(&name);
     for (i = 0; i < n; i++) {
-        char *text = scalar_text(json_object_get(obj, names[i]));
+        char *text = ah_json_scalar_text(json_object_get(obj, names[i]));
 
         ah_buf_done(&name);
         ah_buf_printf(&name, "%s%s", prefix, names[i]);

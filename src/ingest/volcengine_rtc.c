@@ -135,41 +135,9 @@ static json_t *find_rule_field(const json_t *obj, const char *const *names)
     return find_field(json_array_get(find_field(obj, rules_names), 0), names);
 }
 
-/* Shortest of %.15g and %.17g that reads back as @d: 7.4 gives "7.4". */
-static char *real_text(double d)
-{
-    struct ah_buf b;
-
-    ah_buf_init(&b);
-    ah_buf_printf(&b, "%.15g", d);
-    if (strtod(ah_buf_str(&b), NULL) != d) {
-        ah_buf_done(&b);
-        ah_buf_printf(&b, "%.17g", d);
-    }
-    return ah_buf_steal(&b);
-}
-
-/* Returns a new string for a string, number or boolean, else NULL. */
-static char *scalar_text(const json_t *v)
-{
-    struct ah_buf b;
-
-    if (json_is_string(v))
-        return ah_xstrdup(json_string_value(v));
-    if (json_is_real(v))
-        return real_text(json_real_value(v));
-    if (json_is_boolean(v))
-        return ah_xstrdup(json_is_true(v) ? "true" : "false");
-    if (!json_is_integer(v))
-        return NULL;
-    ah_buf_init(&b);
-    ah_buf_printf(&b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    return ah_buf_steal(&b);
-}
-
 static char *find_text(const json_t *obj, const char *const *names)
 {
-    return scalar_text(find_field(obj, names));
+    return ah_json_scalar_text(find_field(obj, names));
 }
 
 static int is_upper(char c)
@@ -317,8 +285,8 @@ static int body_load(const json_t *body, struct body *b, struct ah_error *err)
     if (!json_is_object(body))
         return ah_error_set(err, AH_EINVAL, "body must be a JSON object");
     load_view(body, b);
-    b->rule_id = scalar_text(find_rule_field(b->view, rule_id_names));
-    b->rule_name = scalar_text(find_rule_field(b->view, rule_name_names));
+    b->rule_id = ah_json_scalar_text(find_rule_field(b->view, rule_id_names));
+    b->rule_name = ah_json_scalar_text(find_rule_field(b->view, rule_name_names));
     b->app_id = find_text(b->view, app_id_names);
     b->app_name = find_text(b->view, app_name_names);
     b->room_id = find_text(b->view, room_id_names);
@@ -326,7 +294,7 @@ static int body_load(const json_t *body, struct body *b, struct ah_error *err)
     b->description = json_string_value(find_field(b->view, desc_names));
     b->recovered = status_recovered(b->view);
     b->time = time_of(find_field(b->view, time_names));
-    level = scalar_text(find_rule_field(b->view, level_names));
+    level = ah_json_scalar_text(find_rule_field(b->view, level_names));
     b->severity = level != NULL ? map_level(level) : AH_SEV_NONE;
     if (b->severity == AH_SEV_NONE) {
         /* Like other webhook integrations, an unreadable level is a Warning;
@@ -397,7 +365,7 @@ static void flatten(struct ah_event *ev, const json_t *obj, const char *const *s
             return;
         if (in_list(key, skip))
             continue;
-        text = scalar_text(value);
+        text = ah_json_scalar_text(value);
         name = snake_case(key);
         if (text != NULL && name[0] != '\0' && ah_utf8_len(name) <= AH_MAX_LABEL_KEY &&
             json_object_get(ev->labels, name) == NULL) {
@@ -559,7 +527,7 @@ out:
  * the same x-volc-trace-id header on each of its retries. */
 static char *retry_id(const struct ah_push_input *in)
 {
-    char *id = scalar_text(find_field(in->body, event_id_names));
+    char *id = ah_json_scalar_text(find_field(in->body, event_id_names));
     const char *trace;
     struct ah_buf b;
 

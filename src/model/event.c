@@ -2,8 +2,10 @@
 #include "model/event.h"
 
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void ah_event_init(struct ah_event *ev)
@@ -159,4 +161,35 @@ struct ah_event *ah_event_list_add(struct ah_event_list *l)
     }
     ah_event_init(&l->items[l->count]);
     return &l->items[l->count++];
+}
+
+/* Shortest of %.15g and %.17g that reads back as @d. */
+static char *real_text(double d)
+{
+    struct ah_buf b;
+
+    ah_buf_init(&b);
+    ah_buf_printf(&b, "%.15g", d);
+    if (strtod(ah_buf_str(&b), NULL) != d) {
+        ah_buf_done(&b);
+        ah_buf_printf(&b, "%.17g", d);
+    }
+    return ah_buf_steal(&b);
+}
+
+char *ah_json_scalar_text(const json_t *v)
+{
+    struct ah_buf b;
+
+    if (json_is_string(v))
+        return ah_xstrdup(json_string_value(v));
+    if (json_is_real(v))
+        return real_text(json_real_value(v));
+    if (json_is_boolean(v))
+        return ah_xstrdup(json_is_true(v) ? "true" : "false");
+    if (!json_is_integer(v))
+        return NULL;
+    ah_buf_init(&b);
+    ah_buf_printf(&b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    return ah_buf_steal(&b);
 }

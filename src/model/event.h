@@ -49,6 +49,11 @@ void ah_event_set_label(struct ah_event *ev, const char *key, const char *value)
  * and checks that a title exists. Labels must already be strings. */
 int ah_event_check(struct ah_event *ev, struct ah_error *reterr);
 
+/* Returns a new string (ah_free) for a JSON string, number or boolean, as a
+ * label value: 7.4 gives "7.4", 1830 gives "1830"; NULL for anything else.
+ * Adapters flatten vendor fields into labels with it. */
+char *ah_json_scalar_text(const json_t *v);
+
 /* A growable list of events. */
 struct ah_event_list {
     struct ah_event *items;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t_alertmanager.sh - the Prometheus Alertmanager push: every fixture of
-# tests/data/ingest/alertmanager/ over HTTP (stored events checked against
+# tests/fixtures/ingest/alertmanager/ over HTTP (stored events checked against
 # NAME.expected.json), then a real Alertmanager (Debian package
 # prometheus-alertmanager, run on loopback with its own config and storage)
 # whose webhook receiver is alerthub: an alert posted to Alertmanager must
@@ -9,7 +9,7 @@
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
-FIXTURES=$(cd "$(dirname "$0")/../data/ingest/alertmanager" && pwd)
+FIXTURES=$(cd "$(dirname "$0")/../fixtures/ingest/alertmanager" && pwd)
 AM_BIN=${AM_BIN:-/usr/bin/prometheus-alertmanager}
 AM_START_TIMEOUT=${AM_START_TIMEOUT:-30}
 AM_DELIVERY_TIMEOUT=${AM_DELIVERY_TIMEOUT:-30}

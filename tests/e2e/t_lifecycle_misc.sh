@@ -6,7 +6,7 @@
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
-FIXTURES=$(cd "$(dirname "$0")/../data/ingest/volcengine-rtc" && pwd)
+FIXTURES=$(cd "$(dirname "$0")/../fixtures/ingest/volcengine-rtc" && pwd)
 
 trig() { jq -nc --arg d "$1" '{event_status: "Critical", title_rule: "restart", alert_key: "life-r", description: $d}'; }
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # t_volcengine.sh - the Volcengine RTC push: every fixture of
-# tests/data/ingest/volcengine-rtc/ over HTTP (stored events checked against
+# tests/fixtures/ingest/volcengine-rtc/ over HTTP (stored events checked against
 # NAME.expected.json), trigger and recovery, several resources, and retries
 # recognised by EventId or the x-volc-trace-id header.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
-FIXTURES=$(cd "$(dirname "$0")/../data/ingest/volcengine-rtc" && pwd)
+FIXTURES=$(cd "$(dirname "$0")/../fixtures/ingest/volcengine-rtc" && pwd)
 declare -A FIXTURE_KEY
 
 volc() { push volcengine/rtc "$@"; }

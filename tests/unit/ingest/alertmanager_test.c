@@ -1,5 +1,5 @@
 /* alertmanager_test.c - the Prometheus Alertmanager adapter: every fixture
- * pair in tests/data/ingest/alertmanager (found by listing the folder, so a
+ * pair in tests/fixtures/ingest/alertmanager (found by listing the folder, so a
  * new pair needs no new C), every bad-* fixture, the severity table, the
  * derived fingerprint and the limits. Runs with the repository root as the
  * working directory. */
@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#define FIXTURES "tests/data/ingest/alertmanager"
+#define FIXTURES "tests/fixtures/ingest/alertmanager"
 #define EXPECTED ".expected.json"
 
 /* ---- helpers --------------------------------------------------------------- */

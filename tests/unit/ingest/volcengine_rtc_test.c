@@ -1,5 +1,5 @@
 /* volcengine_rtc_test.c - the Volcengine RTC adapter: every fixture pair in
- * tests/data/ingest/volcengine-rtc (found by listing the folder, so a new
+ * tests/fixtures/ingest/volcengine-rtc (found by listing the folder, so a new
  * pair needs no new C), every bad-* fixture, and the mapping tables. Runs
  * with the repository root as the working directory. */
 #include "ingest/adapter.h"
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#define FIXTURES "tests/data/ingest/volcengine-rtc"
+#define FIXTURES "tests/fixtures/ingest/volcengine-rtc"
 #define EXPECTED ".expected.json"
 
 /* ---- helpers --------------------------------------------------------------- */
