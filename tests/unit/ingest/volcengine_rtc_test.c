@@ -9,7 +9,6 @@
 #include "util/buf.h"
 #include "util/text.h"
 
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,8 +17,10 @@
 
 #include <cmocka.h>
 
+#include "fixture_dir.h"
+
 #define FIXTURES "tests/fixtures/ingest/volcengine-rtc"
-#define EXPECTED ".expected.json"
+#define EXPECTED FIXTURE_EXPECTED
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -72,23 +73,9 @@ static const char *label(const struct ah_event *ev, const char *key)
     return json_string_value(json_object_get(ev->labels, key));
 }
 
-static int has_suffix(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 static json_t *load_fixture(const char *stem, const char *suffix)
 {
-    struct ah_buf path;
-    json_t *j;
-
-    ah_buf_init(&path);
-    ah_buf_printf(&path, "%s/%s%s", FIXTURES, stem, suffix);
-    j = json_load_file(ah_buf_str(&path), 0, NULL);
-    ah_buf_done(&path);
-    return j;
+    return fixture_load(FIXTURES, stem, suffix);
 }
 
 /* Returns a new copy of the alert_key of the first event of fixture @stem. */
@@ -202,42 +189,10 @@ static void check_bad_fixture(const char *stem)
     json_decref(body);
 }
 
-/* Returns 1 when @name is a fixture that was checked. Every NAME.json that
- * is not bad-* must have its NAME.expected.json. */
-static int check_entry(const char *name)
-{
-    char *stem;
-    json_t *want;
-
-    if (!has_suffix(name, ".json") || has_suffix(name, EXPECTED))
-        return 0;
-    stem = ah_xstrndup(name, strlen(name) - strlen(".json"));
-    if (strncmp(stem, "bad-", 4) == 0) {
-        check_bad_fixture(stem);
-    } else {
-        want = load_fixture(stem, EXPECTED);
-        if (want == NULL)
-            fail_msg("fixture %s has no %s%s", name, stem, EXPECTED);
-        json_decref(want);
-        check_good_fixture(stem);
-    }
-    ah_free(stem);
-    return 1;
-}
-
 static void test_fixtures(void **state)
 {
-    struct dirent *e;
-    size_t n = 0;
-    DIR *d;
-
     (void)state;
-    d = opendir(FIXTURES);
-    assert_non_null(d);
-    for (e = readdir(d); e != NULL; e = readdir(d))
-        n += (size_t)check_entry(e->d_name);
-    closedir(d);
-    assert_true(n >= 9);
+    assert_true(fixture_walk(FIXTURES, check_good_fixture, check_bad_fixture) >= 9);
 }
 
 /* Different resources must not share a key; the recovery shares its
