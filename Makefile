@@ -51,7 +51,7 @@ build/asan/obj/%.o: %.c
 
 build/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka -lm
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka -lm
 
 build/bench/%: bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -59,9 +59,10 @@ build/bench/%: bench/%.c $(LIB_OBJ)
 
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(ASAN_LIB) $(PKG_LIBS) -lcmocka -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(ASAN_LIB) $(PKG_LIBS) -lcmocka -lm
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
+# Tests depend on their headers too (the fixtures in tests/unit/).
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TESTS:=.d) $(ASAN_TESTS:=.d)
 
 deps:
 	@scripts/deps.sh run

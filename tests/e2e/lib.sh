@@ -218,6 +218,48 @@ push_std() { push standard "$@"; }
 # urlenc STRING
 urlenc() { jq -rn --arg v "$1" '$v | @uri'; }
 
+# ---- noise reduction: the test clock and events by key ------------------
+
+T0=1800000000 # 2027-01-15 08:00:00 UTC, the base of the test clock
+
+# at UNIX: sets the server's test clock (the server runs with --test-clock on).
+at()
+{
+    api PUT /test/clock "{\"now\":$1}"
+    assert_status 200 "set the test clock to $1"
+}
+
+# ev STATUS TITLE KEY [DESCRIPTION] [LABELS_JSON]: a standard event body (an
+# empty KEY leaves alert_key out, for the server to derive).
+ev()
+{
+    jq -nc --arg s "$1" --arg t "$2" --arg k "$3" --arg d "${4-}" --argjson l "${5:-null}" \
+        '{event_status: $s, title_rule: $t}
+         + (if $k == "" then {} else {alert_key: $k} end)
+         + (if $d == "" then {} else {description: $d} end)
+         + (if $l == null then {} else {labels: $l} end)'
+}
+
+# send STATUS TITLE KEY [DESCRIPTION] [LABELS_JSON]: pushes to the current
+# channel's integration (IKEY) and expects 200; sets ALERT and INC (the newest
+# alert with that key and its incident).
+send()
+{
+    push_std "$IKEY" "$(ev "$@")"
+    assert_status 200 "push $3 ($1)"
+    ALERT=$(alert_id_for "$3")
+    INC=$(incident_id_for "$3")
+}
+
+# std_channel NAME: a new channel with a standard integration; sets CH and IKEY.
+std_channel()
+{
+    new_channel "$1"
+    CH=$CH_ID
+    new_integration "$1-std" standard "$CH"
+    IKEY=$INT_KEY
+}
+
 # ---- admin fixtures ------------------------------------------------------
 
 # new_channel NAME: creates a channel, sets CH_ID.

@@ -7,17 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
 
-T0=1800000000 # 2027-01-15 08:00:00 UTC, the base of the test clock
-
-# at UNIX: sets the server's test clock.
-at()
-{
-    api PUT /test/clock "{\"now\":$1}"
-    assert_status 200 "set the test clock to $1"
-}
-
 # send STATUS KEY [LABELS_JSON]: pushes to the current channel's integration
-# and expects 200; sets ALERT and INC.
+# and expects 200; sets ALERT and INC. (Replaces lib.sh's send: flapping tests
+# need only a status and a key.)
 send()
 {
     local labels=${3-}
@@ -33,10 +25,7 @@ send()
 # integration; sets CH and IKEY.
 chan()
 {
-    new_channel "$1"
-    CH=$CH_ID
-    new_integration "$1-std" standard "$CH"
-    IKEY=$INT_KEY
+    std_channel "$1"
     if [ -n "${2-}" ]; then
         api PUT "/channels/$CH/flapping" "$2"
         assert_status 200 "PUT flapping of channel $1"

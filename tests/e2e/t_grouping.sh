@@ -8,43 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
 
-T0=1800000000 # 2027-01-15 08:00:00 UTC, the base of the test clock
-
-# at UNIX: sets the server's test clock.
-at()
-{
-    api PUT /test/clock "{\"now\":$1}"
-    assert_status 200 "set the test clock to $1"
-}
-
-# ev STATUS TITLE KEY [DESCRIPTION] [LABELS_JSON]: a standard event body.
-ev()
-{
-    jq -nc --arg s "$1" --arg t "$2" --arg k "$3" --arg d "${4-}" --argjson l "${5:-null}" \
-        '{event_status: $s, title_rule: $t, alert_key: $k}
-         + (if $d == "" then {} else {description: $d} end)
-         + (if $l == null then {} else {labels: $l} end)'
-}
-
-# send STATUS TITLE KEY [DESCRIPTION] [LABELS_JSON]: pushes to the current
-# channel's integration and expects 200; sets ALERT and INC (the newest alert
-# with that key and its incident).
-send()
-{
-    push_std "$IKEY" "$(ev "$@")"
-    assert_status 200 "push $3 ($1)"
-    ALERT=$(alert_id_for "$3")
-    INC=$(incident_id_for "$3")
-}
-
 # chan NAME [GROUPING_JSON]: a new channel with a standard integration and,
 # when given, that grouping; sets CH and IKEY.
 chan()
 {
-    new_channel "$1"
-    CH=$CH_ID
-    new_integration "$1-std" standard "$CH"
-    IKEY=$INT_KEY
+    std_channel "$1"
     if [ -n "${2-}" ]; then
         api PUT "/channels/$CH/grouping" "$2"
         assert_status 200 "PUT grouping of channel $1"

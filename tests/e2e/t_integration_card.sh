@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
 
-ev() { jq -nc --arg t "$1" '{event_status: "Warning", title_rule: $t, labels: {svc: "card"}}'; }
+card_ev() { jq -nc --arg t "$1" '{event_status: "Warning", title_rule: $t, labels: {svc: "card"}}'; }
 
 stat() # NAME: the integration's counter NAME
 {
@@ -23,17 +23,17 @@ test_counters()
     assert_json "nothing accepted" .data.stats.events_accepted 0
 
     section "accepted, refused, rate-limited"
-    push_std "$INT_KEY" "$(ev one)"
+    push_std "$INT_KEY" "$(card_ev one)"
     assert_status 200
     push_std "$INT_KEY" '{"event_status": "critical", "title_rule": "x"}'
     assert_code 400 InvalidParameter
-    push_std "$INT_KEY" "$(ev two)"
-    push_std "$INT_KEY" "$(ev three)"
+    push_std "$INT_KEY" "$(card_ev two)"
+    push_std "$INT_KEY" "$(card_ev three)"
     if [ "$H_STATUS" = 200 ]; then
         # The second fell into a new one-second window; one more crosses it.
-        push_std "$INT_KEY" "$(ev four)"
-        push_std "$INT_KEY" "$(ev five)"
-        push_std "$INT_KEY" "$(ev six)"
+        push_std "$INT_KEY" "$(card_ev four)"
+        push_std "$INT_KEY" "$(card_ev five)"
+        push_std "$INT_KEY" "$(card_ev six)"
     fi
     assert_code 429 RequestTooFrequently
     assert_eq "one refused as invalid" 1 "$(stat refused_invalid)"
@@ -51,13 +51,13 @@ test_counters()
     assert_status 201
     local before
     before=$(stat events_dropped)
-    push_std "$INT_KEY" "$(ev dropped-$RANDOM)"
+    push_std "$INT_KEY" "$(card_ev dropped-$RANDOM)"
     assert_status 200
     assert_eq "one more dropped" $((before + 1)) "$(stat events_dropped)"
 
     section "no route on a shared integration"
     new_integration card-shared standard ""
-    push_std "$INT_KEY" "$(ev shared)"
+    push_std "$INT_KEY" "$(card_ev shared)"
     assert_code 400 InvalidParameter
     assert_eq "counted as no route" 1 "$(stat refused_no_route)"
 }

@@ -13,16 +13,6 @@ rep()
     printf '%s' "${s// /$1}"
 }
 
-# ev STATUS TITLE KEY [DESCRIPTION] [LABELS_JSON]: a standard event body.
-ev()
-{
-    jq -nc --arg s "$1" --arg t "$2" --arg k "$3" --arg d "${4-}" --argjson l "${5:-null}" \
-        '{event_status: $s, title_rule: $t}
-         + (if $k == "" then {} else {alert_key: $k} end)
-         + (if $d == "" then {} else {description: $d} end)
-         + (if $l == null then {} else {labels: $l} end)'
-}
-
 # pushed_ok BODY [QUERY]: push to the main integration, expect 200; sets KEY.
 pushed_ok()
 {

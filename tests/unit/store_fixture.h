@@ -46,4 +46,44 @@ static int teardown(void **state)
     return 0;
 }
 
+/* ---- reading back what was committed (API shapes) ---- */
+
+static inline int64_t num(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+
+    assert_true(json_is_integer(v));
+    return json_integer_value(v);
+}
+
+static inline const char *str(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+
+    assert_true(json_is_string(v));
+    return json_string_value(v);
+}
+
+/* Ids come back as strings. */
+static inline int64_t id_of(const json_t *o, const char *k)
+{
+    return strtoll(str(o, k), NULL, 10);
+}
+
+static inline json_t *incident(struct fx *fx, int64_t id)
+{
+    json_t *j = NULL;
+
+    assert_int_equal(ah_store_read_incident(fx->store, id, &j, NULL), AH_OK);
+    return j;
+}
+
+static inline json_t *alert(struct fx *fx, int64_t id)
+{
+    json_t *j = NULL;
+
+    assert_int_equal(ah_store_read_alert(fx->store, id, &j, NULL), AH_OK);
+    return j;
+}
+
 #endif

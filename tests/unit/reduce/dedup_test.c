@@ -91,28 +91,6 @@ static enum ah_reduce_outcome fire_impl(struct fx *fx, int64_t ch, int64_t now, 
 
 /* ---- reading back ---- */
 
-static int64_t num(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-
-    assert_true(json_is_string(v));
-    return json_string_value(v);
-}
-
-/* Ids come back as strings. */
-static int64_t id_of(const json_t *o, const char *k)
-{
-    return strtoll(str(o, k), NULL, 10);
-}
-
 static json_t *read_incidents(struct fx *fx)
 {
     struct ah_incident_filter f = {0};
@@ -153,22 +131,6 @@ static size_t event_count(struct fx *fx)
     n = json_array_size(json_object_get(j, "items"));
     json_decref(j);
     return n;
-}
-
-static json_t *incident(struct fx *fx, int64_t id)
-{
-    json_t *j = NULL;
-
-    assert_int_equal(ah_store_read_incident(fx->store, id, &j, NULL), AH_OK);
-    return j;
-}
-
-static json_t *alert(struct fx *fx, int64_t id)
-{
-    json_t *j = NULL;
-
-    assert_int_equal(ah_store_read_alert(fx->store, id, &j, NULL), AH_OK);
-    return j;
 }
 
 /* The id of alert @i of incident @inc_id. */

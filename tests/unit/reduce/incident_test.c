@@ -67,43 +67,6 @@ static int act(struct fx *fx, int64_t id, enum ah_incident_action a, int64_t now
     return rc;
 }
 
-static int64_t num(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-
-    assert_true(json_is_string(v));
-    return json_string_value(v);
-}
-
-static int64_t id_of(const json_t *o, const char *k)
-{
-    return strtoll(str(o, k), NULL, 10);
-}
-
-static json_t *incident(struct fx *fx, int64_t id)
-{
-    json_t *j = NULL;
-
-    assert_int_equal(ah_store_read_incident(fx->store, id, &j, NULL), AH_OK);
-    return j;
-}
-
-static json_t *alert(struct fx *fx, int64_t id)
-{
-    json_t *j = NULL;
-
-    assert_int_equal(ah_store_read_alert(fx->store, id, &j, NULL), AH_OK);
-    return j;
-}
-
 static size_t incident_count(struct fx *fx)
 {
     struct ah_incident_filter f = {0};

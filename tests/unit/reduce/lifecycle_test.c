@@ -58,24 +58,6 @@ static int act(struct fx *fx, int64_t incident, enum ah_incident_action a, int64
     return rc;
 }
 
-static json_t *incident(struct fx *fx, int64_t id)
-{
-    json_t *j = NULL;
-
-    assert_int_equal(ah_store_read_incident(fx->store, id, &j, NULL), AH_OK);
-    return j;
-}
-
-static int64_t num(const json_t *o, const char *k)
-{
-    return json_integer_value(json_object_get(o, k));
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
 /* Trigger, identical repeat, changed repeat, recovery: one alert with three
  * stored events, and the incident closes itself as Ok. */
 static void dedup_sequence(void **state)
