@@ -11,7 +11,7 @@
 #include "http/app.h"
 #include "http/server.h"
 #include "ingest/integrations.h"
-#include "process/route.h"
+#include "process/table.h"
 #include "reduce/reduce.h"
 #include "reduce/writer.h"
 #include "store/store.h"
@@ -212,21 +212,59 @@ static void load_integration(const struct ah_integration *intg, void *arg)
     ah_integrations_put(arg, intg);
 }
 
-static void load_routes(int64_t integration_id, const json_t *json, void *arg)
+static void load_mapping(int64_t id, const json_t *schema, const char *csv, void *arg)
 {
-    struct ah_routes *r;
+    struct ah_mapping_rows *rows;
+    struct ah_mapping *m;
+    struct ah_error err;
 
-    /* Saved routes were valid when saved; one that no longer compiles is
-     * left out (its pushes answer "no route matched") rather than guessed. */
-    if (ah_routes_compile(json, &r, NULL) == AH_OK) {
-        ah_route_table_set(arg, integration_id, r);
+    if (ah_mapping_new(id, schema, &m, &err) < 0) {
+        ah_log(AH_LOG_ERROR, "mapping schema %lld left out: %s", (long long)id, err.msg);
+        return;
+    }
+    if (csv[0] != '\0' && ah_mapping_parse(m, csv, strlen(csv), &rows, &err) == AH_OK)
+        ah_mapping_set_rows(m, rows);
+    else if (csv[0] != '\0')
+        ah_log(AH_LOG_ERROR, "mapping schema %lld: rows left out: %s", (long long)id, err.msg);
+    ah_process_table_put_mapping(arg, m);
+    ah_mapping_unref(m);
+}
+
+/* Saved rules were valid when saved; one that no longer compiles is left
+ * out, loudly, rather than guessed (routes left out answer "no route
+ * matched"). */
+static void load_rules(int64_t id, const json_t *routes, const json_t *enrichment,
+                       const json_t *pipeline, void *arg)
+{
+    struct ah_enrichment *e;
+    struct ah_pipeline *p;
+    struct ah_routes *r;
+    struct ah_error err;
+
+    if (routes != NULL && ah_routes_compile(routes, &r, &err) == AH_OK) {
+        ah_process_table_set_routes(arg, id, r);
         ah_routes_unref(r);
+    } else if (routes != NULL) {
+        ah_log(AH_LOG_ERROR, "integration %lld: routes left out: %s", (long long)id, err.msg);
+    }
+    if (enrichment != NULL &&
+        ah_enrichment_compile(enrichment, ah_process_table_mapping, arg, &e, &err) == AH_OK) {
+        ah_process_table_set_enrichment(arg, id, e);
+        ah_enrichment_unref(e);
+    } else if (enrichment != NULL) {
+        ah_log(AH_LOG_ERROR, "integration %lld: enrichment left out: %s", (long long)id, err.msg);
+    }
+    if (pipeline != NULL && ah_pipeline_compile(pipeline, &p, &err) == AH_OK) {
+        ah_process_table_set_pipeline(arg, id, p);
+        ah_pipeline_unref(p);
+    } else if (pipeline != NULL) {
+        ah_log(AH_LOG_ERROR, "integration %lld: pipeline left out: %s", (long long)id, err.msg);
     }
 }
 
 static void load_channel_name(int64_t id, const char *name, void *arg)
 {
-    ah_route_table_name(arg, name, id);
+    ah_process_table_name(arg, name, id);
 }
 
 static int set_log_level(const char *name)
@@ -255,7 +293,8 @@ static int wait_for_signal(const sigset_t *set)
 }
 
 struct parts {
-    struct ah_route_table *routes;
+    struct ah_process_table *process;
+    struct ah_pipe_sources *pipe_sources;
     struct ah_store *store;
     struct ah_reduce *reduce;
     struct ah_writer *writer;
@@ -284,11 +323,14 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     p->integrations = ah_integrations_new();
     if (rc == AH_OK)
         rc = ah_store_integrations_each(p->store, load_integration, p->integrations, err);
-    p->routes = ah_route_table_new();
+    p->process = ah_process_table_new();
+    p->pipe_sources = ah_pipe_sources_new();
     if (rc == AH_OK)
-        rc = ah_store_routes_each(p->store, load_routes, p->routes, err);
+        rc = ah_store_mappings_each(p->store, load_mapping, p->process, err);
     if (rc == AH_OK)
-        rc = ah_store_channels_each(p->store, load_channel_name, p->routes, err);
+        rc = ah_store_integration_rules_each(p->store, load_rules, p->process, err);
+    if (rc == AH_OK)
+        rc = ah_store_channels_each(p->store, load_channel_name, p->process, err);
     p->reduce = ah_reduce_new();
     if (rc == AH_OK)
         rc = ah_reduce_load(p->reduce, p->store, err);
@@ -297,7 +339,8 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     app->store = p->store;
     app->writer = p->writer;
     app->integrations = p->integrations;
-    app->routes = p->routes;
+    app->process = p->process;
+    app->pipe_sources = p->pipe_sources;
     if (rc == AH_OK)
         rc = ah_server_start(&hc, app, &p->server, err);
     return rc;
@@ -315,7 +358,8 @@ static void stop(struct parts *p)
     ah_writer_free(p->writer);
     ah_reduce_free(p->reduce);
     ah_integrations_free(p->integrations);
-    ah_route_table_free(p->routes);
+    ah_process_table_free(p->process);
+    ah_pipe_sources_free(p->pipe_sources);
     ah_store_free(p->store);
 }
 

@@ -5,6 +5,7 @@
 
 #include "util/sha256.h"
 #include "util/hex.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -72,6 +73,22 @@ int ah_admin_page(struct ah_request *req, struct ah_page *page, enum MHD_Result 
     return 0;
 }
 
+int ah_admin_check_string(struct ah_request *req, const char *field, int required, size_t min,
+                          size_t max, const char **ret_value, enum MHD_Result *ret)
+{
+    json_t *v = json_object_get(req->json, field);
+    char msg[160];
+
+    *ret_value = json_string_value(v);
+    if (v == NULL && !required)
+        return 0;
+    if (*ret_value != NULL && ah_utf8_len(*ret_value) >= min && ah_utf8_len(*ret_value) <= max)
+        return 0;
+    snprintf(msg, sizeof(msg), "%s must be a string of %zu to %zu characters", field, min, max);
+    *ret = ah_respond_error(req, 400, "InvalidParameter", msg, 0);
+    return -1;
+}
+
 enum MHD_Result ah_admin_not_allowed(struct ah_request *req)
 {
     return ah_respond_error(req, 405, "MethodNotAllowed", "method not allowed on this path", 0);
@@ -112,7 +129,7 @@ static const struct {
 } resources[] = {
     {"channels", ah_admin_channels},   {"integrations", ah_admin_integrations},
     {"incidents", ah_admin_incidents}, {"alerts", ah_admin_alerts},
-    {"events", ah_admin_events},
+    {"events", ah_admin_events},       {"mapping-schemas", ah_admin_mappings},
 };
 
 enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path)

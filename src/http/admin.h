@@ -17,6 +17,11 @@ int ah_admin_page(struct ah_request *req, struct ah_page *page, enum MHD_Result 
 int ah_admin_int_arg(struct ah_request *req, const char *name, int64_t *out, enum MHD_Result *ret);
 
 /* 405 MethodNotAllowed and 404 RouteNotFound for this path. */
+/* Checks string field @field of the body: absent is fine unless @required;
+ * present it must be a string of @min..@max code points. Answers 400 itself
+ * and returns -1 when it is not. */
+int ah_admin_check_string(struct ah_request *req, const char *field, int required, size_t min,
+                          size_t max, const char **ret_value, enum MHD_Result *ret);
 enum MHD_Result ah_admin_not_allowed(struct ah_request *req);
 enum MHD_Result ah_admin_no_route(struct ah_request *req);
 
@@ -24,8 +29,10 @@ enum MHD_Result ah_admin_no_route(struct ah_request *req);
  * channel (a body that names a missing channel is the client's mistake). */
 int ah_admin_check_channel(struct ah_store_tx *tx, int64_t channel_id, struct ah_error *reterr);
 
-/* GET/PUT /integrations/{id}/routes. */
-enum MHD_Result ah_admin_routes(struct ah_request *req, int64_t id);
+/* GET/PUT /integrations/{id}/routes, .../enrichment and .../pipeline;
+ * returns 0 and answers nothing when @action is none of these. */
+int ah_admin_integration_rules(struct ah_request *req, int64_t id, const char *action,
+                               enum MHD_Result *ret);
 
 /* Answers a delete: 200 {"id": "@id"}. */
 enum MHD_Result ah_admin_deleted(struct ah_request *req, int64_t id);
@@ -41,6 +48,7 @@ enum MHD_Result ah_admin_integrations(struct ah_request *req, int64_t id, const 
 enum MHD_Result ah_admin_incidents(struct ah_request *req, int64_t id, const char *action);
 enum MHD_Result ah_admin_alerts(struct ah_request *req, int64_t id, const char *action);
 enum MHD_Result ah_admin_events(struct ah_request *req, int64_t id, const char *action);
+enum MHD_Result ah_admin_mappings(struct ah_request *req, int64_t id, const char *action);
 /* /channels/{id}/grouping[/preview], /flapping, /silences[/sid], /inhibits[/iid]. */
 enum MHD_Result ah_admin_channel_rules(struct ah_request *req, int64_t channel_id,
                                        const char *action);

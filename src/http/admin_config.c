@@ -14,24 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Checks an optional string field of the body: absent is fine; present it
- * must be a string of @min..@max code points. */
-static int check_string(struct ah_request *req, const char *field, int required, size_t min,
-                        size_t max, const char **ret_value, enum MHD_Result *ret)
-{
-    json_t *v = json_object_get(req->json, field);
-    char msg[160];
-
-    *ret_value = json_string_value(v);
-    if (v == NULL && !required)
-        return 0;
-    if (*ret_value != NULL && ah_utf8_len(*ret_value) >= min && ah_utf8_len(*ret_value) <= max)
-        return 0;
-    snprintf(msg, sizeof(msg), "%s must be a string of %zu to %zu characters", field, min, max);
-    *ret = ah_respond_error(req, 400, "InvalidParameter", msg, 0);
-    return -1;
-}
-
 /* ================= channels ================= */
 
 static enum MHD_Result channel_finish(struct ah_request *req)
@@ -80,9 +62,9 @@ static void channel_committed(struct ah_job *job)
     const char *name = json_string_value(json_object_get(req->json, "name"));
 
     if (strcmp(req->method, "DELETE") == 0 || name != NULL)
-        ah_route_table_forget(req->app->routes, req->id);
+        ah_process_table_forget_channel(req->app->process, req->id);
     if (strcmp(req->method, "DELETE") != 0 && name != NULL)
-        ah_route_table_name(req->app->routes, name, req->id);
+        ah_process_table_name(req->app->process, name, req->id);
 }
 
 enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char *action)
@@ -116,8 +98,8 @@ enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char
           (strcmp(req->method, "PATCH") == 0 && id != 0)))
         return ah_admin_not_allowed(req);
     if (ah_request_json_object(req, &ret) < 0 ||
-        check_string(req, "name", id == 0, 1, AH_MAX_NAME, &s, &ret) < 0 ||
-        check_string(req, "description", 0, 0, 500, &s, &ret) < 0)
+        ah_admin_check_string(req, "name", id == 0, 1, AH_MAX_NAME, &s, &ret) < 0 ||
+        ah_admin_check_string(req, "description", 0, 0, 500, &s, &ret) < 0)
         return ret;
     return ah_request_submit(req, channel_run, channel_finish);
 }
@@ -173,7 +155,7 @@ static void integration_committed(struct ah_job *job)
 
     if (strcmp(req->method, "DELETE") == 0) {
         ah_integrations_remove(req->app->integrations, req->id);
-        ah_route_table_set(req->app->routes, req->id, NULL);
+        ah_process_table_forget_integration(req->app->process, req->id);
     } else
         ah_integrations_put(req->app->integrations, &req->intg);
 }
@@ -292,8 +274,8 @@ static enum MHD_Result integration_create(struct ah_request *req)
     enum MHD_Result ret;
 
     if (ah_request_json_object(req, &ret) < 0 ||
-        check_string(req, "name", 1, 1, AH_MAX_NAME, &name, &ret) < 0 ||
-        check_string(req, "type", 1, 1, 64, &type, &ret) < 0)
+        ah_admin_check_string(req, "name", 1, 1, AH_MAX_NAME, &name, &ret) < 0 ||
+        ah_admin_check_string(req, "type", 1, 1, 64, &type, &ret) < 0)
         return ret;
     if (ah_adapter_by_type(type) == NULL)
         return ah_respond_error(req, 400, "InvalidParameter",
@@ -311,7 +293,7 @@ static enum MHD_Result integration_patch(struct ah_request *req)
     enum MHD_Result ret;
 
     if (ah_request_json_object(req, &ret) < 0 ||
-        check_string(req, "name", 0, 1, AH_MAX_NAME, &s, &ret) < 0)
+        ah_admin_check_string(req, "name", 0, 1, AH_MAX_NAME, &s, &ret) < 0)
         return ret;
     if (json_object_get(req->json, "type") != NULL)
         return ah_respond_error(req, 400, "InvalidParameter",
@@ -329,8 +311,8 @@ enum MHD_Result ah_admin_integrations(struct ah_request *req, int64_t id, const 
     int rc;
 
     req->id = id;
-    if (strcmp(action, "routes") == 0 && id != 0)
-        return ah_admin_routes(req, id);
+    if (id != 0 && ah_admin_integration_rules(req, id, action, &ret))
+        return ret;
     if (strcmp(action, "rotate-key") == 0 && id != 0)
         return strcmp(req->method, "POST") == 0 ? submit_integration(req)
                                                 : ah_admin_not_allowed(req);

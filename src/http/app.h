@@ -6,7 +6,7 @@
 
 #include "http/metrics.h"
 #include "ingest/integrations.h"
-#include "process/route.h"
+#include "process/table.h"
 #include "reduce/reduce.h"
 #include "reduce/writer.h"
 #include "store/store.h"
@@ -22,7 +22,8 @@ struct ah_app {
     struct ah_store *store;
     struct ah_writer *writer;
     struct ah_integrations *integrations;
-    struct ah_route_table *routes; /* shared integrations' routes, channel names */
+    struct ah_process_table *process;     /* integrations' rules, mapping tables, channel names */
+    struct ah_pipe_sources *pipe_sources; /* pipeline inhibit sources: writer thread only */
     struct ah_metrics metrics;
     struct ah_clock clock; /* the writer's "now" */
     int test_clock;        /* PUT /api/v1/test/clock may set @clock */

@@ -1,13 +1,16 @@
 /* push.c - POST /event/push/alert/{type}: the monitoring systems' door.
  * Order of checks, cheapest first, and each refusal stores nothing:
  * path -> method -> content type -> integration key -> rate limit -> body
- * (adapter, overrides, templates, limits) -> route to a channel. The
- * prepared events then go to the writer; the 200 leaves only after commit. */
+ * (adapter, overrides, templates, limits) -> the integration layer
+ * (enrichment, pipeline, routes to channels). The prepared events then go to
+ * the writer, which makes the pipeline's inhibit checks against the open
+ * alerts; the 200 leaves only after commit. */
 #include "http/request.h"
 #include "http/routes.h"
 
 #include "ingest/adapter.h"
 #include "ingest/push.h"
+#include "process/subject.h"
 #include "reduce/reduce.h"
 #include "util/alloc.h"
 #include "util/clock.h"
@@ -66,8 +69,69 @@ static const char *header(void *ctx, const char *name)
 
 /* ================= the writer's part ================= */
 
+static int64_t alert_open(void *ctx, int64_t channel_id, const char *alert_key)
+{
+    return ah_reduce_alert_open(ctx, channel_id, alert_key);
+}
+
+/* Writer thread: whether a pipeline alert_inhibit rule holds event @i back
+ * (a live source alert exists for one of its checks). */
+static int inhibited(struct ah_request *req, size_t i, struct ah_reduce *reduce, int64_t now)
+{
+    const struct ah_pipeline_verdict *v = req->verdicts ? &req->verdicts[i] : NULL;
+    size_t c;
+
+    for (c = 0; v != NULL && c < v->nchecks; c++) {
+        int64_t source =
+            ah_pipe_sources_find(req->app->pipe_sources, v->checks[c].key,
+                                 req->events.items[i].alert_key, now, alert_open, reduce);
+        if (source != 0) {
+            ah_log(AH_LOG_DEBUG, "request %s: event %zu inhibited by pipeline rule %zu, alert %lld",
+                   req->request_id, i, v->checks[c].rule, (long long)source);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Writer thread: one event into every channel it was routed to (one alert
+ * per channel, spec 12); a firing event that opened or fed an alert becomes
+ * a possible source for the pipeline's inhibit rules. */
+static int reduce_one(struct ah_request *req, size_t i, struct ah_store_tx *tx,
+                      struct ah_reduce *reduce, int64_t now, struct ah_error *err)
+{
+    const struct ah_event *ev = &req->events.items[i];
+    const int64_t *channels = req->routed + i * AH_ROUTE_MAX_CHANNELS;
+    struct ah_pipeline *pipe = req->rules ? req->rules->pipeline : NULL;
+    struct ah_filter_subject s = ah_event_subject(ev, req->intg.id);
+    size_t c;
+    int rc = AH_OK;
+
+    if (req->verdicts != NULL && req->verdicts[i].dropped) {
+        req->pipeline_dropped++;
+        return AH_OK;
+    }
+    if (inhibited(req, i, reduce, now)) {
+        req->inhibited++;
+        return AH_OK;
+    }
+    for (c = 0; rc == AH_OK && c < req->nrouted[i]; c++) {
+        struct ah_reduce_input in = {
+            .ev = ev, .channel_id = channels[c], .integration_id = req->intg.id, .now = now};
+        enum ah_reduce_outcome outcome;
+
+        rc = ah_reduce_event(reduce, tx, &in, &outcome, err);
+        req->dropped += outcome == AH_REDUCE_DROPPED;
+        if (rc == AH_OK && pipe != NULL &&
+            (outcome == AH_REDUCE_NEW_ALERT || outcome == AH_REDUCE_MERGED ||
+             outcome == AH_REDUCE_REFRESHED))
+            ah_pipe_sources_note(req->app->pipe_sources, pipe, &s, channels[c], now);
+    }
+    return rc;
+}
+
 /* Writer thread: a retry seen before answers what it answered then; else
- * every event is reduced into the integration's channel. */
+ * every event is reduced into its channels. */
 static int push_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
                     int64_t now, struct ah_error *err)
 {
@@ -76,26 +140,14 @@ static int push_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
     size_t i;
     int rc = AH_OK;
 
+    req->dropped = req->pipeline_dropped = req->inhibited = 0;
     if (req->text != NULL) {
         rc = ah_store_tx_retry_find(tx, req->intg.id, req->text, &seen, err);
         if (rc < 0 || seen != NULL)
             goto out;
     }
     for (i = 0; rc == AH_OK && i < req->events.count; i++) {
-        const int64_t *channels = req->routed + i * AH_ROUTE_MAX_CHANNELS;
-        size_t c;
-
-        /* One alert per channel the event reaches (spec 12). */
-        for (c = 0; rc == AH_OK && c < req->nrouted[i]; c++) {
-            struct ah_reduce_input in = {.ev = &req->events.items[i],
-                                         .channel_id = channels[c],
-                                         .integration_id = req->intg.id,
-                                         .now = now};
-            enum ah_reduce_outcome outcome;
-
-            rc = ah_reduce_event(reduce, tx, &in, &outcome, err);
-            req->dropped += outcome == AH_REDUCE_DROPPED;
-        }
+        rc = reduce_one(req, i, tx, reduce, now, err);
         json_array_append_new(keys, json_string(req->events.items[i].alert_key));
     }
     if (rc == AH_OK)
@@ -117,9 +169,12 @@ static enum MHD_Result push_finish(struct ah_request *req)
     ah_metrics_push(&req->app->metrics, req->push_type, AH_M_OK, (unsigned)req->events.count,
                     ah_monotonic_us() - req->start_us);
     ah_integrations_count(req->app->integrations, req->intg.id, AH_STAT_EVENTS_ACCEPTED,
-                          req->events.count - req->dropped);
+                          req->events.count - req->dropped - req->pipeline_dropped -
+                              req->inhibited);
     ah_integrations_count(req->app->integrations, req->intg.id, AH_STAT_EVENTS_DROPPED,
-                          req->dropped);
+                          req->dropped + req->pipeline_dropped);
+    ah_integrations_count(req->app->integrations, req->intg.id, AH_STAT_EVENTS_INHIBITED,
+                          req->inhibited);
     /* The standard type answers exactly Flashduty's shape; vendor adapters
      * may turn one body into several events, so they list every key. */
     if (strcmp(req->push_type, "standard") == 0)
@@ -221,43 +276,58 @@ static int authenticate(struct ah_request *req, const struct ah_adapter *adapter
     return 0;
 }
 
+/* The integration layer, in the order spec 7 gives: enrichment on every
+ * event, then the pipeline on firing events (it may rewrite, drop, or name
+ * inhibit checks for the writer). */
+static void process(struct ah_request *req)
+{
+    const struct ah_intg_rules *rules = req->rules;
+    size_t i;
+
+    if (rules != NULL && rules->pipeline != NULL)
+        req->verdicts = ah_xcalloc(req->events.count, sizeof(*req->verdicts));
+    for (i = 0; rules != NULL && i < req->events.count; i++) {
+        struct ah_event *ev = &req->events.items[i];
+
+        if (rules->enrichment != NULL)
+            ah_enrichment_apply(rules->enrichment, ev, req->intg.id);
+        if (rules->pipeline != NULL)
+            ah_pipeline_apply(rules->pipeline, ev, req->intg.id, &req->verdicts[i]);
+    }
+}
+
 /* The channels of each event: a private integration's own channel, or what
- * a shared integration's routes say. Refuses the request when an event
- * reaches no channel: nothing of it is stored. */
+ * a shared integration's routes say. Refuses the request when an event that
+ * the pipeline kept reaches no channel: nothing of it is stored. */
 static int route(struct ah_request *req, enum MHD_Result *ret)
 {
-    struct ah_routes *routes = NULL;
+    struct ah_routes *routes = req->rules ? req->rules->routes : NULL;
     size_t i, n = req->events.count;
 
     req->routed = ah_xcalloc(n * AH_ROUTE_MAX_CHANNELS, sizeof(*req->routed));
     req->nrouted = ah_xcalloc(n, sizeof(*req->nrouted));
-    if (req->intg.channel_id == 0)
-        routes = ah_route_table_get(req->app->routes, req->intg.id);
     for (i = 0; i < n; i++) {
-        const struct ah_event *ev = &req->events.items[i];
-        struct ah_filter_subject s = {.severity = ah_severity_name(ev->severity),
-                                      .title = ev->title,
-                                      .description = ev->description,
-                                      .alert_key = ev->alert_key,
-                                      .integration_id = req->intg.id,
-                                      .labels = ev->labels};
+        struct ah_filter_subject s = ah_event_subject(&req->events.items[i], req->intg.id);
 
+        if (req->verdicts != NULL && req->verdicts[i].dropped)
+            continue;
         if (req->intg.channel_id != 0) {
             req->routed[i * AH_ROUTE_MAX_CHANNELS] = req->intg.channel_id;
             req->nrouted[i] = 1;
         } else if (routes != NULL) {
-            req->nrouted[i] = ah_routes_match(routes, &s, ah_route_table_by_name, req->app->routes,
-                                              req->routed + i * AH_ROUTE_MAX_CHANNELS);
+            req->nrouted[i] =
+                ah_routes_match(routes, &s, ah_process_table_by_name, req->app->process,
+                                req->routed + i * AH_ROUTE_MAX_CHANNELS);
         }
-        if (req->nrouted[i] == 0)
-            break;
+        if (req->nrouted[i] == 0) {
+            *ret = refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter",
+                          "no route matched: the event reaches no channel of this shared "
+                          "integration",
+                          0);
+            return -1;
+        }
     }
-    ah_routes_unref(routes);
-    if (i == n)
-        return 0;
-    *ret = refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter",
-                  "no route matched: the event reaches no channel of this shared integration", 0);
-    return -1;
+    return 0;
 }
 
 enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path)
@@ -275,8 +345,11 @@ enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path)
     if (!is_json(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type")))
         return refuse(req, AH_M_INVALID_CONTENT_TYPE, 400, "InvalidContentType",
                       "Content-Type must be application/json", 0);
-    if (authenticate(req, adapter, &ret) < 0 || prepare(req, adapter, &ret) < 0 ||
-        route(req, &ret) < 0)
+    if (authenticate(req, adapter, &ret) < 0 || prepare(req, adapter, &ret) < 0)
+        return ret;
+    req->rules = ah_process_table_get(req->app->process, req->intg.id);
+    process(req);
+    if (route(req, &ret) < 0)
         return ret;
     return ah_request_submit(req, push_run, push_finish);
 }

@@ -48,12 +48,16 @@ struct ah_request {
     const char *push_type;
     struct ah_integration intg;
     struct ah_event_list events;
-    int64_t *routed;               /* per event, AH_ROUTE_MAX_CHANNELS channel ids */
-    size_t *nrouted;               /* per event, how many of them */
-    size_t dropped;                /* (event, channel) pairs a drop rule held back */
-    int64_t sub_id;                /* a rule id under a channel */
-    void *rule;                    /* a compiled rule on its way to the reducer */
-    void (*rule_free)(void *rule); /* frees @rule if the reducer did not take it */
+    int64_t *routed;                      /* per event, AH_ROUTE_MAX_CHANNELS channel ids */
+    size_t *nrouted;                      /* per event, how many of them */
+    size_t dropped;                       /* (event, channel) pairs a drop rule held back */
+    struct ah_intg_rules *rules;          /* the integration's rules for this push (a reference) */
+    struct ah_pipeline_verdict *verdicts; /* per event, or NULL without a pipeline */
+    size_t pipeline_dropped;              /* events an alert_drop rule discarded */
+    size_t inhibited;                     /* events an alert_inhibit rule discarded */
+    int64_t sub_id;                       /* a rule id under a channel */
+    void *rule;                           /* a compiled rule on its way to the reducer */
+    void (*rule_free)(void *rule);        /* frees @rule if the reducer did not take it */
 };
 
 /* The request a writer job is embedded in. */

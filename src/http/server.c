@@ -50,6 +50,8 @@ static void request_free(struct ah_request *req)
     ah_event_list_done(&req->events);
     ah_free(req->routed);
     ah_free(req->nrouted);
+    ah_free(req->verdicts);
+    ah_intg_rules_unref(req->rules);
     if (req->rule != NULL)
         req->rule_free(req->rule);
     ah_free(req);

@@ -188,9 +188,9 @@ void ah_integrations_count(struct ah_integrations *set, int64_t id, enum ah_intg
 
 json_t *ah_integrations_stats(struct ah_integrations *set, int64_t id)
 {
-    static const char *const names[AH_STAT_COUNT] = {"events_accepted", "events_dropped",
-                                                     "refused_invalid", "refused_no_route",
-                                                     "rate_limited",    "unavailable"};
+    static const char *const names[AH_STAT_COUNT] = {
+        "events_accepted",  "events_dropped", "events_inhibited", "refused_invalid",
+        "refused_no_route", "rate_limited",   "unavailable"};
     uint64_t copy[AH_STAT_COUNT] = {0};
     json_t *out = json_object();
     struct entry *e;

@@ -38,9 +38,10 @@ int ah_integrations_admit(struct ah_integrations *set, int64_t id, int64_t now_m
  * data of its card in the console. Counters live in memory only; a refused
  * request must store nothing, not even a count. */
 enum ah_intg_stat {
-    AH_STAT_EVENTS_ACCEPTED, /* events stored or deduplicated */
-    AH_STAT_EVENTS_DROPPED,  /* events held back by a drop rule */
-    AH_STAT_REFUSED_INVALID, /* requests refused with InvalidParameter */
+    AH_STAT_EVENTS_ACCEPTED,  /* events stored or deduplicated */
+    AH_STAT_EVENTS_DROPPED,   /* events held back by a drop rule */
+    AH_STAT_EVENTS_INHIBITED, /* events discarded by a pipeline alert_inhibit rule */
+    AH_STAT_REFUSED_INVALID,  /* requests refused with InvalidParameter */
     AH_STAT_REFUSED_NO_ROUTE,
     AH_STAT_RATE_LIMITED,
     AH_STAT_UNAVAILABLE,

@@ -5,6 +5,7 @@
 #include "util/buf.h"
 #include "util/text.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,36 @@ void ah_event_done(struct ah_event *ev)
 void ah_event_set_label(struct ah_event *ev, const char *key, const char *value)
 {
     json_object_set_new(ev->labels, key, json_string(value));
+}
+
+int ah_event_put_label(struct ah_event *ev, const char *key, const char *value, int override)
+{
+    json_t *old = json_object_get(ev->labels, key);
+    char *cut;
+    int rc;
+
+    if (value == NULL || value[0] == '\0' || (old != NULL && !override) ||
+        (old == NULL && json_object_size(ev->labels) >= AH_MAX_LABELS) || !ah_utf8_valid(value))
+        return 0;
+    cut = ah_utf8_truncate(value, AH_MAX_LABEL_VALUE, NULL);
+    rc = json_object_set_new(ev->labels, key, json_string(cut)) == 0;
+    ah_free(cut);
+    return rc;
+}
+
+int ah_label_name_valid(const char *name)
+{
+    size_t i;
+
+    if (name == NULL || name[0] < 'a' || name[0] > 'z')
+        return 0;
+    for (i = 1; name[i] != '\0'; i++) {
+        char c = name[i];
+
+        if (i > 62 || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
 }
 
 /* Replaces *@s by a copy cut to @max code points. */
@@ -192,4 +223,19 @@ char *ah_json_scalar_text(const json_t *v)
     ah_buf_init(&b);
     ah_buf_printf(&b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     return ah_buf_steal(&b);
+}
+
+int64_t ah_json_id(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    char *end;
+    long long n;
+
+    if (json_is_integer(v))
+        return json_integer_value(v) > 0 ? json_integer_value(v) : 0;
+    if (s == NULL || s[0] < '0' || s[0] > '9')
+        return 0;
+    errno = 0;
+    n = strtoll(s, &end, 10);
+    return *end == '\0' && errno == 0 && n > 0 ? n : 0;
 }

@@ -44,6 +44,16 @@ void ah_event_done(struct ah_event *ev);
 /* Sets label @key to a copy of @value (replacing any value). */
 void ah_event_set_label(struct ah_event *ev, const char *key, const char *value);
 
+/* The label a rule makes (enrichment, spec 7.1): sets @key to @value cut to
+ * AH_MAX_LABEL_VALUE code points, unless @key exists and !@override, or the
+ * event already has AH_MAX_LABELS labels, or @value is empty or not UTF-8.
+ * Returns 1 when the label was set, else 0. */
+int ah_event_put_label(struct ah_event *ev, const char *key, const char *value, int override);
+
+/* Returns 1 when @name may name a label that a rule makes:
+ * ^[a-z][a-z0-9_]{0,62}$ (spec 7.1). */
+int ah_label_name_valid(const char *name);
+
 /* Enforces the limits above: truncates what the contract says to truncate,
  * refuses (AH_EINVAL with a message naming the field) what it says to refuse,
  * and checks that a title exists. Labels must already be strings. */
@@ -53,6 +63,10 @@ int ah_event_check(struct ah_event *ev, struct ah_error *reterr);
  * label value: 7.4 gives "7.4", 1830 gives "1830"; NULL for anything else.
  * Adapters flatten vendor fields into labels with it. */
 char *ah_json_scalar_text(const json_t *v);
+
+/* An object id as rules name it: a positive integer, or a string of one
+ * ("12"); 0 for anything else. */
+int64_t ah_json_id(const json_t *v);
 
 /* A growable list of events. */
 struct ah_event_list {

@@ -1,10 +1,9 @@
 /* route.c - see route.h. */
 #include "process/route.h"
 
+#include "model/event.h"
 #include "util/alloc.h"
-#include "util/map.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,21 +30,6 @@ struct ah_routes {
 
 /* ================= compiling ================= */
 
-static int64_t channel_id(const json_t *v)
-{
-    char buf[32];
-    char *end;
-    long long n;
-
-    if (json_is_integer(v))
-        return json_integer_value(v) > 0 ? json_integer_value(v) : 0;
-    if (!json_is_string(v))
-        return 0;
-    snprintf(buf, sizeof(buf), "%s", json_string_value(v));
-    n = strtoll(buf, &end, 10);
-    return *end == '\0' && n > 0 ? n : 0;
-}
-
 static int channel_list(const json_t *arr, const char *where, struct ah_routes *r, int64_t **out,
                         size_t *n, struct ah_error *err)
 {
@@ -61,7 +45,7 @@ static int channel_list(const json_t *arr, const char *where, struct ah_routes *
     *out = ah_xcalloc(json_array_size(arr) + 1, sizeof(**out));
     json_array_foreach(arr, i, v)
     {
-        int64_t id = channel_id(v);
+        int64_t id = ah_json_id(v);
 
         if (id == 0)
             return ah_error_set(err, AH_EINVAL, "%s.channel_ids holds an invalid id", where);
@@ -247,117 +231,3 @@ size_t ah_routes_match(const struct ah_routes *r, const struct ah_filter_subject
 }
 
 /* ================= the table ================= */
-
-struct ah_route_table {
-    pthread_mutex_t lock;
-    struct ah_map *routes; /* "<integration id>" -> struct ah_routes (a reference) */
-    struct ah_map *names;  /* channel name -> (intptr_t) id */
-};
-
-struct ah_route_table *ah_route_table_new(void)
-{
-    struct ah_route_table *t = ah_xcalloc(1, sizeof(*t));
-
-    pthread_mutex_init(&t->lock, NULL);
-    t->routes = ah_map_new();
-    t->names = ah_map_new();
-    return t;
-}
-
-static void unref_entry(const char *key, void *value, void *arg)
-{
-    (void)key;
-    (void)arg;
-    ah_routes_unref(value);
-}
-
-void ah_route_table_free(struct ah_route_table *t)
-{
-    if (t == NULL)
-        return;
-    ah_map_each(t->routes, unref_entry, NULL);
-    ah_map_free(t->routes);
-    ah_map_free(t->names);
-    pthread_mutex_destroy(&t->lock);
-    ah_free(t);
-}
-
-void ah_route_table_set(struct ah_route_table *t, int64_t integration_id, struct ah_routes *r)
-{
-    struct ah_routes *old;
-    char k[24];
-
-    snprintf(k, sizeof(k), "%lld", (long long)integration_id);
-    pthread_mutex_lock(&t->lock);
-    old = r ? ah_map_find(t->routes, k) : ah_map_remove(t->routes, k);
-    if (r != NULL)
-        ah_map_put(t->routes, k, ah_routes_ref(r));
-    pthread_mutex_unlock(&t->lock);
-    ah_routes_unref(old);
-}
-
-struct ah_routes *ah_route_table_get(struct ah_route_table *t, int64_t integration_id)
-{
-    struct ah_routes *r;
-    char k[24];
-
-    snprintf(k, sizeof(k), "%lld", (long long)integration_id);
-    pthread_mutex_lock(&t->lock);
-    r = ah_map_find(t->routes, k);
-    if (r != NULL)
-        ah_routes_ref(r);
-    pthread_mutex_unlock(&t->lock);
-    return r;
-}
-
-void ah_route_table_name(struct ah_route_table *t, const char *name, int64_t id)
-{
-    pthread_mutex_lock(&t->lock);
-    if (id == 0)
-        ah_map_remove(t->names, name);
-    else
-        ah_map_put(t->names, name, (void *)(intptr_t)id);
-    pthread_mutex_unlock(&t->lock);
-}
-
-int64_t ah_route_table_by_name(void *ctx, const char *name)
-{
-    struct ah_route_table *t = ctx;
-    int64_t id;
-
-    pthread_mutex_lock(&t->lock);
-    id = (int64_t)(intptr_t)ah_map_find(t->names, name);
-    pthread_mutex_unlock(&t->lock);
-    return id;
-}
-
-struct forget {
-    int64_t id;
-    char **names;
-    size_t n;
-};
-
-static void find_names(const char *key, void *value, void *arg)
-{
-    struct forget *f = arg;
-
-    if ((int64_t)(intptr_t)value != f->id)
-        return;
-    f->names = ah_xrealloc(f->names, (f->n + 1) * sizeof(*f->names));
-    f->names[f->n++] = ah_xstrdup(key);
-}
-
-void ah_route_table_forget(struct ah_route_table *t, int64_t id)
-{
-    struct forget f = {.id = id};
-    size_t i;
-
-    pthread_mutex_lock(&t->lock);
-    ah_map_each(t->names, find_names, &f);
-    for (i = 0; i < f.n; i++) {
-        ah_map_remove(t->names, f.names[i]);
-        ah_free(f.names[i]);
-    }
-    pthread_mutex_unlock(&t->lock);
-    ah_free(f.names);
-}

@@ -3,7 +3,7 @@
  * case, a name-mapping mode that picks the channel named by a label, and a
  * default route used only when no case matched. Compiled once per change;
  * a compiled route set is immutable and shared between threads by
- * reference count (ah_route_table). */
+ * reference count (process/table.h). */
 #ifndef AH_PROCESS_ROUTE_H
 #define AH_PROCESS_ROUTE_H
 
@@ -40,21 +40,5 @@ typedef int64_t (*ah_channel_by_name_fn)(void *ctx, const char *name);
  * AH_ROUTE_MAX_CHANNELS); returns how many (0: no route matched). */
 size_t ah_routes_match(const struct ah_routes *r, const struct ah_filter_subject *s,
                        ah_channel_by_name_fn by_name, void *ctx, int64_t *out);
-
-/* A thread-safe table: integration id -> routes, and channel name -> id. */
-struct ah_route_table;
-
-struct ah_route_table *ah_route_table_new(void);
-void ah_route_table_free(struct ah_route_table *t);
-/* Takes a reference to @r (NULL removes the integration's routes). */
-void ah_route_table_set(struct ah_route_table *t, int64_t integration_id, struct ah_routes *r);
-/* Returns a new reference (ah_routes_unref), or NULL when none. */
-struct ah_routes *ah_route_table_get(struct ah_route_table *t, int64_t integration_id);
-/* Channel names for name mapping; @id 0 forgets @name. */
-void ah_route_table_name(struct ah_route_table *t, const char *name, int64_t id);
-/* Forgets every name of channel @id (deleted or renamed). */
-void ah_route_table_forget(struct ah_route_table *t, int64_t id);
-/* An ah_channel_by_name_fn over @ctx = the table. */
-int64_t ah_route_table_by_name(void *ctx, const char *name);
 
 #endif

@@ -4,8 +4,6 @@
 #include "reduce/hold.h"
 
 #include "util/alloc.h"
-#include "util/hex.h"
-#include "util/sha256.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,19 +11,9 @@
 /* "<rule>:<digest of the equals values>"; missing values count as empty. */
 static void source_key(const struct ah_inhibit *in, const struct ah_filter_subject *s, char out[64])
 {
-    unsigned char digest[AH_SHA256_LEN];
-    struct ah_sha256 c;
-    char idbuf[24], hex[33];
-    size_t i;
+    char hex[33];
 
-    ah_sha256_init(&c);
-    for (i = 0; i < in->equals.nkeys; i++) {
-        const char *v = ah_filter_field(s, in->equals.keys[i], idbuf);
-
-        ah_sha256_update(&c, v ? v : "", v ? strlen(v) + 1 : 1);
-    }
-    ah_sha256_final(&c, digest);
-    ah_hex_encode(digest, 16, hex);
+    ah_filter_values_digest(s, in->equals.keys, in->equals.nkeys, hex);
     snprintf(out, 64, "%lld:%s", (long long)in->id, hex);
 }
 

@@ -222,6 +222,15 @@ int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error 
     return rc;
 }
 
+int64_t ah_reduce_alert_open(struct ah_reduce *r, int64_t channel_id, const char *alert_key)
+{
+    char *key = ah_reduce_alert_key(channel_id, alert_key);
+    const struct open_alert *a = ah_map_find(r->alerts, key);
+
+    ah_free(key);
+    return a ? a->id : 0;
+}
+
 size_t ah_reduce_open_alerts(const struct ah_reduce *r)
 {
     return ah_map_count(r->alerts);

@@ -94,6 +94,10 @@ size_t ah_reduce_rule_count(struct ah_reduce *r, int64_t channel_id, int silence
  * (0 if none). */
 int64_t ah_reduce_quick_silence_of(struct ah_reduce *r, int64_t channel_id, int64_t incident_id);
 
+/* The id of the open alert (@channel_id, @alert_key), or 0 when there is
+ * none (never opened, recovered or closed). */
+int64_t ah_reduce_alert_open(struct ah_reduce *r, int64_t channel_id, const char *alert_key);
+
 /* Sizes of the indexes, for /metrics. */
 size_t ah_reduce_open_alerts(const struct ah_reduce *r);
 size_t ah_reduce_open_incidents(const struct ah_reduce *r);

@@ -1,10 +1,13 @@
 /* filter.c - see filter.h. Everything that can be decided once (the field a
  * key names, regexes, CIDR masks, numbers) is decided at compile time, so
  * matching only reads the compiled filter. Depends on util/, jansson and
- * PCRE2 (which only rules/ may include). */
+ * rules/regex (which wraps PCRE2). */
 #include "rules/filter.h"
 
+#include "rules/regex.h"
 #include "util/alloc.h"
+#include "util/hex.h"
+#include "util/sha256.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -12,9 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #define LABEL_PREFIX     "labels."
 #define LABEL_PREFIX_LEN (sizeof(LABEL_PREFIX) - 1)
@@ -36,10 +36,10 @@ enum num_op { NUM_GT, NUM_GE, NUM_LT, NUM_LE };
 
 struct value {
     enum value_kind kind;
-    char *text;     /* VAL_EXACT, VAL_WILDCARD: the value as written */
-    pcre2_code *re; /* VAL_REGEX */
-    int family;     /* VAL_CIDR: AF_INET or AF_INET6 */
-    unsigned bits;  /* VAL_CIDR: prefix length */
+    char *text;          /* VAL_EXACT, VAL_WILDCARD: the value as written */
+    struct ah_regex *re; /* VAL_REGEX */
+    int family;          /* VAL_CIDR: AF_INET or AF_INET6 */
+    unsigned bits;       /* VAL_CIDR: prefix length */
     unsigned char addr[16];
     enum num_op op; /* VAL_NUM */
     double num;
@@ -62,8 +62,6 @@ struct group {
 struct ah_filter {
     size_t ngroups;
     struct group *groups;
-    /* Shared by all regexes of the filter; pcre2_match only reads it. */
-    pcre2_match_context *mctx;
 };
 
 /* Where a condition sits, for messages: "filter group 2 condition 1". */
@@ -266,46 +264,34 @@ static int compile_cidr(struct value *v, const char *text, const struct where *w
     return AH_OK;
 }
 
-static int compile_regex(struct value *v, const char *text, pcre2_match_context **mctx,
-                         const struct where *w, struct ah_error *reterr)
+/* Compiles the pattern between the slashes of @text. */
+static int compile_regex(struct value *v, const char *text, const struct where *w,
+                         struct ah_error *reterr)
 {
-    uint32_t opts = PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C;
-    PCRE2_UCHAR emsg[160];
-    PCRE2_SIZE off;
-    char detail[200];
-    int ecode;
+    struct ah_error err = {AH_OK, ""};
+    char detail[sizeof(err.msg) + 1];
+    int rc;
 
-#ifdef PCRE2_MATCH_INVALID_UTF
-    /* Fields are not guaranteed valid UTF-8; such a field simply does not
-     * match instead of making every match fail with a UTF error. */
-    opts |= PCRE2_MATCH_INVALID_UTF;
-#endif
-    v->re = pcre2_compile((PCRE2_SPTR)text + 1, strlen(text) - 2, opts, &ecode, &off, NULL);
-    if (v->re == NULL) {
-        if (pcre2_get_error_message(ecode, emsg, sizeof(emsg)) < 0)
-            snprintf((char *)emsg, sizeof(emsg), "error %d", ecode);
-        snprintf(detail, sizeof(detail), " at offset %zu: %s", (size_t)off, (const char *)emsg);
+    rc = ah_regex_compile(text + 1, strlen(text) - 2, &v->re, &err);
+    if (rc == AH_EINVAL) {
+        /* err.msg is "at offset N: <PCRE2's message>". */
+        snprintf(detail, sizeof(detail), " %s", err.msg);
         return bad_value(reterr, w, "regex", text, detail);
     }
+    if (rc < 0)
+        return ah_error_set(reterr, rc, "%s", err.msg);
     v->kind = VAL_REGEX;
-    if (*mctx == NULL) {
-        *mctx = pcre2_match_context_create(NULL);
-        if (*mctx == NULL)
-            return ah_error_set(reterr, AH_ENOMEM, "could not allocate a regex match context");
-        pcre2_set_match_limit(*mctx, AH_FILTER_MATCH_LIMIT);
-        pcre2_set_depth_limit(*mctx, AH_FILTER_DEPTH_LIMIT);
-    }
     return AH_OK;
 }
 
 /* Recognises the form of @text in the order filter.h gives. */
-static int compile_value(struct value *v, const char *text, pcre2_match_context **mctx,
-                         const struct where *w, struct ah_error *reterr)
+static int compile_value(struct value *v, const char *text, const struct where *w,
+                         struct ah_error *reterr)
 {
     size_t len = strlen(text);
 
     if (len >= 2 && text[0] == '/' && text[len - 1] == '/')
-        return compile_regex(v, text, mctx, w, reterr);
+        return compile_regex(v, text, w, reterr);
     if (strncmp(text, "cidr:", 5) == 0)
         return compile_cidr(v, text, w, reterr);
     if (strncmp(text, "num:", 4) == 0)
@@ -387,8 +373,8 @@ static int compile_key_oper(struct cond *c, const json_t *obj, const struct wher
     return AH_OK;
 }
 
-static int compile_cond(struct cond *c, const json_t *obj, pcre2_match_context **mctx,
-                        const struct where *w, struct ah_error *reterr)
+static int compile_cond(struct cond *c, const json_t *obj, const struct where *w,
+                        struct ah_error *reterr)
 {
     const json_t *vals = json_object_get(obj, "vals");
     char name[24];
@@ -415,15 +401,15 @@ static int compile_cond(struct cond *c, const json_t *obj, pcre2_match_context *
         if (text == NULL)
             return AH_EINVAL;
         c->nvals = i + 1;
-        rc = compile_value(&c->vals[i], text, mctx, w, reterr);
+        rc = compile_value(&c->vals[i], text, w, reterr);
         if (rc < 0)
             return rc;
     }
     return AH_OK;
 }
 
-static int compile_group(struct group *g, const json_t *conds, pcre2_match_context **mctx,
-                         const char *gname, struct ah_error *reterr)
+static int compile_group(struct group *g, const json_t *conds, const char *gname,
+                         struct ah_error *reterr)
 {
     struct where w;
     size_t i;
@@ -442,7 +428,7 @@ static int compile_group(struct group *g, const json_t *conds, pcre2_match_conte
     for (i = 0; i < json_array_size(conds); i++) {
         snprintf(w.text, sizeof(w.text), "%s condition %u", gname, (unsigned)(i + 1));
         g->nconds = i + 1;
-        rc = compile_cond(&g->conds[i], json_array_get(conds, i), mctx, &w, reterr);
+        rc = compile_cond(&g->conds[i], json_array_get(conds, i), &w, reterr);
         if (rc < 0)
             return rc;
     }
@@ -462,7 +448,7 @@ static int compile_groups(struct ah_filter *f, const json_t *json, struct ah_err
     for (i = 0; i < json_array_size(json); i++) {
         snprintf(gname, sizeof(gname), "filter group %u", (unsigned)(i + 1));
         f->ngroups = i + 1;
-        rc = compile_group(&f->groups[i], json_array_get(json, i), &f->mctx, gname, reterr);
+        rc = compile_group(&f->groups[i], json_array_get(json, i), gname, reterr);
         if (rc < 0)
             return rc;
     }
@@ -486,7 +472,7 @@ int ah_filter_compile(const json_t *json, enum ah_filter_shape shape, struct ah_
     if (shape == AH_FILTER_AND) {
         f->groups = ah_xcalloc(1, sizeof(*f->groups));
         f->ngroups = 1;
-        rc = compile_group(&f->groups[0], json, &f->mctx, "filter", reterr);
+        rc = compile_group(&f->groups[0], json, "filter", reterr);
     } else {
         rc = compile_groups(f, json, reterr);
     }
@@ -512,7 +498,7 @@ void ah_filter_free(struct ah_filter *f)
 
             for (v = 0; v < cond->nvals; v++) {
                 ah_free(cond->vals[v].text);
-                pcre2_code_free(cond->vals[v].re);
+                ah_regex_free(cond->vals[v].re);
             }
             ah_free(cond->vals);
             ah_free(cond->key);
@@ -520,7 +506,6 @@ void ah_filter_free(struct ah_filter *f)
         ah_free(f->groups[g].conds);
     }
     ah_free(f->groups);
-    pcre2_match_context_free(f->mctx);
     ah_free(f);
 }
 
@@ -614,23 +599,7 @@ static int num_match(const struct value *v, const char *field)
     return 0;
 }
 
-/* Match data is made per call so that one compiled filter can serve many
- * threads at once; hitting the match or depth limit, like any other error,
- * is "no match". */
-static int regex_match(const struct value *v, pcre2_match_context *mctx, const char *field)
-{
-    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-    int rc;
-
-    if (md == NULL)
-        return 0;
-    rc = pcre2_match(v->re, (PCRE2_SPTR)field, strlen(field), 0, 0, md, mctx);
-    pcre2_match_data_free(md);
-    /* 0 means "matched, but the ovector was too small": still a match. */
-    return rc >= 0;
-}
-
-static int value_match(const struct value *v, pcre2_match_context *mctx, const char *field)
+static int value_match(const struct value *v, const char *field)
 {
     switch (v->kind) {
     case VAL_EXACT:
@@ -640,7 +609,8 @@ static int value_match(const struct value *v, pcre2_match_context *mctx, const c
     case VAL_WILDCARD:
         return glob_match(v->text, field);
     case VAL_REGEX:
-        return regex_match(v, mctx, field);
+        /* Hitting the match or depth limit is "no match". */
+        return ah_regex_search(v->re, field);
     case VAL_CIDR:
         return cidr_match(v, field);
     case VAL_NUM:
@@ -649,8 +619,7 @@ static int value_match(const struct value *v, pcre2_match_context *mctx, const c
     return 0;
 }
 
-static int cond_match(const struct cond *c, pcre2_match_context *mctx,
-                      const struct ah_filter_subject *s)
+static int cond_match(const struct cond *c, const struct ah_filter_subject *s)
 {
     char buf[24];
     const char *field = field_get(s, c->field, c->label, buf);
@@ -659,7 +628,7 @@ static int cond_match(const struct cond *c, pcre2_match_context *mctx,
 
     /* A missing field matches no value, so IN fails and NOTIN holds. */
     for (i = 0; field != NULL && !any && i < c->nvals; i++)
-        any = value_match(&c->vals[i], mctx, field);
+        any = value_match(&c->vals[i], field);
     return c->notin ? !any : any;
 }
 
@@ -672,10 +641,28 @@ int ah_filter_match(const struct ah_filter *f, const struct ah_filter_subject *s
     for (g = 0; g < f->ngroups; g++) {
         const struct group *grp = &f->groups[g];
 
-        for (c = 0; c < grp->nconds && cond_match(&grp->conds[c], f->mctx, s); c++)
+        for (c = 0; c < grp->nconds && cond_match(&grp->conds[c], s); c++)
             ;
         if (c == grp->nconds)
             return 1;
     }
     return 0;
+}
+
+void ah_filter_values_digest(const struct ah_filter_subject *s, char *const *keys, size_t n,
+                             char hex[33])
+{
+    unsigned char digest[AH_SHA256_LEN];
+    struct ah_sha256 c;
+    char idbuf[24];
+    size_t i;
+
+    ah_sha256_init(&c);
+    for (i = 0; i < n; i++) {
+        const char *v = ah_filter_field(s, keys[i], idbuf);
+
+        ah_sha256_update(&c, v ? v : "", v ? strlen(v) + 1 : 1);
+    }
+    ah_sha256_final(&c, digest);
+    ah_hex_encode(digest, 16, hex);
 }

@@ -8,6 +8,7 @@
  * matches). A value is, in this order of recognition:
  *   "/re/"               PCRE2 regex, unanchored search, with match and depth
  *                        limits so that a hostile pattern cannot stall a thread
+ *                        (rules/regex.h)
  *   "cidr:10.0.0.0/8"    the field parsed as an IPv4 or IPv6 address is inside
  *   "num:gt:90"          gt ge lt le: the field parsed as a number compares
  *   contains * or ?      wildcard over the whole field (* any run, ? one char)
@@ -24,15 +25,14 @@
 #include "util/error.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Limits on what one filter may hold; over them compile refuses. */
-#define AH_FILTER_MAX_GROUPS  20
-#define AH_FILTER_MAX_CONDS   20  /* per group */
-#define AH_FILTER_MAX_VALS    100 /* per condition */
-#define AH_FILTER_MAX_VALUE   1024
-#define AH_FILTER_MATCH_LIMIT 100000 /* PCRE2 match limit per match */
-#define AH_FILTER_DEPTH_LIMIT 10000
+#define AH_FILTER_MAX_GROUPS 20
+#define AH_FILTER_MAX_CONDS  20  /* per group */
+#define AH_FILTER_MAX_VALS   100 /* per condition */
+#define AH_FILTER_MAX_VALUE  1024
 
 struct ah_filter;
 
@@ -68,6 +68,12 @@ int ah_filter_match(const struct ah_filter *f, const struct ah_filter_subject *s
  * *@buf receives integration_id formatted (24 bytes). Shared with grouping,
  * which compares the same fields. */
 const char *ah_filter_field(const struct ah_filter_subject *s, const char *key, char buf[24]);
+
+/* A digest of the values of fields @keys (@n of them) of @s, as 32 hex
+ * digits: equal values give equal digests. A missing field counts as empty.
+ * Inhibit rules index their sources by it. */
+void ah_filter_values_digest(const struct ah_filter_subject *s, char *const *keys, size_t n,
+                             char hex[33]);
 
 /* Returns 1 when @key is a key the language knows. */
 int ah_filter_key_valid(const char *key);

@@ -147,6 +147,9 @@ static const struct {
 } fields[] = {
     FIELD(".Title", title),
     FIELD(".Description", description),
+    /* label composition's spelling (spec 11.2) */
+    FIELD(".title", title),
+    FIELD(".description", description),
     FIELD(".EventSeverity", event_severity),
     FIELD(".EventStatus", event_status),
     FIELD(".AlertKey", alert_key),
@@ -189,7 +192,8 @@ static int index_value(const char *p, size_t n, const struct ah_template_vars *v
     const char *end = p + n, *key;
     char quote;
 
-    if (!eat(&p, end, "index") || !is_space(p[-1]) || !eat(&p, end, ".Labels"))
+    if (!eat(&p, end, "index") || !is_space(p[-1]) ||
+        !(eat(&p, end, ".Labels") || eat(&p, end, ".labels")))
         return 0;
     if (p == end || (*p != '"' && *p != '`') || !is_space(p[-1]))
         return 0;
@@ -212,7 +216,7 @@ static int render_action(struct out *o, const char *p, size_t n, const struct ah
     size_t i;
 
     trim(&p, &n);
-    if (n > 8 && memcmp(p, ".Labels.", 8) == 0) {
+    if (n > 8 && (memcmp(p, ".Labels.", 8) == 0 || memcmp(p, ".labels.", 8) == 0)) {
         for (i = 8; i < n; i++) {
             if (is_space(p[i]) || p[i] == '"')
                 return 0;
@@ -263,6 +267,15 @@ static void render_tpl(struct out *o, const char *s, const struct ah_template_va
         s += used ? used : 1;
     }
     emit(o, lit, strlen(lit));
+}
+
+char *ah_template_render_go(const char *tpl, const struct ah_template_vars *vars)
+{
+    struct out o = {.full = 0};
+
+    ah_buf_init(&o.b);
+    render_tpl(&o, tpl ? tpl : "", vars);
+    return ah_buf_steal(&o.b);
 }
 
 char *ah_template_render(const char *tpl, const struct ah_template_vars *vars)

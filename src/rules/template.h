@@ -32,4 +32,9 @@ struct ah_template_vars {
 /* Returns a new string (free with ah_free): @tpl rendered against @vars. */
 char *ah_template_render(const char *tpl, const struct ah_template_vars *vars);
 
+/* Label composition (spec 11.2): the whole of @tpl is a template, without
+ * the [TPL] marker, and the lower-case fields {{.title}}, {{.description}}
+ * and {{.labels.x}} are known besides those above. Returns a new string. */
+char *ah_template_render_go(const char *tpl, const struct ah_template_vars *vars);
+
 #endif

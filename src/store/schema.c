@@ -88,6 +88,22 @@ const char *const ah_schema_migrations[] = {
     "  integration_id INTEGER NOT NULL, channel_id INTEGER NOT NULL,"
     "  PRIMARY KEY (integration_id, channel_id));"
     "CREATE INDEX route_channels_channel ON route_channels(channel_id);",
+    /* 4: label enrichment and alert pipelines (issue #4). A mapping table
+     * keeps the CSV as uploaded; enrich_mappings lists the tables each
+     * integration's enrichment uses, so that a table in use cannot be
+     * deleted. */
+    "ALTER TABLE integrations ADD COLUMN enrichment TEXT;"
+    "ALTER TABLE integrations ADD COLUMN pipeline TEXT;"
+    "CREATE TABLE mapping_schemas ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,"
+    "  description TEXT NOT NULL DEFAULT '', source_labels TEXT NOT NULL,"
+    "  result_labels TEXT NOT NULL, data TEXT NOT NULL DEFAULT '',"
+    "  row_count INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL, uploaded_at INTEGER);"
+    "CREATE TABLE enrich_mappings ("
+    "  integration_id INTEGER NOT NULL, schema_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (integration_id, schema_id));"
+    "CREATE INDEX enrich_mappings_schema ON enrich_mappings(schema_id);",
 };
 
 const size_t ah_schema_migration_count =

@@ -259,10 +259,44 @@ int ah_store_read_recent_events(struct ah_store *s, int64_t channel_id, int limi
                             ret, err, "ii", channel_id, (int64_t)limit));
 }
 
-int ah_store_read_routes(struct ah_store *s, int64_t integration_id, json_t **ret,
-                         struct ah_error *err)
+int ah_store_read_integration_rules(struct ah_store *s, int64_t integration_id, json_t **ret,
+                                    struct ah_error *err)
 {
     WITH_READER(s, err,
-                get(db_, "SELECT routes FROM integrations WHERE id = ?", "integration",
-                    integration_id, ret, err));
+                get(db_, "SELECT routes, enrichment, pipeline FROM integrations WHERE id = ?",
+                    "integration", integration_id, ret, err));
+}
+
+#define MAPPING_COLS                                                                               \
+    "SELECT id, name, description, source_labels, result_labels, row_count, created_at,"           \
+    " updated_at, uploaded_at FROM mapping_schemas"
+
+int ah_store_read_mappings(struct ah_store *s, const struct ah_page *page, json_t **ret,
+                           struct ah_error *err)
+{
+    WITH_READER(s, err,
+                list(db_, MAPPING_COLS " WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2", page,
+                     ret, err));
+}
+
+int ah_store_read_mapping(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err, get(db_, MAPPING_COLS " WHERE id = ?", "mapping schema", id, ret, err));
+}
+
+static int mapping_csv(sqlite3 *db, int64_t id, char **ret, struct ah_error *err)
+{
+    int rc =
+        ah_sql_text(db, NULL, "SELECT data FROM mapping_schemas WHERE id = ?", ret, err, "i", id);
+
+    if (rc == AH_OK && *ret == NULL)
+        return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
+                            (long long)id);
+    return rc;
+}
+
+int ah_store_read_mapping_csv(struct ah_store *s, int64_t id, char **ret, struct ah_error *err)
+{
+    *ret = NULL;
+    WITH_READER(s, err, mapping_csv(db_, id, ret, err));
 }

@@ -212,19 +212,48 @@ int ah_store_hold_rules_each(struct ah_store *s, enum ah_store_hold_kind kind,
     return AH_OK;
 }
 
-int ah_store_routes_each(struct ah_store *s,
-                         void (*fn)(int64_t integration_id, const json_t *routes, void *arg),
-                         void *arg, struct ah_error *err)
+int ah_store_integration_rules_each(struct ah_store *s,
+                                    void (*fn)(int64_t integration_id, const json_t *routes,
+                                               const json_t *enrichment, const json_t *pipeline,
+                                               void *arg),
+                                    void *arg, struct ah_error *err)
 {
     json_t *rows, *row;
     size_t i;
-    int rc =
-        ah_sql_rows(ah_sqlite_wdb(s), NULL,
-                    "SELECT id, routes FROM integrations WHERE routes IS NOT NULL", &rows, err, "");
+    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+                         "SELECT id, routes, enrichment, pipeline FROM integrations"
+                         " WHERE routes IS NOT NULL OR enrichment IS NOT NULL"
+                         " OR pipeline IS NOT NULL",
+                         &rows, err, "");
 
     if (rc < 0)
         return rc;
-    json_array_foreach(rows, i, row) fn(num(row, "id"), json_object_get(row, "routes"), arg);
+    json_array_foreach(rows, i, row)
+    {
+        const json_t *r = json_object_get(row, "routes"), *e = json_object_get(row, "enrichment");
+        const json_t *p = json_object_get(row, "pipeline");
+
+        fn(num(row, "id"), json_is_null(r) ? NULL : r, json_is_null(e) ? NULL : e,
+           json_is_null(p) ? NULL : p, arg);
+    }
+    json_decref(rows);
+    return AH_OK;
+}
+
+int ah_store_mappings_each(struct ah_store *s,
+                           void (*fn)(int64_t id, const json_t *schema, const char *csv, void *arg),
+                           void *arg, struct ah_error *err)
+{
+    json_t *rows, *row;
+    size_t i;
+    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+                         "SELECT id, source_labels, result_labels, data FROM mapping_schemas",
+                         &rows, err, "");
+
+    if (rc < 0)
+        return rc;
+    json_array_foreach(rows, i, row)
+        fn(num(row, "id"), row, json_string_value(json_object_get(row, "data")), arg);
     json_decref(rows);
     return AH_OK;
 }

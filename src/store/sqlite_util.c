@@ -195,8 +195,9 @@ int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret
 /* Columns that hold JSON text. */
 static int is_json_column(const char *name)
 {
-    static const char *const names[] = {"labels", "images",   "reason",   "rule",
-                                        "detail", "grouping", "flapping", "routes"};
+    static const char *const names[] = {"labels",     "images",   "reason",        "rule",
+                                        "detail",     "grouping", "flapping",      "routes",
+                                        "enrichment", "pipeline", "source_labels", "result_labels"};
     size_t i;
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -21,7 +21,7 @@ struct ah_sql_cache {
     struct {
         const char *sql;
         sqlite3_stmt *st;
-    } e[64];
+    } e[128];
     int n;
 };
 

@@ -119,6 +119,9 @@ int ah_store_tx_integration_delete(struct ah_store_tx *tx, int64_t id, struct ah
 {
     int rc = ah_sql_run(W(tx), "DELETE FROM route_channels WHERE integration_id = ?", err, "i", id);
 
+    if (rc == AH_OK)
+        rc =
+            ah_sql_run(W(tx), "DELETE FROM enrich_mappings WHERE integration_id = ?", err, "i", id);
     return rc < 0 ? rc : ah_sql_run(W(tx), "DELETE FROM integrations WHERE id = ?", err, "i", id);
 }
 
@@ -423,5 +426,118 @@ int ah_store_tx_routes_set(struct ah_store_tx *tx, int64_t integration_id, const
                         "INSERT OR IGNORE INTO route_channels(integration_id, channel_id)"
                         " VALUES (?, ?)",
                         err, "ii", integration_id, channels[i]);
+    return rc;
+}
+
+/* ================= enrichment, pipelines, mapping tables ================= */
+
+int ah_store_tx_enrichment_set(struct ah_store_tx *tx, int64_t integration_id,
+                               const json_t *enrichment, const int64_t *schemas, size_t n,
+                               struct ah_error *err)
+{
+    size_t i;
+    int rc = ah_sql_run(W(tx), "UPDATE integrations SET enrichment = ? WHERE id = ?", err, "ji",
+                        enrichment, integration_id);
+
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx), "DELETE FROM enrich_mappings WHERE integration_id = ?", err, "i",
+                        integration_id);
+    for (i = 0; rc == AH_OK && i < n; i++)
+        rc = ah_sql_run(W(tx),
+                        "INSERT OR IGNORE INTO enrich_mappings(integration_id, schema_id)"
+                        " VALUES (?, ?)",
+                        err, "ii", integration_id, schemas[i]);
+    return rc;
+}
+
+int ah_store_tx_pipeline_set(struct ah_store_tx *tx, int64_t integration_id, const json_t *pipeline,
+                             struct ah_error *err)
+{
+    return ah_sql_run(W(tx), "UPDATE integrations SET pipeline = ? WHERE id = ?", err, "ji",
+                      pipeline, integration_id);
+}
+
+int ah_store_tx_mapping_exists(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
+{
+    int64_t n = 0;
+    int rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM mapping_schemas WHERE id = ?", &n, err,
+                        "i", id);
+
+    if (rc < 0)
+        return rc;
+    return n ? AH_OK
+             : ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
+                            (long long)id);
+}
+
+int ah_store_tx_mapping_insert(struct ah_store_tx *tx, const json_t *schema, int64_t now,
+                               int64_t *ret_id, struct ah_error *err)
+{
+    const char *name = json_string_value(json_object_get(schema, "name"));
+    const char *desc = json_string_value(json_object_get(schema, "description"));
+    int rc =
+        ah_sql_run(W(tx),
+                   "INSERT INTO mapping_schemas(name, description, source_labels,"
+                   " result_labels, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   err, "ssjjii", name, desc ? desc : "", json_object_get(schema, "source_labels"),
+                   json_object_get(schema, "result_labels"), now, now);
+
+    if (rc == AH_ECONFLICT)
+        return ah_error_set(err, AH_ECONFLICT, "a mapping schema named \"%s\" already exists",
+                            name);
+    if (rc < 0)
+        return rc;
+    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    return AH_OK;
+}
+
+int ah_store_tx_mapping_update(struct ah_store_tx *tx, int64_t id, const char *name,
+                               const char *description, int64_t now, struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx),
+                        "UPDATE mapping_schemas SET name = coalesce(?, name),"
+                        " description = coalesce(?, description), updated_at = ? WHERE id = ?",
+                        err, "ssii", name, description, now, id);
+
+    if (rc == AH_ECONFLICT)
+        return ah_error_set(err, AH_ECONFLICT, "a mapping schema named \"%s\" already exists",
+                            name);
+    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
+                            (long long)id);
+    return rc;
+}
+
+int ah_store_tx_mapping_data(struct ah_store_tx *tx, int64_t id, const char *csv, size_t rows,
+                             int64_t now, struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx),
+                        "UPDATE mapping_schemas SET data = ?, row_count = ?, uploaded_at = ?,"
+                        " updated_at = ? WHERE id = ?",
+                        err, "siiii", csv, (int64_t)rows, now, now, id);
+
+    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
+                            (long long)id);
+    return rc;
+}
+
+int ah_store_tx_mapping_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
+{
+    int64_t n = 0;
+    int rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM enrich_mappings WHERE schema_id = ?", &n,
+                        err, "i", id);
+
+    if (rc < 0)
+        return rc;
+    if (n > 0)
+        return ah_error_set(err, AH_ECONFLICT,
+                            "mapping schema \"%lld\" is used by the enrichment of %lld "
+                            "integration(s)",
+                            (long long)id, (long long)n);
+    rc = ah_sql_run(W(tx), "DELETE FROM mapping_schemas WHERE id = ?", err, "i", id);
+    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
+                            (long long)id);
     return rc;
 }

@@ -165,21 +165,61 @@ int ah_store_hold_rules_each(struct ah_store *store, enum ah_store_hold_kind kin
                                         void *arg),
                              void *arg, struct ah_error *reterr);
 
-/* ---- routes of shared integrations (issue #4) ---- */
+/* ---- the integration layer: routes, enrichment, pipelines (issue #4) ---- */
+
+struct ah_page;
 
 /* Stores @routes (NULL clears them) and the channels they name. */
 int ah_store_tx_routes_set(struct ah_store_tx *tx, int64_t integration_id, const json_t *routes,
                            const int64_t *channels, size_t nchannels, struct ah_error *reterr);
-/* Start-up: every integration's routes, and every channel's name. */
-int ah_store_routes_each(struct ah_store *store,
-                         void (*fn)(int64_t integration_id, const json_t *routes, void *arg),
-                         void *arg, struct ah_error *reterr);
+/* Stores @enrichment and the mapping tables it uses. */
+int ah_store_tx_enrichment_set(struct ah_store_tx *tx, int64_t integration_id,
+                               const json_t *enrichment, const int64_t *schemas, size_t nschemas,
+                               struct ah_error *reterr);
+int ah_store_tx_pipeline_set(struct ah_store_tx *tx, int64_t integration_id, const json_t *pipeline,
+                             struct ah_error *reterr);
+/* Start-up: every integration's rules (each NULL when never set), and every
+ * channel's name. */
+int ah_store_integration_rules_each(struct ah_store *store,
+                                    void (*fn)(int64_t integration_id, const json_t *routes,
+                                               const json_t *enrichment, const json_t *pipeline,
+                                               void *arg),
+                                    void *arg, struct ah_error *reterr);
 int ah_store_channels_each(struct ah_store *store,
                            void (*fn)(int64_t id, const char *name, void *arg), void *arg,
                            struct ah_error *reterr);
-/* {"routes": ...|null} of an integration. */
-int ah_store_read_routes(struct ah_store *store, int64_t integration_id, json_t **ret,
-                         struct ah_error *reterr);
+/* {"routes": ...|null, "enrichment": ...|null, "pipeline": ...|null} of an
+ * integration (AH_ENOTFOUND when there is none). */
+int ah_store_read_integration_rules(struct ah_store *store, int64_t integration_id, json_t **ret,
+                                    struct ah_error *reterr);
+
+/* Mapping tables. @schema is {name, description?, source_labels,
+ * result_labels}; a name is unique (AH_ECONFLICT). */
+int ah_store_tx_mapping_insert(struct ah_store_tx *tx, const json_t *schema, int64_t now,
+                               int64_t *ret_id, struct ah_error *reterr);
+/* AH_OK when table @id exists, else AH_ENOTFOUND. */
+int ah_store_tx_mapping_exists(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+/* NULL leaves a field as it is. */
+int ah_store_tx_mapping_update(struct ah_store_tx *tx, int64_t id, const char *name,
+                               const char *description, int64_t now, struct ah_error *reterr);
+/* Replaces the table's CSV (already checked) and row count. */
+int ah_store_tx_mapping_data(struct ah_store_tx *tx, int64_t id, const char *csv, size_t rows,
+                             int64_t now, struct ah_error *reterr);
+/* AH_ECONFLICT while an enrichment uses the table. */
+int ah_store_tx_mapping_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+/* Start-up: every table with its CSV. */
+int ah_store_mappings_each(struct ah_store *store,
+                           void (*fn)(int64_t id, const json_t *schema, const char *csv, void *arg),
+                           void *arg, struct ah_error *reterr);
+/* Tables without their CSV: {id, name, description, source_labels,
+ * result_labels, row_count, created_at, updated_at, uploaded_at}. */
+int ah_store_read_mappings(struct ah_store *store, const struct ah_page *page, json_t **ret,
+                           struct ah_error *reterr);
+int ah_store_read_mapping(struct ah_store *store, int64_t id, json_t **ret,
+                          struct ah_error *reterr);
+/* The table's CSV as uploaded: a new string (ah_free). */
+int ah_store_read_mapping_csv(struct ah_store *store, int64_t id, char **ret,
+                              struct ah_error *reterr);
 
 /* ---- reads for the API (any thread) ---- */
 
