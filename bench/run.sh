@@ -5,8 +5,12 @@
 # integration (rate limits raised through the API), then runs wrk twice
 # against the push URL: unique alert keys (every request stores an event,
 # opens an alert and an incident) and one repeated identical event (the dedup
-# path, nothing stored after the first). Prints requests/s, p50/p99 latency,
-# the events in the database, and the server's peak RSS.
+# path, nothing stored after the first); then unique keys again through a
+# second integration that runs label enrichment (extraction, composition, a
+# 10,000-row mapping table, drop) and a pipeline (severity and title resets,
+# an inhibit check), to show what the integration layer costs. Prints
+# requests/s, p50/p99 latency, the events in the database, and the server's
+# peak RSS.
 #
 # Environment: BENCH_DURATION (default 15s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (64), BENCH_SERVER_ARGS (extra server flags, e.g.
@@ -28,8 +32,8 @@ done
 wrk_run()
 {
     local mode=$1 run=$2 out=$AH_TMP/wrk.$1
-    BENCH_MODE=$mode BENCH_RUN=$run wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
-        -s "$BENCH_DIR/push.lua" "$URL" >"$out" 2>&1
+    BENCH_MODE=${mode%-*} BENCH_RUN=$run wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
+        --latency -s "$BENCH_DIR/push.lua" "${3:-$URL}" >"$out" 2>&1
     if ! grep -q '^Requests/sec' "$out"; then
         echo "bench: wrk failed:" >&2
         cat "$out" >&2
@@ -49,6 +53,35 @@ wrk_run()
 }
 
 events() { db "SELECT count(*) FROM events;"; }
+
+# rules_integration CHANNEL_ID: a second integration with enrichment and a
+# pipeline; sets RULES_URL.
+rules_integration()
+{
+    local sid
+    new_integration bench-rules standard "$1"
+    api PATCH "/integrations/$INT_ID" '{"rate_limit_per_sec":1000000,"rate_limit_per_min":1000000}'
+    api POST /mapping-schemas '{"name":"bench-hosts","source_labels":["host"],"result_labels":["owner","team"]}'
+    assert_status 201 "create the mapping table"
+    sid=$(jb .data.id)
+    { echo host,owner,team; seq 0 9999 | awk '{ printf "bench-%d,owner-%d,team-%d\n", $1, $1 % 37, $1 % 7 }'; } >"$AH_TMP/hosts.csv"
+    http PUT "$AH_URL/api/v1/mapping-schemas/$sid/data" -H "Authorization: Bearer $AH_TOKEN" \
+        -H 'Content-Type: text/csv' --data-binary "@$AH_TMP/hosts.csv"
+    assert_status 200 "upload 10,000 mapping rows"
+    api PUT "/integrations/$INT_ID/enrichment" "$(jq -nc --arg sid "$sid" '{rules: [
+        {kind: "extraction", settings: {source_field: "title", pattern: "bench (?P<result>\\w+)", result_label: "word"}},
+        {kind: "composition", settings: {template: "{{.labels.host}}/{{.labels.check}}", result_label: "target"}},
+        {kind: "mapping", settings: {schema_id: $sid}},
+        {kind: "drop", settings: {drop_labels: ["word"]}}]}')"
+    assert_status 200 "save the enrichment"
+    api PUT "/integrations/$INT_ID/pipeline" '{"rules": [
+        {"kind": "severity_reset", "if": [[{"key": "labels.team", "oper": "IN", "vals": ["team-3"]}]], "settings": {"severity": "Warning"}},
+        {"kind": "title_reset", "settings": {"title": "[TPL]{{.Labels.owner}}: {{.Title}}"}},
+        {"kind": "alert_inhibit", "if": [[{"key": "labels.check", "oper": "IN", "vals": ["cpu"]}]],
+         "settings": {"source_filters": [[{"key": "labels.kind", "oper": "IN", "vals": ["host"]}]], "equals": ["labels.host"]}}]}'
+    assert_status 200 "save the pipeline"
+    RULES_URL="$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
+}
 
 start_server "$BIN" "${SERVER_ARGS[@]}"
 new_channel bench
@@ -70,6 +103,10 @@ wrk_run unique "$$"
 echo "         events in the database: $(events)"
 wrk_run same "$$"
 echo "         events in the database: $(events) (identical repeats are not stored)"
+rules_integration "$CH_ID"
+wrk_run unique-rules "$$r" "$RULES_URL"
+echo "         events in the database: $(events); with enrichment and pipeline:" \
+    "$(db "SELECT labels, title FROM alerts WHERE alert_key LIKE 'bench-$$r-%' LIMIT 1;")"
 echo "peak RSS (VmHWM): $(awk '/^VmHWM/ { print $2, $3 }' "/proc/$AH_PID/status")"
 echo "database size: $(du -sh "$AH_DATA" | cut -f1)"
 stop_server
