@@ -143,10 +143,13 @@ static enum MHD_Result data_put(struct ah_request *req)
     u = ah_xcalloc(1, sizeof(*u));
     req->rule = u;
     req->rule_free = upload_free;
-    u->m = ah_process_table_mapping(req->app->process, req->id);
-    if (u->m == NULL)
-        return ah_respond_error(req, 404, "ResourceNotFound", "no such mapping schema", 0);
     ah_error_clear(&err);
+    u->m = ah_process_table_mapping(req->app->process, req->id);
+    if (u->m == NULL) {
+        ah_error_set(&err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
+                     (long long)req->id);
+        return ah_respond_failure(req, &err);
+    }
     if (ah_mapping_parse(u->m, ah_buf_str(&req->body), req->body.len, &u->rows, &err) < 0)
         return ah_respond_failure(req, &err);
     req->job.committed = data_committed;

@@ -77,10 +77,10 @@ static int compile_extraction(struct rule *r, const json_t *set, const char *whe
         return ah_error_set(err, AH_EINVAL, "%s.pattern must be a regular expression", where);
     rc = ah_regex_compile(pattern, strlen(pattern), &r->re, err);
     if (rc < 0) {
-        char msg[sizeof(err->msg)];
+        char prefix[80];
 
-        snprintf(msg, sizeof(msg), "%s", err->msg);
-        return ah_error_set(err, rc, "%s.pattern is not a valid regex %s", where, msg);
+        snprintf(prefix, sizeof(prefix), "%s.pattern is not a valid regex ", where);
+        return ah_error_prefix(err, rc, prefix);
     }
     r->field = ah_xstrdup(field);
     return want_label(set, where, &r->result, err);
@@ -147,7 +147,7 @@ static int compile_mapping(struct ah_enrichment *e, struct rule *r, const json_t
     if (names == NULL)
         names = ah_mapping_result_labels(r->map);
     else if (want_names(names, ah_mapping_result_labels(r->map), "result_labels", where, err) < 0)
-        return err->code;
+        return AH_EINVAL;
     r->names = json_deep_copy(names);
     e->maps = ah_xrealloc(e->maps, (e->nmaps + 1) * sizeof(*e->maps));
     e->maps[e->nmaps++] = id;
@@ -166,10 +166,15 @@ static int compile_rule(struct ah_enrichment *e, struct rule *r, const json_t *j
     if (!json_is_object(j) || !json_is_object(set))
         return ah_error_set(err, AH_EINVAL, "%s must be an object with kind and settings", where);
     rc = ah_filter_compile(json_object_get(j, "if"), AH_FILTER_AND, &r->cond, err);
+    if (rc < 0) {
+        char prefix[64];
+
+        snprintf(prefix, sizeof(prefix), "%s.if: ", where);
+        return ah_error_prefix(err, rc, prefix);
+    }
+    rc = want_bool(set, "override", where, &r->override, err);
     if (rc < 0)
         return rc;
-    if (want_bool(set, "override", where, &r->override, err) < 0)
-        return err->code;
     if (kind != NULL && strcmp(kind, "extraction") == 0) {
         r->kind = R_EXTRACTION;
         return compile_extraction(r, set, where, err);
@@ -212,7 +217,7 @@ int ah_enrichment_compile(const json_t *json, ah_mapping_find_fn find, void *ctx
     }
     if (rc < 0)
         goto fail;
-    e->json = json_pack("{sO}", "rules", rules);
+    e->json = json_pack("{so}", "rules", json_deep_copy(rules));
     *ret = e;
     return AH_OK;
 fail:

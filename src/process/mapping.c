@@ -223,8 +223,12 @@ static int load_record(void *ctx, size_t line, char **fields, size_t n, struct a
     if (l->rows->count >= AH_MAPPING_MAX_ROWS)
         return ah_error_set(err, AH_EINVAL, "line %zu: more than %d rows", line,
                             AH_MAPPING_MAX_ROWS);
-    for (i = 0; i < ns; i++)
+    l->rows->count++;
+    for (i = 0; i < ns; i++) {
         vals[i] = fields[l->src_col[i]];
+        if (vals[i][0] == '\0')
+            return AH_OK; /* can never match: kept in the CSV, not indexed */
+    }
     ah_buf_init(&key);
     source_key(&key, vals, ns);
     if (ah_map_find(l->rows->map, ah_buf_str(&key)) != NULL) {
@@ -235,7 +239,6 @@ static int load_record(void *ctx, size_t line, char **fields, size_t n, struct a
     for (i = 0; i < l->rows->nresult; i++)
         cells[i] = ah_xstrdup(fields[l->res_col[i]]);
     ah_map_put(l->rows->map, ah_buf_str(&key), cells);
-    l->rows->count++;
     ah_buf_done(&key);
     return AH_OK;
 }

@@ -57,10 +57,17 @@ static int compile_inhibit(struct rule *r, const json_t *set, const char *where,
     size_t i;
     int rc;
 
+    if (json_object_get(set, "source_filters") == NULL)
+        return ah_error_set(err, AH_EINVAL,
+                            "%s.source_filters is required ([] inhibits by any alert)", where);
     rc = ah_filter_compile(json_object_get(set, "source_filters"), AH_FILTER_OR_OF_AND, &r->source,
                            err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) {
+        char prefix[64];
+
+        snprintf(prefix, sizeof(prefix), "%s.source_filters: ", where);
+        return ah_error_prefix(err, rc, prefix);
+    }
     if (!json_is_array(eq) || json_array_size(eq) == 0 || json_array_size(eq) > 20)
         return ah_error_set(err, AH_EINVAL, "%s.equals must be an array of 1 to 20 keys", where);
     r->equals = ah_xcalloc(json_array_size(eq), sizeof(*r->equals));
@@ -106,8 +113,12 @@ static int compile_rule(struct rule *r, const json_t *j, size_t i, size_t *ninhi
     if (!json_is_object(j) || kind == NULL || (set != NULL && !json_is_object(set)))
         return ah_error_set(err, AH_EINVAL, "%s must be an object with kind and settings", where);
     rc = ah_filter_compile(json_object_get(j, "if"), AH_FILTER_OR_OF_AND, &r->cond, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) {
+        char prefix[64];
+
+        snprintf(prefix, sizeof(prefix), "%s.if: ", where);
+        return ah_error_prefix(err, rc, prefix);
+    }
     if (strcmp(kind, "severity_reset") == 0) {
         r->kind = P_SEVERITY;
         r->severity = ah_severity_parse(json_string_value(json_object_get(set, "severity")));
@@ -144,7 +155,8 @@ static int compile_rule(struct rule *r, const json_t *j, size_t i, size_t *ninhi
 int ah_pipeline_compile(const json_t *json, struct ah_pipeline **ret, struct ah_error *err)
 {
     const json_t *rules = json_object_get(json, "rules");
-    const char *status = json_string_value(json_object_get(json, "status"));
+    const json_t *status_v = json_object_get(json, "status");
+    const char *status = json_string_value(status_v);
     struct ah_pipeline *p;
     size_t i, ninhibits = 0;
     int rc = AH_OK;
@@ -152,7 +164,7 @@ int ah_pipeline_compile(const json_t *json, struct ah_pipeline **ret, struct ah_
     if (!json_is_array(rules) || json_array_size(rules) > AH_PIPELINE_MAX_RULES)
         return ah_error_set(err, AH_EINVAL, "rules must be an array of at most %d rules",
                             AH_PIPELINE_MAX_RULES);
-    if (json_object_get(json, "status") != NULL &&
+    if (status_v != NULL && !json_is_null(status_v) &&
         (status == NULL || (strcmp(status, "enabled") != 0 && strcmp(status, "disabled") != 0)))
         return ah_error_set(err, AH_EINVAL, "status must be enabled or disabled");
     p = ah_xcalloc(1, sizeof(*p));
@@ -165,7 +177,8 @@ int ah_pipeline_compile(const json_t *json, struct ah_pipeline **ret, struct ah_
     }
     if (rc < 0)
         goto fail;
-    p->json = json_pack("{sssO}", "status", p->enabled ? "enabled" : "disabled", "rules", rules);
+    p->json = json_pack("{ssso}", "status", p->enabled ? "enabled" : "disabled", "rules",
+                        json_deep_copy(rules));
     *ret = p;
     return AH_OK;
 fail:

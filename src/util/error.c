@@ -17,6 +17,17 @@ int ah_error_set(struct ah_error *e, enum ah_rc code, const char *fmt, ...)
     return code;
 }
 
+int ah_error_prefix(struct ah_error *e, int code, const char *prefix)
+{
+    char msg[sizeof(e->msg)];
+
+    if (e == NULL)
+        return code;
+    snprintf(msg, sizeof(msg), "%s", e->msg);
+    snprintf(e->msg, sizeof(e->msg), "%s%s", prefix, msg);
+    return code;
+}
+
 void ah_error_clear(struct ah_error *e)
 {
     e->code = AH_OK;

@@ -25,6 +25,10 @@ struct ah_error {
 int ah_error_set(struct ah_error *e, enum ah_rc code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Puts @prefix before @e's message, to say where a lower layer's error
+ * happened (e.g. "rules[2].if: "); returns @code. @e may be NULL. */
+int ah_error_prefix(struct ah_error *e, int code, const char *prefix);
+
 /* Resets @e to AH_OK with an empty message. */
 void ah_error_clear(struct ah_error *e);
 
