@@ -292,7 +292,7 @@ static void process(struct ah_request *req)
         if (rules->enrichment != NULL)
             ah_enrichment_apply(rules->enrichment, ev, req->intg.id);
         if (rules->pipeline != NULL)
-            ah_pipeline_apply(rules->pipeline, ev, req->intg.id, &req->verdicts[i]);
+            ah_pipeline_apply(rules->pipeline, ev, &req->intg, &req->verdicts[i]);
     }
 }
 

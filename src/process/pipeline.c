@@ -230,7 +230,7 @@ static void check_key(const struct rule *r, const struct ah_filter_subject *s, c
     snprintf(out, AH_PIPELINE_KEY_LEN, "%lld:%s:%s", (long long)s->integration_id, r->digest, hex);
 }
 
-static void rewrite(const struct rule *r, struct ah_event *ev, int64_t integration_id)
+static void rewrite(const struct rule *r, struct ah_event *ev, const struct ah_integration *intg)
 {
     struct ah_template_vars vars = {.title = ev->title,
                                     .description = ev->description,
@@ -238,12 +238,13 @@ static void rewrite(const struct rule *r, struct ah_event *ev, int64_t integrati
                                     .event_status = ah_status_name(ev->severity, 0),
                                     .alert_key = ev->alert_key,
                                     .title_rule = ev->title_rule,
+                                    .integration_type = intg->type,
+                                    .integration_name = intg->name,
                                     .labels = ev->labels};
     char *text = ah_template_render(r->tpl, &vars);
     char **field = r->kind == P_TITLE ? &ev->title : &ev->description;
     size_t max = r->kind == P_TITLE ? AH_MAX_TITLE : AH_MAX_DESCRIPTION;
 
-    (void)integration_id;
     if (r->kind == P_TITLE && text[0] == '\0') {
         /* An alert always has a title: an empty rewrite keeps the old one. */
         ah_free(text);
@@ -254,8 +255,8 @@ static void rewrite(const struct rule *r, struct ah_event *ev, int64_t integrati
     ah_free(text);
 }
 
-void ah_pipeline_apply(const struct ah_pipeline *p, struct ah_event *ev, int64_t integration_id,
-                       struct ah_pipeline_verdict *ret)
+void ah_pipeline_apply(const struct ah_pipeline *p, struct ah_event *ev,
+                       const struct ah_integration *intg, struct ah_pipeline_verdict *ret)
 {
     size_t i;
 
@@ -264,7 +265,7 @@ void ah_pipeline_apply(const struct ah_pipeline *p, struct ah_event *ev, int64_t
         return;
     for (i = 0; i < p->nrules; i++) {
         const struct rule *r = &p->rules[i];
-        struct ah_filter_subject s = ah_event_subject(ev, integration_id);
+        struct ah_filter_subject s = ah_event_subject(ev, intg->id);
 
         if (!ah_filter_match(r->cond, &s))
             continue;
@@ -274,7 +275,7 @@ void ah_pipeline_apply(const struct ah_pipeline *p, struct ah_event *ev, int64_t
             break;
         case P_TITLE:
         case P_DESCRIPTION:
-            rewrite(r, ev, integration_id);
+            rewrite(r, ev, intg);
             break;
         case P_DROP:
             ret->dropped = 1;

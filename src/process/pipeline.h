@@ -26,6 +26,7 @@
 #define AH_PROCESS_PIPELINE_H
 
 #include "model/event.h"
+#include "model/integration.h"
 #include "rules/filter.h"
 #include "util/error.h"
 
@@ -58,10 +59,11 @@ struct ah_pipeline_verdict {
     } checks[AH_PIPELINE_MAX_INHIBITS];
 };
 
-/* Runs the rules on firing event @ev of integration @integration_id,
- * rewriting it in place; fills @ret. Rules after an alert_drop do not run. */
-void ah_pipeline_apply(const struct ah_pipeline *p, struct ah_event *ev, int64_t integration_id,
-                       struct ah_pipeline_verdict *ret);
+/* Runs the rules on firing event @ev of integration @intg (its id for
+ * filters; its type and name for templates), rewriting it in place; fills
+ * @ret. Rules after an alert_drop do not run. */
+void ah_pipeline_apply(const struct ah_pipeline *p, struct ah_event *ev,
+                       const struct ah_integration *intg, struct ah_pipeline_verdict *ret);
 
 /* ---- the writer's memory of inhibit sources ----
  * Keyed by integration, rule content and equals values; entries older than

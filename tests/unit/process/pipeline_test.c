@@ -315,12 +315,12 @@ static void test_severity_reset(void **state)
         "{\"rules\": [{\"kind\": \"severity_reset\", \"settings\": {\"severity\": \"Info\"},"
         " \"if\": [[{\"key\": \"labels.env\", \"oper\": \"IN\", \"vals\": [\"dev\"]}]]}]}");
     event(&ev, AH_SEV_CRITICAL, "t", NULL, "k", "{\"env\": \"dev\"}");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(ev.severity, AH_SEV_INFO);
     verdict_clean(&v);
     ah_event_done(&ev);
     event(&ev, AH_SEV_CRITICAL, "t", NULL, "k", "{\"env\": \"prod\"}");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(ev.severity, AH_SEV_CRITICAL);
     verdict_clean(&v);
     ah_event_done(&ev);
@@ -337,7 +337,7 @@ static void rewrite_check(const char *rules, const char *labels, const char *wan
     struct ah_event ev;
 
     event(&ev, AH_SEV_WARNING, "CPU high", "over 90", "k-1", labels);
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     verdict_clean(&v);
     assert_string_equal(ev.title, want_title);
     if (want_desc == NULL)
@@ -390,7 +390,7 @@ static void test_description_reset(void **state)
     p = compile("{\"rules\": [{\"kind\": \"description_reset\", \"settings\": {\"description\":"
                 " \"[TPL]<{{.Description}}>\"}}]}");
     event(&ev, AH_SEV_WARNING, "t", NULL, "k", "{}");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_string_equal(ev.description, "<>");
     ah_event_done(&ev);
     ah_pipeline_unref(p);
@@ -414,7 +414,7 @@ static void test_rewrite_truncation(void **state)
                 " \"settings\": {\"description\": \"[TPL]{{.Labels.long}}\"}}]}");
     event(&ev, AH_SEV_WARNING, "t", NULL, "k", "{}");
     ah_event_set_label(&ev, "long", ah_buf_str(&b));
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(ah_utf8_len(ev.title), AH_MAX_TITLE);
     assert_int_equal(strlen(ev.title), 2 * AH_MAX_TITLE);
     assert_int_equal(ah_utf8_len(ev.description), AH_MAX_DESCRIPTION);
@@ -446,7 +446,7 @@ static void test_alert_drop(void **state)
     /* dropped by rule 2: what rules 0 and 1 did stays, rules 3 on do not run */
     event(&ev, AH_SEV_WARNING, "t", NULL, "k", "{\"env\": \"dev\"}");
     memset(&v, 0x5a, sizeof(v));
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(v.dropped, 1);
     assert_int_equal(v.rule, 2);
     assert_int_equal(v.nchecks, 0);
@@ -455,7 +455,7 @@ static void test_alert_drop(void **state)
     ah_event_done(&ev);
     /* not dev: rules 3 and 4 run, the unconditional drop at 5 stops 6 */
     event(&ev, AH_SEV_WARNING, "t", NULL, "k", "{\"env\": \"prod\", \"host\": \"db-1\"}");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(v.dropped, 1);
     assert_int_equal(v.rule, 5);
     assert_int_equal(v.nchecks, 1);
@@ -481,7 +481,7 @@ static void test_ok_untouched(void **state)
     event(&ev, AH_SEV_CRITICAL, "old", "old d", "k", "{\"host\": \"db-1\"}");
     ev.recovered = 1;
     memset(&v, 0x5a, sizeof(v));
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     verdict_clean(&v);
     assert_int_equal(ev.severity, AH_SEV_CRITICAL);
     assert_string_equal(ev.title, "old");
@@ -489,7 +489,7 @@ static void test_ok_untouched(void **state)
     assert_int_equal(ev.recovered, 1);
     /* the same event firing: every rule applies */
     ev.recovered = 0;
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(v.dropped, 1);
     assert_int_equal(v.rule, 4);
     assert_int_equal(v.nchecks, 1);
@@ -512,7 +512,7 @@ static void test_disabled(void **state)
                 " \"settings\": {\"title\": \"new\"}}, " INHIBIT ", {\"kind\": \"alert_drop\"}]}");
     event(&ev, AH_SEV_CRITICAL, "old", NULL, "k", "{\"host\": \"db-1\"}");
     memset(&v, 0x5a, sizeof(v));
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     verdict_clean(&v);
     assert_int_equal(ev.severity, AH_SEV_CRITICAL);
     assert_string_equal(ev.title, "old");
@@ -541,7 +541,7 @@ static void test_chaining(void **state)
         "  \"if\": [[{\"key\": \"description\", \"oper\": \"IN\", \"vals\": [\"Critical: web-1 "
         "down\"]}]]}]}");
     event(&ev, AH_SEV_INFO, "x", NULL, "k", "{\"host\": \"db-1\"}");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     verdict_clean(&v);
     assert_string_equal(ev.title, "db-1 down");
     assert_int_equal(ev.severity, AH_SEV_CRITICAL);
@@ -549,7 +549,7 @@ static void test_chaining(void **state)
     ah_event_done(&ev);
     /* another host: the severity rule's `if` fails, so does the next */
     event(&ev, AH_SEV_INFO, "x", NULL, "k", "{\"host\": \"db-2\"}");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     verdict_clean(&v);
     assert_string_equal(ev.title, "db-2 down");
     assert_int_equal(ev.severity, AH_SEV_INFO);
@@ -557,7 +557,7 @@ static void test_chaining(void **state)
     ah_event_done(&ev);
     /* a Critical web-1: the drop sees the description rule 2 wrote */
     event(&ev, AH_SEV_CRITICAL, "x", NULL, "k", "{\"host\": \"web-1\"}");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(v.dropped, 1);
     assert_int_equal(v.rule, 3);
     ah_event_done(&ev);
@@ -587,7 +587,7 @@ static void test_inhibit_checks(void **state)
         "  \"equals\": [\"labels.host\", \"labels.dc\"]},"
         "  \"if\": [[{\"key\": \"labels.env\", \"oper\": \"NOTIN\", \"vals\": [\"dev\"]}]]}]}");
     event(&ev, AH_SEV_WARNING, "t", NULL, "k", "{\"host\": \"db-1\", \"dc\": \"fra\"}");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(v.dropped, 0);
     assert_int_equal(v.nchecks, 2);
     assert_int_equal(v.checks[0].rule, 1);
@@ -599,7 +599,7 @@ static void test_inhibit_checks(void **state)
     want_key(want, 42, two_canon, vals, 2);
     assert_string_equal(v.checks[1].key, want);
     /* the integration is part of the key */
-    ah_pipeline_apply(p, &ev, 7, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 7}, &v);
     vals[0] = "db-1";
     want_key(want, 7, INHIBIT_CANON, vals, 1);
     assert_string_equal(v.checks[0].key, want);
@@ -608,14 +608,14 @@ static void test_inhibit_checks(void **state)
 
     /* a missing value counts as empty; the `if` of rule 3 fails for dev */
     event(&ev, AH_SEV_WARNING, "t", NULL, "k", "{\"env\": \"dev\"}");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(v.nchecks, 1);
     assert_int_equal(v.checks[0].rule, 1);
     vals[0] = "";
     want_key(want, 42, INHIBIT_CANON, vals, 1);
     assert_string_equal(v.checks[0].key, want);
     ah_event_set_label(&ev, "host", "");
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_string_equal(v.checks[0].key, want);
     ah_event_done(&ev);
 
@@ -624,12 +624,12 @@ static void test_inhibit_checks(void **state)
         char k1[AH_PIPELINE_KEY_LEN];
 
         event(&ev, AH_SEV_WARNING, "t", NULL, "k", "{\"host\": \"a\", \"dc\": \"bc\"}");
-        ah_pipeline_apply(p, &ev, 42, &v);
+        ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
         assert_int_equal(v.nchecks, 2);
         memcpy(k1, v.checks[1].key, sizeof(k1));
         ah_event_set_label(&ev, "host", "ab");
         ah_event_set_label(&ev, "dc", "c");
-        ah_pipeline_apply(p, &ev, 42, &v);
+        ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
         assert_string_not_equal(v.checks[1].key, k1);
         ah_event_done(&ev);
     }
@@ -650,7 +650,7 @@ static void test_inhibit_checks(void **state)
         p = compile(text);
         ah_free(text);
         event(&ev, AH_SEV_WARNING, "t", NULL, "k", "{\"host\": \"db-1\"}");
-        ah_pipeline_apply(p, &ev, 42, &v);
+        ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
         assert_int_equal(v.nchecks, AH_PIPELINE_MAX_INHIBITS);
         for (i = 0; i < AH_PIPELINE_MAX_INHIBITS; i++) {
             assert_int_equal(v.checks[i].rule, i);
@@ -691,7 +691,7 @@ static void target_key(const struct ah_pipeline *p, const char *host, char out[A
 
     event(&ev, AH_SEV_WARNING, "t", NULL, "tgt-1", "{}");
     ah_event_set_label(&ev, "host", host);
-    ah_pipeline_apply(p, &ev, 42, &v);
+    ah_pipeline_apply(p, &ev, &(struct ah_integration){.id = 42}, &v);
     assert_int_equal(v.nchecks, 1);
     memcpy(out, v.checks[0].key, AH_PIPELINE_KEY_LEN);
     ah_event_done(&ev);
