@@ -124,15 +124,23 @@ void ah_process_table_set_routes(struct ah_process_table *t, int64_t integration
     set_part(t, integration_id, PART_ROUTES, r);
 }
 
-void ah_process_table_forget_integration(struct ah_process_table *t, int64_t integration_id)
+/* Removes entry @id of map @m (one of @t's) under the lock; returns it. */
+static void *take(struct ah_process_table *t, struct ah_map *m, int64_t id)
 {
-    struct bundle *old;
+    void *old;
     char k[24];
 
-    snprintf(k, sizeof(k), "%lld", (long long)integration_id);
+    snprintf(k, sizeof(k), "%lld", (long long)id);
     pthread_mutex_lock(&t->lock);
-    old = ah_map_remove(t->rules, k);
+    old = ah_map_remove(m, k);
     pthread_mutex_unlock(&t->lock);
+    return old;
+}
+
+void ah_process_table_forget_integration(struct ah_process_table *t, int64_t integration_id)
+{
+    struct bundle *old = take(t, t->rules, integration_id);
+
     ah_intg_rules_unref(old ? &old->pub : NULL);
 }
 
@@ -167,14 +175,7 @@ void ah_process_table_put_mapping(struct ah_process_table *t, struct ah_mapping 
 
 void ah_process_table_remove_mapping(struct ah_process_table *t, int64_t id)
 {
-    struct ah_mapping *old;
-    char k[24];
-
-    snprintf(k, sizeof(k), "%lld", (long long)id);
-    pthread_mutex_lock(&t->lock);
-    old = ah_map_remove(t->mappings, k);
-    pthread_mutex_unlock(&t->lock);
-    ah_mapping_unref(old);
+    ah_mapping_unref(take(t, t->mappings, id));
 }
 
 struct ah_mapping *ah_process_table_mapping(void *ctx, int64_t id)

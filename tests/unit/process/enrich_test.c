@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "json_fixture.h"
+
 #include "process/enrich.h"
 #include "process/mapping.h"
 #include "util/alloc.h"
@@ -39,16 +41,6 @@ static struct ah_mapping *find_table(void *ctx, int64_t id)
             return ah_mapping_ref(f->tables[i]);
     }
     return NULL;
-}
-
-static json_t *parse_json(const char *text)
-{
-    json_error_t jerr;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
-
-    if (j == NULL)
-        fail_msg("bad test JSON %s: %s", text, jerr.text);
-    return j;
 }
 
 /* Table @id: source host, results owner and team, with @csv as its rows. */

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "json_fixture.h"
+
 #include "process/mapping.h"
 #include "util/alloc.h"
 
@@ -19,16 +21,6 @@
 #include <string.h>
 
 /* ---- helpers ---- */
-
-static json_t *parse_json(const char *text)
-{
-    json_error_t jerr;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
-
-    if (j == NULL)
-        fail_msg("bad test JSON %s: %s", text, jerr.text);
-    return j;
-}
 
 /* A new table for @schema, which must be valid. */
 static struct ah_mapping *table(int64_t id, const char *schema)

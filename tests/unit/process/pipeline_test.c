@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "json_fixture.h"
+
 #include "process/pipeline.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -23,16 +25,6 @@
 #include <string.h>
 
 /* ---- helpers ---- */
-
-static json_t *parse_json(const char *text)
-{
-    json_error_t jerr;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
-
-    if (j == NULL)
-        fail_msg("bad test JSON %s: %s", text, jerr.text);
-    return j;
-}
 
 static struct ah_pipeline *compile(const char *text)
 {
