@@ -118,7 +118,7 @@ static int reduce_one(struct ah_request *req, size_t i, struct ah_store_tx *tx,
     for (c = 0; rc == AH_OK && c < req->nrouted[i]; c++) {
         struct ah_reduce_input in = {
             .ev = ev, .channel_id = channels[c], .integration_id = req->intg.id, .now = now};
-        enum ah_reduce_outcome outcome;
+        enum ah_reduce_outcome outcome = AH_REDUCE_IGNORED;
 
         rc = ah_reduce_event(reduce, tx, &in, &outcome, err);
         req->dropped += outcome == AH_REDUCE_DROPPED;
