@@ -262,6 +262,33 @@ static void load_rules(int64_t id, const json_t *routes, const json_t *enrichmen
     }
 }
 
+struct seed {
+    struct ah_process_table *table;
+    struct ah_pipe_sources *sources;
+};
+
+/* A recent open alert is an inhibit source again after a restart, as it was
+ * before: noted at its own last time, so the 600-second window holds. */
+static void seed_source(const json_t *a, void *arg)
+{
+    struct seed *seed = arg;
+    int64_t intg = ah_json_id(json_object_get(a, "integration_id"));
+    struct ah_intg_rules *rules = ah_process_table_get(seed->table, intg);
+    struct ah_filter_subject s = {.severity = json_string_value(json_object_get(a, "status")),
+                                  .title = json_string_value(json_object_get(a, "title")),
+                                  .description =
+                                      json_string_value(json_object_get(a, "description")),
+                                  .alert_key = json_string_value(json_object_get(a, "alert_key")),
+                                  .integration_id = intg,
+                                  .labels = json_object_get(a, "labels")};
+
+    if (rules != NULL && rules->pipeline != NULL)
+        ah_pipe_sources_note(seed->sources, rules->pipeline, &s,
+                             ah_json_id(json_object_get(a, "channel_id")),
+                             json_integer_value(json_object_get(a, "last_time")));
+    ah_intg_rules_unref(rules);
+}
+
 static void load_channel_name(int64_t id, const char *name, void *arg)
 {
     ah_process_table_name(arg, name, id);
@@ -329,6 +356,12 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
         rc = ah_store_mappings_each(p->store, load_mapping, p->process, err);
     if (rc == AH_OK)
         rc = ah_store_integration_rules_each(p->store, load_rules, p->process, err);
+    if (rc == AH_OK) {
+        struct seed seed = {p->process, p->pipe_sources};
+
+        rc = ah_store_recent_alerts_each(
+            p->store, ah_clock_now(&app->clock) - AH_PIPELINE_SOURCE_AGE, seed_source, &seed, err);
+    }
     if (rc == AH_OK)
         rc = ah_store_channels_each(p->store, load_channel_name, p->process, err);
     p->reduce = ah_reduce_new();

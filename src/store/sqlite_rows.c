@@ -240,6 +240,24 @@ int ah_store_integration_rules_each(struct ah_store *s,
     return AH_OK;
 }
 
+int ah_store_recent_alerts_each(struct ah_store *s, int64_t since,
+                                void (*fn)(const json_t *alert, void *arg), void *arg,
+                                struct ah_error *err)
+{
+    json_t *rows, *row;
+    size_t i;
+    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+                         "SELECT * FROM alerts WHERE end_time = 0 AND close_time = 0"
+                         " AND last_time >= ? ORDER BY last_time",
+                         &rows, err, "i", since);
+
+    if (rc < 0)
+        return rc;
+    json_array_foreach(rows, i, row) fn(row, arg);
+    json_decref(rows);
+    return AH_OK;
+}
+
 int ah_store_mappings_each(struct ah_store *s,
                            void (*fn)(int64_t id, const json_t *schema, const char *csv, void *arg),
                            void *arg, struct ah_error *err)

@@ -185,6 +185,11 @@ int ah_store_integration_rules_each(struct ah_store *store,
                                                const json_t *enrichment, const json_t *pipeline,
                                                void *arg),
                                     void *arg, struct ah_error *reterr);
+/* Start-up: every open alert whose last event came at or after @since, as
+ * its API row (the pipeline's inhibit sources are rebuilt from them). */
+int ah_store_recent_alerts_each(struct ah_store *store, int64_t since,
+                                void (*fn)(const json_t *alert, void *arg), void *arg,
+                                struct ah_error *reterr);
 int ah_store_channels_each(struct ah_store *store,
                            void (*fn)(int64_t id, const char *name, void *arg), void *arg,
                            struct ah_error *reterr);

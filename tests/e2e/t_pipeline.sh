@@ -9,7 +9,8 @@
 # and closed sources, acknowledged sources, no self-inhibition, sources of
 # the same integration only, source before target within one request);
 # status "disabled"; the order enrichment -> pipeline -> routing on a shared
-# integration; pipelines surviving a clean restart and kill -9.
+# integration; pipelines and their inhibit sources surviving a clean restart
+# and kill -9.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
@@ -713,9 +714,14 @@ test_restart()
 {
     local lower
     section "pipelines after a clean restart"
+    at $((T0 + 2990))
+    IID=$IH_ID IKEY=$IH_KEY
+    kept "a source just before the restart" Critical "host p down" rs-pre "" '{"kind":"host","host":"p"}'
     stop_server
     restart_server
     at $((T0 + 3000))
+    held_back "its target after the restart: sources are rebuilt from open alerts" inhibited \
+        Warning "app on p" rs-app-p "" '{"kind":"app","host":"p"}'
     pipe_is "$SEED_ID" "$SEED_C"
     IID=$SEED_ID IKEY=$SEED_KEY
     kept "seed after restart" Warning "pay slow" rs-1 "" '{"service":"payment"}'
@@ -744,6 +750,11 @@ test_restart()
     kept "a new source after kill -9" Critical "host k down" rs-src-k "" '{"kind":"host","host":"k"}'
     held_back "its target after kill -9" inhibited Warning "app on k" rs-app-k "" \
         '{"kind":"app","host":"k"}'
+    held_back "a source from before kill -9 still inhibits" inhibited Warning "app on r again" \
+        rs-app-r2 "" '{"kind":"app","host":"r"}'
+    at $((T0 + 3601))
+    kept "until 600 s after its last event" Warning "app on r late" rs-app-r3 "" \
+        '{"kind":"app","host":"r"}'
 }
 
 start_server "$BIN" --test-clock on
