@@ -290,7 +290,7 @@ static void process(struct ah_request *req)
         struct ah_event *ev = &req->events.items[i];
 
         if (rules->enrichment != NULL)
-            ah_enrichment_apply(rules->enrichment, ev, req->intg.id);
+            ah_enrichment_apply(rules->enrichment, ev, &req->intg);
         if (rules->pipeline != NULL)
             ah_pipeline_apply(rules->pipeline, ev, &req->intg, &req->verdicts[i]);
     }

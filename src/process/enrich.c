@@ -289,7 +289,7 @@ static void extract(const struct rule *r, struct ah_event *ev)
     ah_free(value);
 }
 
-static void compose(const struct rule *r, struct ah_event *ev)
+static void compose(const struct rule *r, struct ah_event *ev, const struct ah_integration *intg)
 {
     struct ah_template_vars vars = {.title = ev->title,
                                     .description = ev->description,
@@ -297,6 +297,8 @@ static void compose(const struct rule *r, struct ah_event *ev)
                                     .event_status = ah_status_name(ev->severity, ev->recovered),
                                     .alert_key = ev->alert_key,
                                     .title_rule = ev->title_rule,
+                                    .integration_type = intg->type,
+                                    .integration_name = intg->name,
                                     .labels = ev->labels};
     char *value = ah_template_render_go(r->tpl, &vars);
 
@@ -320,13 +322,14 @@ static void map_labels(const struct rule *r, struct ah_event *ev)
     json_decref(found);
 }
 
-void ah_enrichment_apply(const struct ah_enrichment *e, struct ah_event *ev, int64_t integration_id)
+void ah_enrichment_apply(const struct ah_enrichment *e, struct ah_event *ev,
+                         const struct ah_integration *intg)
 {
     size_t i, j;
 
     for (i = 0; i < e->nrules; i++) {
         const struct rule *r = &e->rules[i];
-        struct ah_filter_subject s = ah_event_subject(ev, integration_id);
+        struct ah_filter_subject s = ah_event_subject(ev, intg->id);
 
         if (r->cond != NULL && !ah_filter_match(r->cond, &s))
             continue;
@@ -335,7 +338,7 @@ void ah_enrichment_apply(const struct ah_enrichment *e, struct ah_event *ev, int
             extract(r, ev);
             break;
         case R_COMPOSITION:
-            compose(r, ev);
+            compose(r, ev, intg);
             break;
         case R_MAPPING:
             map_labels(r, ev);

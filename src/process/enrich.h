@@ -23,6 +23,7 @@
 #define AH_PROCESS_ENRICH_H
 
 #include "model/event.h"
+#include "model/integration.h"
 #include "process/mapping.h"
 #include "util/error.h"
 
@@ -50,8 +51,9 @@ const json_t *ah_enrichment_json(const struct ah_enrichment *e);
 /* The mapping tables the rules use (borrowed array of *@ret_n ids). */
 const int64_t *ah_enrichment_mappings(const struct ah_enrichment *e, size_t *ret_n);
 
-/* Runs the rules on @ev (of integration @integration_id). */
+/* Runs the rules on @ev of integration @intg (its id for conditions; its
+ * type and name for composition templates). */
 void ah_enrichment_apply(const struct ah_enrichment *e, struct ah_event *ev,
-                         int64_t integration_id);
+                         const struct ah_integration *intg);
 
 #endif

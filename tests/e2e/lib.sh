@@ -327,6 +327,11 @@ start_server()
 # extra arguments unless new ones are given).
 restart_server()
 {
+    # Two servers on one database would test nothing and leave one behind.
+    if [ -n "$AH_PID" ]; then
+        fail "restart_server: the server is still running (stop_server or kill9_server first)"
+        stop_server
+    fi
     [ $# -gt 0 ] && AH_ARGS=("$@")
     launch_server
 }

@@ -141,7 +141,8 @@ static void expect_labels(const struct ah_event *ev, const char *want)
     json_decref(w);
 }
 
-/* Compiles @rules, applies them (integration 42) to an event with @title,
+/* Compiles @rules, applies them (integration 42, "std-42" of type standard) to an event with
+ * @title,
  * @desc and @labels, and checks the labels afterwards against @want. */
 static void check(const char *rules, const char *title, const char *desc, const char *labels,
                   const char *want)
@@ -150,7 +151,8 @@ static void check(const char *rules, const char *title, const char *desc, const 
     struct ah_event ev;
 
     event(&ev, title, desc, labels);
-    ah_enrichment_apply(e, &ev, 42);
+    ah_enrichment_apply(e, &ev,
+                        &(struct ah_integration){.id = 42, .name = "std-42", .type = "standard"});
     expect_labels(&ev, want);
     /* only labels change */
     assert_string_equal(ev.title, title);
@@ -456,6 +458,10 @@ static void test_composition(void **state)
     check("{\"rules\": [{\"kind\": \"composition\", \"settings\": {\"template\":"
           " \"{{.labels.nope}}{{.description}}\", \"result_label\": \"s\"}}]}",
           "t", NULL, "{\"a\": \"1\"}", "{\"a\": \"1\"}");
+    /* the integration's name and type */
+    check("{\"rules\": [{\"kind\": \"composition\", \"settings\": {\"template\":"
+          " \"{{.IntegrationName}}|{{.IntegrationType}}\", \"result_label\": \"src\"}}]}",
+          "t", NULL, "{}", "{\"src\": \"std-42|standard\"}");
     /* plain text is a constant label */
     check("{\"rules\": [{\"kind\": \"composition\", \"settings\": {\"template\": \"prod\","
           " \"result_label\": \"env\"}}]}",
@@ -510,12 +516,12 @@ static void test_mapping_follows_upload(void **state)
     assert_int_equal(ah_enrichment_compile(j, find_table, &own, &e, &err), AH_OK);
     assert_int_equal(own.calls, 1);
     event(&ev, "t", NULL, "{\"host\": \"db-1\"}");
-    ah_enrichment_apply(e, &ev, 1);
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 1});
     expect_labels(&ev, "{\"host\": \"db-1\", \"owner\": \"old\", \"team\": \"old\"}");
     assert_int_equal(ah_mapping_parse(t, csv, strlen(csv), &rows, &err), AH_OK);
     ah_mapping_set_rows(t, rows);
     ah_mapping_unref(t); /* the rule's reference keeps it */
-    ah_enrichment_apply(e, &ev, 1);
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 1});
     expect_labels(&ev, "{\"host\": \"db-1\", \"owner\": \"new\", \"team\": \"newer\"}");
     ah_event_done(&ev);
     ah_enrichment_unref(e);
@@ -592,13 +598,13 @@ static void test_if(void **state)
     check(rules, "t", NULL, "{}", "{}");
     e = compile(rules);
     event(&ev, "t", NULL, "{\"env\": \"prod\"}");
-    ah_enrichment_apply(e, &ev, 43); /* another integration */
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 43}); /* another integration */
     expect_labels(&ev, "{\"env\": \"prod\"}");
     ev.severity = AH_SEV_CRITICAL;
-    ah_enrichment_apply(e, &ev, 42); /* another severity */
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 42}); /* another severity */
     expect_labels(&ev, "{\"env\": \"prod\"}");
     ev.severity = AH_SEV_WARNING;
-    ah_enrichment_apply(e, &ev, 42);
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 42});
     expect_labels(&ev, "{\"env\": \"prod\", \"hit\": \"yes\"}");
     ah_event_done(&ev);
     ah_enrichment_unref(e);
@@ -674,7 +680,7 @@ static void test_label_limit(void **state)
     /* 49 labels: the first new label is the 50th, the second has no room;
      * replacing an existing label is still allowed */
     event_n(&ev, AH_MAX_LABELS - 1);
-    ah_enrichment_apply(e, &ev, 1);
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 1});
     assert_int_equal(json_object_size(ev.labels), AH_MAX_LABELS);
     assert_string_equal(json_string_value(json_object_get(ev.labels, "host")), "db-1");
     assert_null(json_object_get(ev.labels, "extra"));
@@ -682,7 +688,7 @@ static void test_label_limit(void **state)
     ah_event_done(&ev);
     /* already full */
     event_n(&ev, AH_MAX_LABELS);
-    ah_enrichment_apply(e, &ev, 1);
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 1});
     assert_int_equal(json_object_size(ev.labels), AH_MAX_LABELS);
     assert_null(json_object_get(ev.labels, "host"));
     assert_string_equal(json_string_value(json_object_get(ev.labels, "l0")), "y");
@@ -693,7 +699,7 @@ static void test_label_limit(void **state)
     e = compile("{\"rules\": [{\"kind\": \"mapping\", \"settings\": {\"schema_id\": 3}}]}");
     event_n(&ev, AH_MAX_LABELS - 2);
     ah_event_set_label(&ev, "host", "db-1");
-    ah_enrichment_apply(e, &ev, 1);
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 1});
     assert_int_equal(json_object_size(ev.labels), AH_MAX_LABELS);
     assert_string_equal(json_string_value(json_object_get(ev.labels, "owner")), "alice");
     assert_null(json_object_get(ev.labels, "team"));
@@ -723,7 +729,7 @@ static void test_value_truncation(void **state)
                " " EXTRACT("labels.cut", "!", "bang") "]}");
     event(&ev, "t", NULL, "{}");
     ah_event_set_label(&ev, "long", ah_buf_str(&b));
-    ah_enrichment_apply(e, &ev, 1);
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 1});
     v = json_string_value(json_object_get(ev.labels, "cut"));
     assert_non_null(v);
     assert_int_equal(ah_utf8_len(v), AH_MAX_LABEL_VALUE);
@@ -748,7 +754,7 @@ static void test_value_truncation(void **state)
     e = compile("{\"rules\": [" EXTRACT("labels.long", ".+", "cut") "]}");
     event(&ev, "t", NULL, "{}");
     ah_event_set_label(&ev, "long", ah_buf_str(&b));
-    ah_enrichment_apply(e, &ev, 1);
+    ah_enrichment_apply(e, &ev, &(struct ah_integration){.id = 1});
     assert_string_equal(json_string_value(json_object_get(ev.labels, "cut")), ah_buf_str(&b));
     ah_event_done(&ev);
     ah_enrichment_unref(e);
