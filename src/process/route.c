@@ -25,7 +25,6 @@ struct ah_routes {
     size_t ndefaults;
     int64_t *all; /* every channel named, for reference checks */
     size_t nall;
-    json_t *json;
 };
 
 /* ================= compiling ================= */
@@ -143,7 +142,6 @@ int ah_routes_compile(const json_t *json, struct ah_routes **ret, struct ah_erro
         ah_routes_unref(r);
         return rc;
     }
-    r->json = json_deep_copy(json);
     *ret = r;
     return AH_OK;
 }
@@ -168,13 +166,7 @@ void ah_routes_unref(struct ah_routes *r)
     ah_free(r->cases);
     ah_free(r->defaults);
     ah_free(r->all);
-    json_decref(r->json);
     ah_free(r);
-}
-
-const json_t *ah_routes_json(const struct ah_routes *r)
-{
-    return r->json;
 }
 
 const int64_t *ah_routes_channels(const struct ah_routes *r, size_t *ret_n)

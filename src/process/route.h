@@ -27,9 +27,6 @@ int ah_routes_compile(const json_t *json, struct ah_routes **ret, struct ah_erro
 struct ah_routes *ah_routes_ref(struct ah_routes *r);
 void ah_routes_unref(struct ah_routes *r); /* NULL is a no-op */
 
-/* The normalized configuration (borrowed). */
-const json_t *ah_routes_json(const struct ah_routes *r);
-
 /* Every channel id the routes name (borrowed array of *@ret_n ids). */
 const int64_t *ah_routes_channels(const struct ah_routes *r, size_t *ret_n);
 

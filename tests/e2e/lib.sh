@@ -218,6 +218,37 @@ push_std() { push standard "$@"; }
 # urlenc STRING
 urlenc() { jq -rn --arg v "$1" '$v | @uri'; }
 
+# ---- adapter fixtures over HTTP ---------------------------------------------
+
+# run_fixtures DIR PUSH KEY: the adapter fixtures of DIR (tests/fixtures/ingest/
+# VENDOR) against the server. Every bad-NAME.json, sent with "PUSH KEY @file",
+# is refused with 400 InvalidParameter and stores nothing; then the suite's
+# push_fixture NAME runs for every NAME.expected.json, the fixtures that
+# recover or resolve another one (alert_key_same_as) after all the others.
+run_fixtures()
+{
+    local dir=$1 push_fn=$2 key=$3 f name before pass
+    for f in "$dir"/bad-*.json; do
+        name=$(basename "$f" .json)
+        section "fixture $name"
+        before=$(db_counts)
+        "$push_fn" "$key" "@$f"
+        assert_code 400 InvalidParameter
+        assert_request_id
+        assert_unchanged_counts "$before"
+    done
+    for pass in first second; do
+        for f in "$dir"/*.expected.json; do
+            name=$(basename "$f" .expected.json)
+            if jq -e 'any(.[]; has("alert_key_same_as"))' "$f" >/dev/null; then
+                [ "$pass" = second ] && push_fixture "$name"
+            else
+                [ "$pass" = first ] && push_fixture "$name"
+            fi
+        done
+    done
+}
+
 # ---- noise reduction: the test clock and events by key ------------------
 
 T0=1800000000 # 2027-01-15 08:00:00 UTC, the base of the test clock

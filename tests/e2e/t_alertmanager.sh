@@ -91,27 +91,7 @@ push_fixture()
 
 test_fixtures()
 {
-    local f name before pass
-    for f in "$FIXTURES"/bad-*.json; do
-        name=$(basename "$f" .json)
-        section "fixture $name"
-        before=$(db_counts)
-        am_push "$FIX_KEY" "@$f"
-        assert_code 400 InvalidParameter
-        assert_request_id
-        assert_unchanged_counts "$before"
-    done
-    # Fixtures that resolve another one run after it.
-    for pass in first second; do
-        for f in "$FIXTURES"/*.expected.json; do
-            name=$(basename "$f" .expected.json)
-            if jq -e 'any(.[]; has("alert_key_same_as"))' "$f" >/dev/null; then
-                [ "$pass" = second ] && push_fixture "$name"
-            else
-                [ "$pass" = first ] && push_fixture "$name"
-            fi
-        done
-    done
+    run_fixtures "$FIXTURES" am_push "$FIX_KEY"
     section "firing-group then resolved-one"
     api GET "/alerts/$(db "SELECT id FROM alerts WHERE channel_id = $FIX_CH
                            AND alert_key = '51ad6da7369deb4c' ORDER BY id DESC LIMIT 1;")"

@@ -74,27 +74,7 @@ push_fixture()
 
 test_fixtures()
 {
-    local f name before
-    for f in "$FIXTURES"/bad-*.json; do
-        name=$(basename "$f" .json)
-        section "fixture $name"
-        before=$(db_counts)
-        volc "$VOLC_KEY" "@$f"
-        assert_code 400 InvalidParameter
-        assert_request_id
-        assert_unchanged_counts "$before"
-    done
-    # Fixtures that recover another one run after it.
-    for pass in first second; do
-        for f in "$FIXTURES"/*.expected.json; do
-            name=$(basename "$f" .expected.json)
-            if jq -e 'any(.[]; has("alert_key_same_as"))' "$f" >/dev/null; then
-                [ "$pass" = second ] && push_fixture "$name"
-            else
-                [ "$pass" = first ] && push_fixture "$name"
-            fi
-        done
-    done
+    run_fixtures "$FIXTURES" volc "$VOLC_KEY"
 }
 
 test_trigger_recovery()

@@ -5,8 +5,10 @@
 #ifndef AH_TEST_FIXTURE_DIR_H
 #define AH_TEST_FIXTURE_DIR_H
 
+#include "model/event.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/error.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -66,6 +68,53 @@ static size_t fixture_walk(const char *dir, void (*good)(const char *stem),
     }
     closedir(d);
     return n;
+}
+
+/* The adapter under test (@body -> @out), and the check of one event it
+ * made against that event's entry in NAME.expected.json. */
+typedef int (*fixture_run_fn)(const json_t *body, struct ah_event_list *out, struct ah_error *err);
+typedef void (*fixture_check_fn)(const struct ah_event *ev, const json_t *want);
+
+/* A good fixture: accepted, with as many events as expected, each passing
+ * @check against its expected entry. */
+static void fixture_check_good(const char *dir, const char *stem, fixture_run_fn run,
+                               fixture_check_fn check)
+{
+    json_t *body = fixture_load(dir, stem, ".json");
+    json_t *want = fixture_load(dir, stem, FIXTURE_EXPECTED);
+    struct ah_event_list out;
+    struct ah_error err;
+    size_t i;
+
+    print_message("fixture %s\n", stem);
+    assert_non_null(body);
+    assert_true(json_is_array(want));
+    if (run(body, &out, &err) != AH_OK)
+        fail_msg("fixture %s refused: %s", stem, err.msg);
+    assert_int_equal(out.count, json_array_size(want));
+    for (i = 0; i < out.count; i++)
+        check(&out.items[i], json_array_get(want, i));
+    ah_event_list_done(&out);
+    json_decref(body);
+    json_decref(want);
+}
+
+/* A bad fixture. Truncated JSON never reaches an adapter (the HTTP layer
+ * answers InvalidParameter); anything that parses must be refused with
+ * AH_EINVAL and a message. */
+static void fixture_check_bad(const char *dir, const char *stem, fixture_run_fn run)
+{
+    json_t *body = fixture_load(dir, stem, ".json");
+    struct ah_event_list out;
+    struct ah_error err;
+
+    print_message("fixture %s (bad)\n", stem);
+    if (body == NULL)
+        return;
+    assert_int_equal(run(body, &out, &err), AH_EINVAL);
+    assert_true(err.msg[0] != '\0');
+    ah_event_list_done(&out);
+    json_decref(body);
 }
 
 #endif

@@ -153,40 +153,12 @@ static void check_event(const struct ah_event *ev, const json_t *want)
 
 static void check_good_fixture(const char *stem)
 {
-    json_t *body = load_fixture(stem, ".json");
-    json_t *want = load_fixture(stem, EXPECTED);
-    struct ah_event_list out;
-    struct ah_error err;
-    size_t i;
-
-    print_message("fixture %s\n", stem);
-    assert_non_null(body);
-    assert_true(json_is_array(want));
-    if (run(body, &out, &err) != AH_OK)
-        fail_msg("fixture %s refused: %s", stem, err.msg);
-    assert_int_equal(out.count, json_array_size(want));
-    for (i = 0; i < out.count; i++)
-        check_event(&out.items[i], json_array_get(want, i));
-    ah_event_list_done(&out);
-    json_decref(body);
-    json_decref(want);
+    fixture_check_good(FIXTURES, stem, run, check_event);
 }
 
-/* Truncated JSON never reaches the adapter (the HTTP layer answers
- * InvalidParameter); anything that parses must be refused with AH_EINVAL. */
 static void check_bad_fixture(const char *stem)
 {
-    json_t *body = load_fixture(stem, ".json");
-    struct ah_event_list out;
-    struct ah_error err;
-
-    print_message("fixture %s (bad)\n", stem);
-    if (body == NULL)
-        return;
-    assert_int_equal(run(body, &out, &err), AH_EINVAL);
-    assert_true(err.msg[0] != '\0');
-    ah_event_list_done(&out);
-    json_decref(body);
+    fixture_check_bad(FIXTURES, stem, run);
 }
 
 static void test_fixtures(void **state)
