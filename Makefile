@@ -2,7 +2,7 @@
 # pkg-config; scripts/deps.sh installs the missing ones.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libpcre2-8 libcurl libpq
+PKGS     := libmicrohttpd jansson sqlite3 libpcre2-8 libcurl libpq libcrypto
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wformat=2 -Wno-format-nonliteral -pthread -Isrc

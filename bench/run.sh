@@ -8,9 +8,12 @@
 # path, nothing stored after the first); then unique keys again through a
 # second integration that runs label enrichment (extraction, composition, a
 # 10,000-row mapping table, drop) and a pipeline (severity and title resets,
-# an inhibit check), to show what the integration layer costs. Prints
-# requests/s, p50/p99 latency, the events in the database, and the server's
-# peak RSS.
+# an inhibit check), to show what the integration layer costs; then unique
+# keys into a channel with two subscribed webhook targets whose receiver
+# answers after 2 s (every incident writes two outbox rows that the sender
+# delivers slowly, next to ingest), and unique keys again as a baseline for
+# that run. Prints requests/s, p50/p99 latency, the events in the database,
+# and the server's peak RSS.
 #
 # Environment: BENCH_DURATION (default 15s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (64), BENCH_SERVER_ARGS (extra server flags, e.g.
@@ -18,6 +21,8 @@
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/e2e/lib.sh
 . "$BENCH_DIR/../tests/e2e/lib.sh"
+# shellcheck source=tests/e2e/receiver.sh
+. "$BENCH_DIR/../tests/e2e/receiver.sh"
 BIN=${1:?usage: $0 BIN}
 DURATION=${BENCH_DURATION:-15s}
 THREADS=${BENCH_THREADS:-2}
@@ -83,6 +88,26 @@ rules_integration()
     RULES_URL="$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
 }
 
+# subscribed_channel: a channel with two webhook targets subscribed to it,
+# both answering after 2 s; sets SUBS_URL.
+subscribed_channel()
+{
+    local n
+    new_channel bench-subscribed
+    for n in 1 2; do
+        api POST /notify-targets "$(jq -nc --arg n "slow-$n" --arg u "$RCV_URL/slow-$n" --arg c "$CH_ID" \
+            '{name: $n, kind: "webhook", settings: {url: $u, secret: "bench"}, channel_ids: [$c]}')"
+        assert_status 201 "subscribe slow target $n"
+    done
+    rcv_mode /slow ok 200 -1 2000
+    new_integration bench-subscribed standard "$CH_ID"
+    api PATCH "/integrations/$INT_ID" '{"rate_limit_per_sec":1000000,"rate_limit_per_min":1000000}'
+    SUBS_URL="$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
+}
+
+outbox() { db "SELECT count(*) FROM deliveries WHERE status = 'pending';"; }
+
+start_receiver
 start_server "$BIN" "${SERVER_ARGS[@]}"
 new_channel bench
 new_integration bench standard "$CH_ID"
@@ -107,7 +132,14 @@ rules_integration "$CH_ID"
 wrk_run unique-rules "$$r" "$RULES_URL"
 echo "         events in the database: $(events); with enrichment and pipeline:" \
     "$(db "SELECT labels, title FROM alerts WHERE alert_key LIKE 'bench-$$r-%' LIMIT 1;")"
+subscribed_channel
+wrk_run unique-subs "$$s" "$SUBS_URL"
+echo "         events in the database: $(events); deliveries pending (outbox): $(outbox)," \
+    "sent: $(db "SELECT count(*) FROM deliveries WHERE status = 'sent';")"
+wrk_run unique-again "$$a"
+echo "         events in the database: $(events) (the baseline again, after the subscribed run)"
 echo "peak RSS (VmHWM): $(awk '/^VmHWM/ { print $2, $3 }' "/proc/$AH_PID/status")"
 echo "database size: $(du -sh "$AH_DATA" | cut -f1)"
 stop_server
+stop_receiver
 [ "$T_FAIL" -eq 0 ]

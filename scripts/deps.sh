@@ -8,12 +8,13 @@ want=${1:-test}
 
 # Build and run: compiler, pkg-config and the libraries found with pkg-config.
 pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libpcre2-dev libcurl4-openssl-dev libpq-dev"
+      libpcre2-dev libcurl4-openssl-dev libpq-dev libssl-dev"
 # Tests: unit framework, HTTP client, JSON tool for the e2e scripts, the
 # SQLite shell to inspect the database, and the real Prometheus Alertmanager
-# that the Alertmanager integration is tested against.
+# that the Alertmanager integration is tested against; python3 runs the
+# notification receivers (an HTTP receiver and an SMTP sink) the tests start.
 if [ "$want" = test ] || [ "$want" = bench ]; then
-    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager"
+    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager python3"
 fi
 if [ "$want" = bench ]; then
     pkgs="$pkgs wrk"

@@ -11,6 +11,7 @@
 #include "http/app.h"
 #include "http/server.h"
 #include "ingest/integrations.h"
+#include "notify/sender.h"
 #include "process/table.h"
 #include "reduce/reduce.h"
 #include "reduce/writer.h"
@@ -38,10 +39,14 @@ struct config {
     const char *log_level;
     const char *database_url;
     const char *test_clock;
+    const char *smtp_url;
+    const char *smtp_from;
     long max_body_bytes;
     long queue_max;
     long busy_timeout_ms;
     long threads;
+    long notify_timeout_ms;
+    long notify_retry_for;
 };
 
 /* One row per option: the flag, its environment variable, the field it sets
@@ -70,6 +75,12 @@ static const struct option_row {
      offsetof(struct config, busy_timeout_ms), 1, 600000},
     {"--threads", "ALERTHUB_THREADS", OPT_NUM, offsetof(struct config, threads), 1, 64},
     {"--test-clock", "ALERTHUB_TEST_CLOCK", OPT_STR, offsetof(struct config, test_clock), 0, 0},
+    {"--smtp-url", "ALERTHUB_SMTP_URL", OPT_STR, offsetof(struct config, smtp_url), 0, 0},
+    {"--smtp-from", "ALERTHUB_SMTP_FROM", OPT_STR, offsetof(struct config, smtp_from), 0, 0},
+    {"--notify-timeout-ms", "ALERTHUB_NOTIFY_TIMEOUT_MS", OPT_NUM,
+     offsetof(struct config, notify_timeout_ms), 100, 600000},
+    {"--notify-retry-for", "ALERTHUB_NOTIFY_RETRY_FOR", OPT_NUM,
+     offsetof(struct config, notify_retry_for), 1, 7 * 24 * 3600},
 };
 
 static int set_option(struct config *c, const struct option_row *o, const char *value)
@@ -104,7 +115,10 @@ static int parse_config(int argc, char **argv, struct config *c)
                          .max_body_bytes = 1L << 20,
                          .queue_max = 8192,
                          .busy_timeout_ms = 5000,
-                         .threads = 4};
+                         .threads = 4,
+                         .smtp_from = "alerthub@localhost",
+                         .notify_timeout_ms = 10000,
+                         .notify_retry_for = 3600};
     for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
         const char *v = getenv(options[i].env);
 
@@ -326,15 +340,87 @@ struct parts {
     struct ah_reduce *reduce;
     struct ah_writer *writer;
     struct ah_integrations *integrations;
+    struct ah_sender *sender;
     struct ah_server *server;
 };
+
+/* ================= delivery outcomes, through the writer ================= */
+
+struct record_job {
+    struct ah_job job;
+    const struct ah_delivery_result *res;
+    size_t n;
+    void (*done)(void *ctx, int committed);
+    void *ctx;
+};
+
+static int record_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
+                      int64_t now, struct ah_error *err)
+{
+    struct record_job *rj = (struct record_job *)job;
+    size_t i;
+    int rc = AH_OK;
+
+    (void)reduce;
+    (void)now;
+    for (i = 0; rc == AH_OK && i < rj->n; i++)
+        rc = ah_store_tx_delivery_result(tx, &rj->res[i], err);
+    return rc;
+}
+
+static void record_finish(struct ah_job *job)
+{
+    struct record_job *rj = (struct record_job *)job;
+
+    rj->done(rj->ctx, job->rc == AH_OK);
+    ah_free(rj);
+}
+
+/* The sender's outcomes are written by the writer, like every other row. */
+static int record(void *arg, const struct ah_delivery_result *res, size_t n,
+                  void (*done)(void *ctx, int committed), void *ctx)
+{
+    struct record_job *rj = ah_xcalloc(1, sizeof(*rj));
+
+    rj->job.run = record_run;
+    rj->job.done = record_finish;
+    rj->res = res;
+    rj->n = n;
+    rj->done = done;
+    rj->ctx = ctx;
+    if (ah_writer_submit(arg, &rj->job, NULL) < 0) {
+        ah_free(rj);
+        return -1;
+    }
+    return 0;
+}
+
+static void wake_sender(void *arg)
+{
+    struct parts *p = arg;
+    /* The writer starts before the sender exists (the sender needs it). */
+    struct ah_sender *sender = __atomic_load_n(&p->sender, __ATOMIC_ACQUIRE);
+
+    if (sender != NULL)
+        ah_sender_wake(sender);
+}
 
 static int start(const struct config *c, struct ah_app *app, struct parts *p, char **new_token,
                  struct ah_error *err)
 {
     struct ah_store_conf sc = {
         .dir = c->data, .synchronous = c->synchronous, .busy_timeout_ms = (int)c->busy_timeout_ms};
-    struct ah_writer_conf wc = {.queue_max = (size_t)c->queue_max, .clock = &app->clock};
+    struct ah_writer_conf wc = {.queue_max = (size_t)c->queue_max,
+                                .clock = &app->clock,
+                                .on_outbox = wake_sender,
+                                .on_outbox_arg = p};
+    struct ah_sender_conf nc = {.clock = &app->clock,
+                                .console_url = app->public_url,
+                                .smtp_url = c->smtp_url,
+                                .smtp_from = c->smtp_from,
+                                .timeout_ms = c->notify_timeout_ms,
+                                .retry_for = c->notify_retry_for,
+                                .record = record};
     struct ah_server_conf hc = {.threads = (unsigned)c->threads};
     char host[128];
     int rc;
@@ -369,6 +455,16 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
         rc = ah_reduce_load(p->reduce, p->store, err);
     if (rc == AH_OK)
         rc = ah_writer_new(p->store, p->reduce, &wc, &p->writer, err);
+    nc.store = p->store;
+    nc.record_arg = p->writer;
+    if (rc == AH_OK) {
+        struct ah_sender *sender;
+
+        rc = ah_sender_new(&nc, &sender, err);
+        if (rc == AH_OK)
+            __atomic_store_n(&p->sender, sender, __ATOMIC_RELEASE);
+    }
+    app->sender = p->sender;
     app->store = p->store;
     app->writer = p->writer;
     app->integrations = p->integrations;
@@ -385,10 +481,14 @@ static void stop(struct parts *p)
 {
     if (p->server != NULL)
         ah_server_quiesce(p->server);
+    /* The sender before the writer: its last outcomes are then written. */
+    if (p->sender != NULL)
+        ah_sender_stop(p->sender);
     if (p->writer != NULL)
         ah_writer_stop(p->writer);
     ah_server_free(p->server);
     ah_writer_free(p->writer);
+    ah_sender_free(p->sender);
     ah_reduce_free(p->reduce);
     ah_integrations_free(p->integrations);
     ah_process_table_free(p->process);

@@ -130,6 +130,7 @@ static const struct {
     {"channels", ah_admin_channels},   {"integrations", ah_admin_integrations},
     {"incidents", ah_admin_incidents}, {"alerts", ah_admin_alerts},
     {"events", ah_admin_events},       {"mapping-schemas", ah_admin_mappings},
+    {"members", ah_admin_members},     {"notify-targets", ah_admin_notify_targets},
 };
 
 enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path)

@@ -4,6 +4,7 @@
 #define AH_HTTP_ADMIN_H
 
 #include "http/request.h"
+#include "reduce/reduce.h"
 #include "store/store.h"
 
 /* Parses a decimal id (1..INT64_MAX) of @len bytes; 0 when it is not one. */
@@ -49,12 +50,35 @@ enum MHD_Result ah_admin_incidents(struct ah_request *req, int64_t id, const cha
 enum MHD_Result ah_admin_alerts(struct ah_request *req, int64_t id, const char *action);
 enum MHD_Result ah_admin_events(struct ah_request *req, int64_t id, const char *action);
 enum MHD_Result ah_admin_mappings(struct ah_request *req, int64_t id, const char *action);
+/* /members and /notify-targets (admin_people.c). */
+enum MHD_Result ah_admin_members(struct ah_request *req, int64_t id, const char *action);
+enum MHD_Result ah_admin_notify_targets(struct ah_request *req, int64_t id, const char *action);
 /* /channels/{id}/grouping[/preview], /flapping, /silences[/sid], /inhibits[/iid]. */
 enum MHD_Result ah_admin_channel_rules(struct ah_request *req, int64_t channel_id,
                                        const char *action);
 /* POST /incidents/{id}/silence: a quick silence from the incident. */
 enum MHD_Result ah_admin_quick_silence(struct ah_request *req, int64_t incident_id);
-/* PUT /api/v1/test/clock (only with --test-clock on). */
+/* GET/PUT /channels/{id}/escalations; returns 0 and answers nothing when
+ * @action is not one of dispatch's. */
+int ah_admin_dispatch_channel(struct ah_request *req, int64_t channel_id, const char *action,
+                              enum MHD_Result *ret);
+/* A channel's auto_resolve_timeout, auto_resolve_mode and
+ * disable_auto_close in a POST or PATCH body: checked on the HTTP thread
+ * (answers 400 itself), applied in the writer's job. */
+#define AH_AUTO_RESOLVE_MAX 2592000
+int ah_admin_channel_notify_check(struct ah_request *req, enum MHD_Result *ret);
+int ah_admin_channel_notify_apply(struct ah_request *req, struct ah_store_tx *tx,
+                                  struct ah_reduce *reduce, int64_t now, struct ah_error *reterr);
+/* Incident actions: parses the optional body ({"member_id"}, and
+ * {"minutes"} for a snooze; answers 400 itself), and runs @action in the
+ * writer with the member as the person. */
+int ah_admin_incident_body(struct ah_request *req, enum ah_incident_action action,
+                           enum MHD_Result *ret);
+int ah_admin_incident_act(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
+                          enum ah_incident_action action, int64_t now, struct ah_error *reterr);
+/* GET /incidents/{id}/notifications: the delivery log. */
+enum MHD_Result ah_admin_notifications(struct ah_request *req, int64_t incident_id);
+/* PUT /api/v1/test/clock (only with --test-clock on); fires due timers. */
 enum MHD_Result ah_admin_test_clock(struct ah_request *req);
 
 #endif

@@ -39,12 +39,15 @@ static int channel_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_red
     const char *name = json_string_value(json_object_get(req->json, "name"));
     const char *desc = json_string_value(json_object_get(req->json, "description"));
 
-    (void)reduce;
+    int rc;
+
+    if (strcmp(req->method, "DELETE") == 0)
+        return ah_store_tx_channel_delete(tx, req->id, err);
     if (strcmp(req->method, "POST") == 0)
-        return ah_store_tx_channel_insert(tx, name, desc, now, &req->id, err);
-    if (strcmp(req->method, "PATCH") == 0)
-        return ah_store_tx_channel_update(tx, req->id, name, desc, now, err);
-    return ah_store_tx_channel_delete(tx, req->id, err);
+        rc = ah_store_tx_channel_insert(tx, name, desc, now, &req->id, err);
+    else
+        rc = ah_store_tx_channel_update(tx, req->id, name, desc, now, err);
+    return rc < 0 ? rc : ah_admin_channel_notify_apply(req, tx, reduce, now, err);
 }
 
 static enum MHD_Result channel_delete_finish(struct ah_request *req)
@@ -99,7 +102,8 @@ enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char
         return ah_admin_not_allowed(req);
     if (ah_request_json_object(req, &ret) < 0 ||
         ah_admin_check_string(req, "name", id == 0, 1, AH_MAX_NAME, &s, &ret) < 0 ||
-        ah_admin_check_string(req, "description", 0, 0, 500, &s, &ret) < 0)
+        ah_admin_check_string(req, "description", 0, 0, 500, &s, &ret) < 0 ||
+        ah_admin_channel_notify_check(req, &ret) < 0)
         return ret;
     return ah_request_submit(req, channel_run, channel_finish);
 }

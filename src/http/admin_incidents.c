@@ -12,10 +12,9 @@ static const struct {
     const char *name;
     enum ah_incident_action action;
 } actions[] = {
-    {"ack", AH_INCIDENT_ACK},
-    {"unack", AH_INCIDENT_UNACK},
-    {"resolve", AH_INCIDENT_RESOLVE},
-    {"reopen", AH_INCIDENT_REOPEN},
+    {"ack", AH_INCIDENT_ACK},         {"unack", AH_INCIDENT_UNACK},
+    {"resolve", AH_INCIDENT_RESOLVE}, {"reopen", AH_INCIDENT_REOPEN},
+    {"snooze", AH_INCIDENT_SNOOZE},
 };
 
 static int action_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
@@ -23,7 +22,7 @@ static int action_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_redu
 {
     struct ah_request *req = ah_request_of(job);
 
-    return ah_reduce_incident_action(reduce, tx, req->id, actions[req->action].action, now, err);
+    return ah_admin_incident_act(job, tx, reduce, actions[req->action].action, now, err);
 }
 
 static enum MHD_Result action_finish(struct ah_request *req)
@@ -122,8 +121,12 @@ static enum MHD_Result incident_action(struct ah_request *req, int64_t id, const
 {
     size_t i;
 
+    enum MHD_Result ret;
+
     if (strcmp(action, "silence") == 0)
         return ah_admin_quick_silence(req, id);
+    if (strcmp(action, "notifications") == 0)
+        return ah_admin_notifications(req, id);
     if (strcmp(action, "timeline") == 0)
         return strcmp(req->method, "GET") == 0
                    ? incident_get(req, id, 1)
@@ -136,6 +139,8 @@ static enum MHD_Result incident_action(struct ah_request *req, int64_t id, const
             return ah_respond_error(req, 405, "MethodNotAllowed", "actions take POST", 0);
         req->id = id;
         req->action = (int)i;
+        if (ah_admin_incident_body(req, actions[i].action, &ret) < 0)
+            return ret;
         return ah_request_submit(req, action_run, action_finish);
     }
     return ah_admin_no_route(req);

@@ -248,7 +248,10 @@ enum MHD_Result ah_admin_channel_rules(struct ah_request *req, int64_t channel_i
                                        const char *action)
 {
     int get = strcmp(req->method, "GET") == 0, put = strcmp(req->method, "PUT") == 0;
+    enum MHD_Result ret;
 
+    if (ah_admin_dispatch_channel(req, channel_id, action, &ret))
+        return ret;
     req->id = channel_id;
     if (strcmp(action, "grouping") == 0 || strcmp(action, "flapping") == 0)
         return get   ? settings_get(req, action)
@@ -384,26 +387,4 @@ enum MHD_Result ah_admin_quick_silence(struct ah_request *req, int64_t incident_
     req->text = mode ? ah_xstrdup(mode) : NULL;
     req->rule_free = free_silence;
     return ah_request_submit(req, quick_run, hold_finish);
-}
-
-/* ================= test clock ================= */
-
-enum MHD_Result ah_admin_test_clock(struct ah_request *req)
-{
-    enum MHD_Result ret;
-    const json_t *now;
-
-    if (!req->app->test_clock)
-        return ah_admin_no_route(req);
-    if (strcmp(req->method, "PUT") != 0)
-        return ah_admin_not_allowed(req);
-    if (ah_request_json_object(req, &ret) < 0)
-        return ret;
-    now = json_object_get(req->json, "now");
-    if (!json_is_integer(now) || json_integer_value(now) < 0)
-        return ah_respond_error(req, 400, "InvalidParameter",
-                                "now must be Unix seconds, or 0 for the system clock", 0);
-    atomic_store(&req->app->clock.fixed, (int64_t)json_integer_value(now));
-    return ah_respond_data(req, 200,
-                           json_pack("{sI}", "now", (json_int_t)ah_clock_now(&req->app->clock)));
 }

@@ -6,6 +6,7 @@
 
 #include "http/metrics.h"
 #include "ingest/integrations.h"
+#include "notify/sender.h"
 #include "process/table.h"
 #include "reduce/reduce.h"
 #include "reduce/writer.h"
@@ -21,6 +22,7 @@ struct ah_app {
     /* parts */
     struct ah_store *store;
     struct ah_writer *writer;
+    struct ah_sender *sender; /* the delivery worker (its counters for /metrics) */
     struct ah_integrations *integrations;
     struct ah_process_table *process;     /* integrations' rules, mapping tables, channel names */
     struct ah_pipe_sources *pipe_sources; /* pipeline inhibit sources: writer thread only */

@@ -47,6 +47,7 @@ static void channel_free(const char *key, void *value, void *arg)
     ah_map_free(ch->sources);
     ah_map_each(ch->flaps, free_flap, NULL);
     ah_map_free(ch->flaps);
+    ah_escalations_free(ch->escalations);
     ah_free(ch);
 }
 
@@ -223,9 +224,24 @@ static void load_inhibit(int64_t id, int64_t channel_id, const json_t *rule, voi
         ah_reduce_put_inhibit(arg, channel_id, i);
 }
 
+/* Escalation rules and auto-resolve settings. */
+static void load_notify(int64_t channel_id, const json_t *escalations, int64_t timeout,
+                        const char *mode, int disable_auto_close, void *arg)
+{
+    struct ah_escalations *e;
+
+    if (escalations != NULL && ah_escalations_compile(escalations, &e, NULL) == AH_OK)
+        ah_reduce_set_escalations(arg, channel_id, e);
+    ah_reduce_load_auto_resolve(arg, channel_id, timeout, mode && strcmp(mode, "update") == 0,
+                                disable_auto_close);
+}
+
 int ah_reduce_channels_load(struct ah_reduce *r, struct ah_store *store, struct ah_error *err)
 {
     int rc = ah_store_channel_rules_each(store, load_settings, r, err);
+
+    if (rc == AH_OK)
+        rc = ah_store_channel_notify_each(store, load_notify, r, err);
 
     if (rc == AH_OK)
         rc = ah_store_hold_rules_each(store, AH_STORE_SILENCE, load_silence, r, err);

@@ -9,6 +9,7 @@
  *     description and labels, and keeps the highest severity seen.
  * An alert open for AH_ALERT_MAX_AGE stops merging: it is closed and the
  * event opens a new one. */
+#include "reduce/escalate.h"
 #include "reduce/incident.h"
 #include "reduce/hold.h"
 #include "reduce/index.h"
@@ -156,11 +157,14 @@ static int open_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct 
         rc = ah_incident_merged(r, inc, tx, &row, in->now, err);
     if (rc == AH_OK && row.flapping)
         rc = mark_flapping(inc, tx, muted_until, in->now, err);
-    if (rc < 0)
-        return rc;
-    return ah_incident_alert_changed(inc, tx, row.severity, 1,
-                                     inc->row.first_alert_id == row.id ? row.labels : NULL, in->now,
-                                     err);
+    if (rc == AH_OK)
+        rc = ah_incident_alert_changed(inc, tx, row.severity, 1,
+                                       inc->row.first_alert_id == row.id ? row.labels : NULL,
+                                       in->now, err);
+    /* Only a new incident pages: merged alerts never do (a storm aside). */
+    if (rc == AH_OK && !merged)
+        rc = ah_esc_new(r, tx, inc, &subj, in->now, err);
+    return rc;
 }
 
 /* Ok: the alert keeps its labels and gains the event's missing ones. */

@@ -1,6 +1,7 @@
 /* incident.c - see incident.h and reduce.h (ah_reduce_incident_action). */
 #include "reduce/incident.h"
 
+#include "reduce/escalate.h"
 #include "reduce/group.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -133,6 +134,8 @@ int ah_incident_merged(struct ah_reduce *r, struct open_incident *inc, struct ah
         detail = json_pack("{sI}", "alert_count", (json_int_t)storm);
         rc = ah_store_tx_feed_insert(tx, inc->row.id, now, "i_storm", detail, err);
         json_decref(detail);
+        if (rc == AH_OK)
+            rc = ah_esc_event(r, tx, &inc->row, "i_storm", NULL, 0, now, err);
     }
     return rc;
 }
@@ -157,18 +160,54 @@ static int write_row(struct open_incident *inc, struct ah_store_tx *tx, struct a
     return ah_store_tx_incident_update(tx, &inc->row, err);
 }
 
-/* Writes the incident and records @type on its timeline. */
+/* Writes the incident and records @type on its timeline, with who acted
+ * (@person, may be NULL) and @extra (may be NULL; stolen). */
 static int write_feed(struct open_incident *inc, struct ah_store_tx *tx, const char *type,
-                      int64_t now, struct ah_error *err)
+                      const json_t *person, json_t *extra, int64_t now, struct ah_error *err)
 {
     int rc = write_row(inc, tx, err);
+    json_t *detail = extra;
 
-    return rc < 0 ? rc : ah_store_tx_feed_insert(tx, inc->row.id, now, type, NULL, err);
+    if (person != NULL) {
+        if (detail == NULL)
+            detail = json_object();
+        json_object_set(detail, "member_id", json_object_get(person, "id"));
+        json_object_set(detail, "name", json_object_get(person, "name"));
+    }
+    if (rc == AH_OK)
+        rc = ah_store_tx_feed_insert(tx, inc->row.id, now, type, detail, err);
+    json_decref(detail);
+    return rc;
+}
+
+/* Closes @inc and its alerts (manual resolve, auto-resolve): the next event
+ * with the same key opens a new alert and a new incident. The status is
+ * kept. Dispatch hears i_rslv. */
+static int close_incident(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
+                          const json_t *person, json_t *extra, int64_t now, struct ah_error *err)
+{
+    struct ah_incident row;
+    int rc = ah_store_tx_alerts_close(tx, inc->row.id, now, err);
+
+    if (rc < 0) {
+        json_decref(extra);
+        return rc;
+    }
+    while (inc->nalerts > 0)
+        ah_reduce_alert_drop(r, inc->alerts[0]);
+    inc->row.progress = AH_PROGRESS_CLOSED;
+    inc->row.close_time = now;
+    inc->row.active_alert_count = 0;
+    rc = write_feed(inc, tx, "i_rslv", person, extra, now, err);
+    row = inc->row;
+    ah_reduce_incident_drop(r, inc);
+    return rc < 0 ? rc : ah_esc_event(r, tx, &row, "i_rslv", person, 0, now, err);
 }
 
 int ah_incident_alert_ended(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
                             int recovered, int64_t now, struct ah_error *err)
 {
+    struct ah_incident row;
     int rc;
 
     if (inc->row.active_alert_count > 0)
@@ -176,59 +215,98 @@ int ah_incident_alert_ended(struct ah_reduce *r, struct open_incident *inc, stru
     inc->row.last_time = now;
     if (inc->row.active_alert_count > 0)
         return write_row(inc, tx, err);
+    inc->row.recovered = recovered;
+    /* "Close with alerts" off: recovered, but open until someone (or the
+     * auto-resolve timeout) closes it. */
+    if (ah_reduce_channel(r, inc->row.channel_id)->disable_auto_close)
+        return write_row(inc, tx, err);
     /* Every alert ended: close automatically. "Ok" only when the last one
      * recovered (a superseded alert never recovered). */
-    inc->row.recovered = recovered;
     inc->row.progress = AH_PROGRESS_CLOSED;
     inc->row.close_time = now;
-    rc = write_feed(inc, tx, recovered ? "i_auto_close" : "i_auto_close_superseded", now, err);
+    rc = write_feed(inc, tx, recovered ? "i_auto_close" : "i_auto_close_superseded", NULL, NULL,
+                    now, err);
+    row = inc->row;
     ah_reduce_incident_drop(r, inc);
-    return rc;
+    return rc < 0 ? rc : ah_esc_event(r, tx, &row, "i_rslv", NULL, 0, now, err);
+}
+
+int ah_incident_wake(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
+                     int64_t now, struct ah_error *err)
+{
+    int rc;
+
+    if (inc->row.progress == AH_PROGRESS_PROCESSING) {
+        inc->row.progress = AH_PROGRESS_TRIGGERED;
+        inc->row.ack_time = 0;
+    }
+    rc = write_feed(inc, tx, "i_wake", NULL, NULL, now, err);
+    return rc < 0 ? rc : ah_esc_event(r, tx, &inc->row, "i_wake", NULL, 0, now, err);
+}
+
+int ah_incident_auto_resolve(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
+                             int64_t now, struct ah_error *err)
+{
+    struct channel_state *ch = ah_reduce_channel(r, inc->row.channel_id);
+
+    return close_incident(r, inc, tx, NULL,
+                          json_pack("{sssI}", "by", "auto_resolve", "timeout_seconds",
+                                    (json_int_t)ch->resolve_timeout),
+                          now, err);
 }
 
 /* ================= people's actions ================= */
 
 static int act_open(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
-                    enum ah_incident_action action, int64_t now, struct ah_error *err)
+                    const struct ah_incident_act *act, int64_t now, struct ah_error *err)
 {
+    const char *type;
+    json_t *extra = NULL;
     int rc;
 
-    switch (action) {
+    switch (act->action) {
     case AH_INCIDENT_ACK:
         if (inc->row.progress == AH_PROGRESS_PROCESSING)
             return AH_OK;
         inc->row.progress = AH_PROGRESS_PROCESSING;
         inc->row.ack_time = now;
-        return write_feed(inc, tx, "i_ack", now, err);
+        type = "i_ack";
+        break;
     case AH_INCIDENT_UNACK:
         if (inc->row.progress == AH_PROGRESS_TRIGGERED)
             return AH_OK;
         inc->row.progress = AH_PROGRESS_TRIGGERED;
         inc->row.ack_time = 0;
-        return write_feed(inc, tx, "i_unack", now, err);
-    case AH_INCIDENT_RESOLVE:
-        /* A manual close closes its alerts: the next event with the same key
-         * opens a new alert and a new incident. The status is kept. */
-        rc = ah_store_tx_alerts_close(tx, inc->row.id, now, err);
-        if (rc < 0)
-            return rc;
-        while (inc->nalerts > 0)
-            ah_reduce_alert_drop(r, inc->alerts[0]);
-        inc->row.progress = AH_PROGRESS_CLOSED;
-        inc->row.close_time = now;
-        inc->row.active_alert_count = 0;
-        rc = write_feed(inc, tx, "i_rslv", now, err);
-        ah_reduce_incident_drop(r, inc);
-        return rc;
-    case AH_INCIDENT_REOPEN:
+        type = "i_unack";
         break;
+    case AH_INCIDENT_RESOLVE:
+        return close_incident(r, inc, tx, act->person, NULL, now, err);
+    case AH_INCIDENT_SNOOZE:
+        if (inc->row.progress != AH_PROGRESS_PROCESSING)
+            return ah_error_set(err, AH_ECONFLICT,
+                                "cannot snooze incident \"%lld\": only an acknowledged"
+                                " (Processing) incident can be snoozed",
+                                (long long)inc->row.id);
+        type = "i_snooze";
+        extra = json_pack("{sIsI}", "minutes", (json_int_t)act->minutes, "until",
+                          (json_int_t)(now + act->minutes * 60));
+        break;
+    default:
+        return ah_error_set(err, AH_ECONFLICT, "cannot reopen incident \"%lld\": it is not closed",
+                            (long long)inc->row.id);
     }
-    return ah_error_set(err, AH_ECONFLICT, "cannot reopen incident \"%lld\": it is not closed",
-                        (long long)inc->row.id);
+    rc = write_feed(inc, tx, type, act->person, extra, now, err);
+    return rc < 0 ? rc : ah_esc_event(r, tx, &inc->row, type, act->person, act->minutes, now, err);
 }
 
-int ah_reduce_incident_action(struct ah_reduce *r, struct ah_store_tx *tx, int64_t id,
-                              enum ah_incident_action action, int64_t now, struct ah_error *err)
+static const char *const action_verbs[] = {[AH_INCIDENT_ACK] = "acknowledge",
+                                           [AH_INCIDENT_UNACK] = "unacknowledge",
+                                           [AH_INCIDENT_RESOLVE] = "resolve",
+                                           [AH_INCIDENT_REOPEN] = "reopen",
+                                           [AH_INCIDENT_SNOOZE] = "snooze"};
+
+int ah_reduce_incident_act(struct ah_reduce *r, struct ah_store_tx *tx, int64_t id,
+                           const struct ah_incident_act *act, int64_t now, struct ah_error *err)
 {
     struct open_incident *inc = ah_reduce_incident_find(r, id);
     struct ah_incident row;
@@ -236,18 +314,15 @@ int ah_reduce_incident_action(struct ah_reduce *r, struct ah_store_tx *tx, int64
     int rc;
 
     if (inc != NULL)
-        return act_open(r, inc, tx, action, now, err);
+        return act_open(r, inc, tx, act, now, err);
     /* Not open: it is closed or does not exist. */
     rc = ah_store_tx_incident_get(tx, id, &row, &owner, err);
     if (rc < 0)
         return rc;
-    if (action != AH_INCIDENT_REOPEN) {
+    if (act->action != AH_INCIDENT_REOPEN) {
         json_decref(owner);
         return ah_error_set(err, AH_ECONFLICT, "cannot %s incident \"%lld\": it is closed",
-                            action == AH_INCIDENT_ACK     ? "acknowledge"
-                            : action == AH_INCIDENT_UNACK ? "unacknowledge"
-                                                          : "resolve",
-                            (long long)id);
+                            action_verbs[act->action], (long long)id);
     }
     row.progress = AH_PROGRESS_TRIGGERED;
     row.close_time = 0;
@@ -256,5 +331,14 @@ int ah_reduce_incident_action(struct ah_reduce *r, struct ah_store_tx *tx, int64
     row.group_key = NULL;
     inc = ah_reduce_incident_add(r, &row);
     json_decref(owner);
-    return write_feed(inc, tx, "i_reopen", now, err);
+    rc = write_feed(inc, tx, "i_reopen", act->person, NULL, now, err);
+    return rc < 0 ? rc : ah_esc_event(r, tx, &inc->row, "i_reopen", act->person, 0, now, err);
+}
+
+int ah_reduce_incident_action(struct ah_reduce *r, struct ah_store_tx *tx, int64_t id,
+                              enum ah_incident_action action, int64_t now, struct ah_error *err)
+{
+    struct ah_incident_act act = {.action = action};
+
+    return ah_reduce_incident_act(r, tx, id, &act, now, err);
 }

@@ -34,4 +34,13 @@ int ah_incident_alert_changed(struct open_incident *inc, struct ah_store_tx *tx,
 int ah_incident_alert_ended(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
                             int recovered, int64_t now, struct ah_error *reterr);
 
+/* The snooze of @inc ended: back to Triggered (i_wake) and paged again. */
+int ah_incident_wake(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
+                     int64_t now, struct ah_error *reterr);
+
+/* The channel's auto-resolve timeout passed: @inc closes as a manual
+ * resolve would (its alerts close). May drop @inc from the index. */
+int ah_incident_auto_resolve(struct ah_reduce *r, struct open_incident *inc,
+                             struct ah_store_tx *tx, int64_t now, struct ah_error *reterr);
+
 #endif

@@ -2,6 +2,8 @@
  * store (ah_reduce_load). */
 #include "reduce/index.h"
 
+#include "reduce/escalate.h"
+
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/sha256.h"
@@ -121,6 +123,7 @@ struct ah_reduce *ah_reduce_new(void)
     r->alerts = ah_map_new();
     r->incidents = ah_map_new();
     r->channels = ah_map_new();
+    ah_esc_clear(r, 0);
     return r;
 }
 
@@ -154,6 +157,7 @@ static void clear(struct ah_reduce *r)
     r->alerts = ah_map_new();
     r->incidents = ah_map_new();
     ah_reduce_channels_clear(r);
+    ah_esc_clear(r, 0);
 }
 
 void ah_reduce_free(struct ah_reduce *r)
@@ -161,6 +165,7 @@ void ah_reduce_free(struct ah_reduce *r)
     if (r == NULL)
         return;
     clear(r);
+    ah_esc_clear(r, 1);
     ah_map_free(r->alerts);
     ah_map_free(r->incidents);
     ah_map_free(r->channels);

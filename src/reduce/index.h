@@ -72,12 +72,24 @@ struct channel_state {
     struct ah_map *groups;  /* group key -> struct open_incident (borrowed) */
     struct ah_map *sources; /* "<rule>:<equals digest>" -> struct inhibit_source */
     struct ah_map *flaps;   /* alert_key -> struct flap_state */
+    /* Dispatch (issue #8): escalation rules (NULL: none) and auto-resolve. */
+    struct ah_escalations *escalations;
+    int64_t resolve_timeout; /* seconds; 0: off */
+    int resolve_on_update;   /* count from the last alert event, not the start */
+    int disable_auto_close;  /* recovery of every alert does not close */
 };
 
 struct ah_reduce {
     struct ah_map *alerts;    /* map_key -> struct open_alert */
     struct ah_map *incidents; /* "<id>" -> struct open_incident */
     struct ah_map *channels;  /* "<id>" -> struct channel_state */
+    /* Dispatch (escalate.c): targets subscribed per channel, a cache of the
+     * store ("<id>" -> json array; reloaded when subs_dirty), the earliest
+     * timer (0: none) and deliveries written since the writer last asked. */
+    struct ah_map *subs;
+    int subs_dirty;
+    int64_t next_due;
+    size_t outbox_added;
 };
 
 /* Returns the channel's state, creating it with default rules. */

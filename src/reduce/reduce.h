@@ -57,6 +57,15 @@ enum ah_incident_action {
     AH_INCIDENT_UNACK,
     AH_INCIDENT_RESOLVE,
     AH_INCIDENT_REOPEN,
+    AH_INCIDENT_SNOOZE,
+};
+
+/* An action with who took it (@person: {id, name}, or NULL) and, for a
+ * snooze, how long (1..1440 minutes). */
+struct ah_incident_act {
+    enum ah_incident_action action;
+    const json_t *person;
+    int64_t minutes;
 };
 
 /* Acknowledge: Triggered -> Processing (already Processing: no change).
@@ -66,6 +75,35 @@ enum ah_incident_action {
  * forbids the action, AH_ENOTFOUND when there is no such incident. */
 int ah_reduce_incident_action(struct ah_reduce *r, struct ah_store_tx *tx, int64_t incident_id,
                               enum ah_incident_action action, int64_t now, struct ah_error *reterr);
+/* As ah_reduce_incident_action, with the person on the timeline and in the
+ * notifications. Snooze: Processing only (else AH_ECONFLICT); escalation
+ * pauses until the incident wakes (back to Triggered, re-paged). */
+int ah_reduce_incident_act(struct ah_reduce *r, struct ah_store_tx *tx, int64_t incident_id,
+                           const struct ah_incident_act *act, int64_t now, struct ah_error *reterr);
+
+/* ---- dispatch (issue #8): escalation, auto-resolve, timers ---- */
+
+struct ah_escalations;
+/* Takes ownership of @e (NULL: the channel pages nobody). Escalations in
+ * progress keep the rule they started with. */
+void ah_reduce_set_escalations(struct ah_reduce *r, int64_t channel_id, struct ah_escalations *e);
+/* Sets a channel's auto-resolve (@timeout seconds, 0 = off; from the start,
+ * or from the last alert event when @on_update) and whether recovery closes
+ * incidents; re-arms the timers of its open incidents. */
+int ah_reduce_set_auto_resolve(struct ah_reduce *r, struct ah_store_tx *tx, int64_t channel_id,
+                               int64_t timeout, int on_update, int disable_auto_close, int64_t now,
+                               struct ah_error *reterr);
+/* Start-up form of the above: no timers are touched. */
+void ah_reduce_load_auto_resolve(struct ah_reduce *r, int64_t channel_id, int64_t timeout,
+                                 int on_update, int disable_auto_close);
+/* Fires every timer due at @now (escalation steps, delays, repeats, snooze
+ * wake-ups, auto-resolves). */
+int ah_reduce_fire_timers(struct ah_reduce *r, struct ah_store_tx *tx, int64_t now,
+                          struct ah_error *reterr);
+/* The earliest timer (Unix seconds; 0: none). */
+int64_t ah_reduce_next_due(const struct ah_reduce *r);
+/* Deliveries written since the last call (the writer wakes the sender). */
+size_t ah_reduce_take_outbox(struct ah_reduce *r);
 
 /* A channel's rules changed (admin API, inside the writer's transaction).
  * Each takes ownership of the compiled rule. A channel without settings uses
@@ -97,6 +135,11 @@ int64_t ah_reduce_quick_silence_of(struct ah_reduce *r, int64_t channel_id, int6
 /* The id of the open alert (@channel_id, @alert_key), or 0 when there is
  * none (never opened, recovered or closed). */
 int64_t ah_reduce_alert_open(struct ah_reduce *r, int64_t channel_id, const char *alert_key);
+
+/* Notify targets or members changed (admin API, inside the writer's
+ * transaction): the reducer reloads its cache of channel subscriptions from
+ * the store before it next fans an incident event out. */
+void ah_reduce_targets_changed(struct ah_reduce *r);
 
 /* Sizes of the indexes, for /metrics. */
 size_t ah_reduce_open_alerts(const struct ah_reduce *r);

@@ -44,7 +44,7 @@ static void dims_done(struct ah_dims *d)
 }
 
 /* An optional integer field within [min, max]; absent keeps *@out. */
-static int int_field(const json_t *obj, const char *name, int64_t min, int64_t max, int64_t *out,
+int ah_rule_int(const json_t *obj, const char *name, int64_t min, int64_t max, int64_t *out,
                      struct ah_error *err)
 {
     const json_t *v = json_object_get(obj, name);
@@ -59,7 +59,7 @@ static int int_field(const json_t *obj, const char *name, int64_t min, int64_t m
 }
 
 /* An optional string field that must be one of @choices (index in *@out). */
-static int enum_field(const json_t *obj, const char *name, const char *const *choices, int *out,
+int ah_rule_enum(const json_t *obj, const char *name, const char *const *choices, int *out,
                       struct ah_error *err)
 {
     const json_t *v = json_object_get(obj, name);
@@ -92,7 +92,7 @@ static int name_field(const json_t *obj, char **out, struct ah_error *err)
     return AH_OK;
 }
 
-static int bool_field(const json_t *obj, const char *name, int *out, struct ah_error *err)
+int ah_rule_bool(const json_t *obj, const char *name, int *out, struct ah_error *err)
 {
     const json_t *v = json_object_get(obj, name);
 
@@ -202,7 +202,7 @@ int ah_grouping_compile(const json_t *json, struct ah_grouping **ret, struct ah_
         goto fail;
     }
     if (json != NULL)
-        rc = enum_field(json, "method", methods, &g->enabled, err);
+        rc = ah_rule_enum(json, "method", methods, &g->enabled, err);
     if (rc == AH_OK)
         rc = grouping_sets(json, g, err);
     if (rc == AH_OK)
@@ -210,13 +210,13 @@ int ah_grouping_compile(const json_t *json, struct ah_grouping **ret, struct ah_
     if (rc == AH_OK)
         rc = grouping_storms(json, g, err);
     if (rc == AH_OK)
-        rc = int_field(json, "window_minutes", 0, AH_GROUP_MAX_WINDOW, &minutes, err);
+        rc = ah_rule_int(json, "window_minutes", 0, AH_GROUP_MAX_WINDOW, &minutes, err);
     if (rc == AH_OK)
-        rc = enum_field(json, "window_type", windows, &wt, err);
+        rc = ah_rule_enum(json, "window_type", windows, &wt, err);
     if (rc == AH_OK)
-        rc = bool_field(json, "strict", &g->strict, err);
+        rc = ah_rule_bool(json, "strict", &g->strict, err);
     if (rc == AH_OK)
-        rc = int_field(json, "max_alerts_per_incident", 1, 100000, &g->max_alerts, err);
+        rc = ah_rule_int(json, "max_alerts_per_incident", 1, 100000, &g->max_alerts, err);
     if (rc < 0)
         goto fail;
     g->window_secs = minutes * 60;
@@ -258,13 +258,13 @@ int ah_flapping_compile(const json_t *json, struct ah_flapping **ret, struct ah_
     if (json != NULL && !json_is_object(json))
         rc = ah_error_set(err, AH_EINVAL, "flapping must be a JSON object");
     if (rc == AH_OK && json != NULL)
-        rc = enum_field(json, "mode", modes, &mode, err);
+        rc = ah_rule_enum(json, "mode", modes, &mode, err);
     if (rc == AH_OK)
-        rc = int_field(json, "max_changes", 2, 100, &changes, err);
+        rc = ah_rule_int(json, "max_changes", 2, 100, &changes, err);
     if (rc == AH_OK)
-        rc = int_field(json, "in_mins", 1, 1440, &in_mins, err);
+        rc = ah_rule_int(json, "in_mins", 1, 1440, &in_mins, err);
     if (rc == AH_OK)
-        rc = int_field(json, "mute_mins", 0, 1440, &mute_mins, err);
+        rc = ah_rule_int(json, "mute_mins", 0, 1440, &mute_mins, err);
     if (rc < 0) {
         ah_free(f);
         return rc;
@@ -305,11 +305,11 @@ int ah_silence_compile(const json_t *json, int64_t id, struct ah_silence **ret,
     if (rc == AH_OK)
         rc = ah_schedule_compile(json, &s->schedule, err);
     if (rc == AH_OK)
-        rc = enum_field(json, "mode", hold_modes, &mode, err);
+        rc = ah_rule_enum(json, "mode", hold_modes, &mode, err);
     if (rc == AH_OK)
-        rc = bool_field(json, "enabled", &s->enabled, err);
+        rc = ah_rule_bool(json, "enabled", &s->enabled, err);
     if (rc == AH_OK)
-        rc = int_field(json, "from_incident_id", 0, INT64_MAX, &s->from_incident_id, err);
+        rc = ah_rule_int(json, "from_incident_id", 0, INT64_MAX, &s->from_incident_id, err);
     if (rc < 0) {
         ah_silence_free(s);
         return rc;
@@ -349,9 +349,9 @@ int ah_inhibit_compile(const json_t *json, int64_t id, struct ah_inhibit **ret,
     if (rc == AH_OK)
         rc = dims_compile(json_object_get(json, "equals"), "equals", &in->equals, err);
     if (rc == AH_OK)
-        rc = enum_field(json, "mode", hold_modes, &mode, err);
+        rc = ah_rule_enum(json, "mode", hold_modes, &mode, err);
     if (rc == AH_OK)
-        rc = bool_field(json, "enabled", &in->enabled, err);
+        rc = ah_rule_bool(json, "enabled", &in->enabled, err);
     if (rc < 0) {
         ah_inhibit_free(in);
         return rc;

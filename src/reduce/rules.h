@@ -100,4 +100,56 @@ int ah_inhibit_compile(const json_t *json, int64_t id, struct ah_inhibit **ret,
                        struct ah_error *reterr);
 void ah_inhibit_free(struct ah_inhibit *i);
 
+/* Field checks shared by the rule compilers: an absent (or null) field
+ * leaves *@out as it is; a present one must be an integer in @min..@max, one
+ * of @choices (NULL-terminated; *@out is its index), or a boolean.
+ * AH_EINVAL with a message naming @name otherwise. */
+int ah_rule_int(const json_t *obj, const char *name, int64_t min, int64_t max, int64_t *out,
+                struct ah_error *reterr);
+int ah_rule_enum(const json_t *obj, const char *name, const char *const *choices, int *out,
+                 struct ah_error *reterr);
+int ah_rule_bool(const json_t *obj, const char *name, int *out, struct ah_error *reterr);
+
+/* ---- escalation rules (api.md section 6) ---- */
+
+#define AH_ESC_MAX_RULES      50
+#define AH_ESC_MAX_LEVELS     10
+#define AH_ESC_MAX_RECIPIENTS 50 /* ids per list of a level */
+#define AH_ESC_MAX_DELAY      3600
+#define AH_ESC_MAX_MINUTES    1440
+
+/* One rule: matched against a new incident (filter and weekly time
+ * window); what it pages is read from @json, the normalized rule, which an
+ * escalation keeps as its snapshot (so that editing the rules never changes
+ * an escalation in progress). */
+struct ah_esc_rule {
+    int enabled;
+    struct ah_filter *filter;   /* NULL: every incident */
+    struct ah_schedule *window; /* NULL: at any time */
+    json_t *json;
+};
+
+struct ah_escalations {
+    struct ah_esc_rule *rules;
+    size_t n;
+    json_t *json; /* {"rules": [...]} normalized, as GET answers it */
+    json_t *refs; /* [{"kind": "member"|"target"|"team"|"schedule", "id", "field"}] */
+};
+
+/* Compiles {"rules": [...]}: at most AH_ESC_MAX_RULES rules of
+ *   {name, enabled?, if?: FILTER, time_window?: [{days, start, end, tz}],
+ *    delay_seconds?: 0..3600, levels: [1..10 of {member_ids?, team_ids?,
+ *    schedule_ids?, target_ids?, escalate_after_minutes?: 1..1440 (30),
+ *    escalate_unless?: "acked"|"closed"}], repeat?: {times: 0..10,
+ *    interval_minutes?: 1..1440}}.
+ * Every level names at least one recipient. Ids are normalized to strings;
+ * whether they exist is the caller's check (@refs). */
+int ah_escalations_compile(const json_t *json, struct ah_escalations **ret,
+                           struct ah_error *reterr);
+void ah_escalations_free(struct ah_escalations *e); /* NULL is a no-op */
+
+/* The first enabled rule that matches @s at @now, or NULL. */
+const struct ah_esc_rule *ah_escalations_match(const struct ah_escalations *e,
+                                               const struct ah_filter_subject *s, int64_t now);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include "util/alloc.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -24,6 +25,15 @@ struct ah_writer {
     int stopping;
     atomic_size_t open_alerts, open_incidents; /* published after each batch */
 };
+
+/* After a transaction: wakes the sender when committed deliveries wait. */
+static void outbox_written(struct ah_writer *w, int committed)
+{
+    size_t n = ah_reduce_take_outbox(w->reduce);
+
+    if (committed && n > 0 && w->conf.on_outbox != NULL)
+        w->conf.on_outbox(w->conf.on_outbox_arg);
+}
 
 /* Runs one job in its savepoint. Returns AH_ESTORE when the batch must fail. */
 static int run_one(struct ah_writer *w, struct ah_store_tx *tx, struct ah_job *job, int64_t now)
@@ -76,6 +86,7 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
         /* Memory may hold changes that were never committed. */
         (void)ah_reduce_load(w->reduce, w->store, NULL);
     }
+    outbox_written(w, rc == AH_OK);
     for (job = batch; job != NULL;) {
         struct ah_job *next = job->next; /* done may free the job */
 
@@ -86,16 +97,26 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
     }
 }
 
+/* Seconds to wait for work: until housekeeping, or the next timer. */
+static int64_t wait_secs(struct ah_writer *w)
+{
+    int64_t due = ah_reduce_next_due(w->reduce), now = ah_clock_now(w->conf.clock);
+
+    if (due == 0 || due - now >= MAINTAIN_SECS)
+        return MAINTAIN_SECS;
+    return due > now ? due - now : 0;
+}
+
 /* Detaches up to batch_max jobs from the queue; waits while it is empty, at
- * most MAINTAIN_SECS (then returns NULL, time for housekeeping). */
-static struct ah_job *take(struct ah_writer *w)
+ * most until housekeeping or the next timer (then returns NULL). */
+static struct ah_job *take(struct ah_writer *w, int64_t secs)
 {
     struct ah_job *batch, *last;
     struct timespec until;
     size_t n = 1;
 
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += MAINTAIN_SECS;
+    until.tv_sec += secs;
     pthread_mutex_lock(&w->lock);
     while (w->head == NULL && !w->stopping) {
         if (pthread_cond_timedwait(&w->wake, &w->lock, &until) == ETIMEDOUT)
@@ -134,6 +155,34 @@ static void maintain(struct ah_writer *w)
     }
 }
 
+/* Fires due timers in a transaction of their own. A failure rebuilds the
+ * reducer (its next_due then asks the store again, a second later). */
+static void fire_timers(struct ah_writer *w)
+{
+    struct ah_store_tx *tx;
+    struct ah_error err;
+    int rc = ah_store_tx_begin(w->store, &tx, &err);
+
+    if (rc == AH_OK)
+        rc = ah_reduce_fire_timers(w->reduce, tx, ah_clock_now(w->conf.clock), &err);
+    if (rc == AH_OK)
+        rc = ah_store_tx_commit(tx, &err);
+    if (rc < 0) {
+        ah_log(AH_LOG_ERROR, "timers: %s", err.msg);
+        if (tx != NULL)
+            ah_store_tx_rollback(tx);
+        (void)ah_reduce_load(w->reduce, w->store, NULL);
+    }
+    outbox_written(w, rc == AH_OK);
+}
+
+static int timers_due(struct ah_writer *w)
+{
+    int64_t due = ah_reduce_next_due(w->reduce);
+
+    return due != 0 && due <= ah_clock_now(w->conf.clock);
+}
+
 static int stopping(struct ah_writer *w)
 {
     int s;
@@ -148,13 +197,19 @@ static void *writer_main(void *arg)
 {
     struct ah_writer *w = arg;
     struct ah_job *batch;
-    int64_t last = ah_monotonic_us();
+    int64_t last = ah_monotonic_us(), timer_backoff = 0;
 
     /* Stopping drains the queue first: queued jobs were promised an answer. */
     while (!stopping(w)) {
-        batch = take(w);
+        batch = take(w, timer_backoff > ah_monotonic_us() ? 1 : wait_secs(w));
         if (batch != NULL)
             run_batch(w, batch);
+        if (timer_backoff <= ah_monotonic_us() && timers_due(w)) {
+            fire_timers(w);
+            /* Still due: the store failed; try again in a second. */
+            if (timers_due(w))
+                timer_backoff = ah_monotonic_us() + 1000000;
+        }
         if (ah_monotonic_us() - last >= MAINTAIN_SECS * 1000000LL) {
             maintain(w);
             last = ah_monotonic_us();

@@ -6,7 +6,10 @@
  * commits once (one fsync for the batch), and only then reports each job's
  * result through its done callback. A job is therefore acknowledged only
  * once it is durable. When the commit fails, the whole batch fails with
- * AH_ESTORE and the reducer's indexes are rebuilt from the store. */
+ * AH_ESTORE and the reducer's indexes are rebuilt from the store.
+ *
+ * Between batches the writer fires the reducer's due timers (escalation
+ * steps, snooze wake-ups, auto-resolves) in transactions of their own. */
 #ifndef AH_REDUCE_WRITER_H
 #define AH_REDUCE_WRITER_H
 
@@ -45,6 +48,10 @@ struct ah_writer_conf {
     size_t queue_max;       /* jobs waiting at most; more are refused */
     size_t batch_max;       /* jobs per transaction at most */
     struct ah_clock *clock; /* the jobs' "now"; NULL: the system clock */
+    /* Called on the writer thread after a commit that wrote deliveries (the
+     * outbox): wakes the sender. May be NULL. Must not block. */
+    void (*on_outbox)(void *arg);
+    void *on_outbox_arg;
 };
 
 struct ah_writer;

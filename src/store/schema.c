@@ -104,6 +104,51 @@ const char *const ah_schema_migrations[] = {
     "  integration_id INTEGER NOT NULL, schema_id INTEGER NOT NULL,"
     "  PRIMARY KEY (integration_id, schema_id));"
     "CREATE INDEX enrich_mappings_schema ON enrich_mappings(schema_id);",
+    /* 5: notifications (issue #8). People (members) and notify targets;
+     * escalation rules and auto-resolve settings per channel, with
+     * escalation_refs listing every member and target a channel's rules
+     * name (so that one in use cannot be deleted); per incident the
+     * escalation in progress (a snapshot of the matched rule) and its
+     * durable timers; and deliveries, which is both the outbox and the
+     * delivery log: a row is written in the same commit as the incident
+     * change that caused it, and a worker sends the pending ones. */
+    "CREATE TABLE members ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,"
+    "  email TEXT, phone TEXT, timezone TEXT, contacts TEXT NOT NULL DEFAULT '[]',"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE notify_targets ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+    "  settings TEXT NOT NULL, channel_ids TEXT NOT NULL DEFAULT '[]', event_types TEXT,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE target_channels ("
+    "  target_id INTEGER NOT NULL, channel_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (channel_id, target_id));"
+    "ALTER TABLE channels ADD COLUMN escalations TEXT;"
+    "ALTER TABLE channels ADD COLUMN auto_resolve_timeout INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE channels ADD COLUMN auto_resolve_mode TEXT NOT NULL DEFAULT 'trigger';"
+    "ALTER TABLE channels ADD COLUMN disable_auto_close INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE escalation_refs ("
+    "  kind TEXT NOT NULL, ref_id INTEGER NOT NULL, channel_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, ref_id, channel_id));"
+    "CREATE TABLE escalations ("
+    "  incident_id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, rule TEXT NOT NULL,"
+    "  level INTEGER NOT NULL DEFAULT 0, round INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL, started_at INTEGER NOT NULL);"
+    "CREATE TABLE timers ("
+    "  incident_id INTEGER NOT NULL, kind TEXT NOT NULL, due INTEGER NOT NULL,"
+    "  PRIMARY KEY (incident_id, kind));"
+    "CREATE INDEX timers_due ON timers(due);"
+    "ALTER TABLE incidents ADD COLUMN snooze_until INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE deliveries ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, incident_id INTEGER NOT NULL,"
+    "  channel_id INTEGER NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL,"
+    "  event_time INTEGER NOT NULL, kind TEXT NOT NULL, target_id INTEGER, member_id INTEGER,"
+    "  address TEXT NOT NULL DEFAULT '', person TEXT, detail TEXT, status TEXT NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,"
+    "  last_status_code INTEGER, last_error TEXT, sent_at INTEGER, reason TEXT,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX deliveries_incident ON deliveries(incident_id, id);"
+    "CREATE INDEX deliveries_pending ON deliveries(next_at, id) WHERE status = 'pending';",
 };
 
 const size_t ah_schema_migration_count =

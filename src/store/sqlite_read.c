@@ -19,18 +19,6 @@ static json_t *page_of(json_t *rows, const struct ah_page *page)
     return json_pack("{soso}", "items", rows, "next_cursor", next);
 }
 
-/* Runs @fn on a pooled reader. */
-#define WITH_READER(store, err, call)                                                              \
-    do {                                                                                           \
-        sqlite3 *db_;                                                                              \
-        int rc_ = ah_sqlite_reader_get((store), &db_, (err));                                      \
-        if (rc_ < 0)                                                                               \
-            return rc_;                                                                            \
-        rc_ = call;                                                                                \
-        ah_sqlite_reader_put((store), db_);                                                        \
-        return rc_;                                                                                \
-    } while (0)
-
 static int one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *err)
 {
     if (json_array_size(rows) == 0) {
@@ -153,6 +141,11 @@ int ah_store_read_incident(struct ah_store *s, int64_t id, json_t **ret, struct 
                 with_children(db_, "SELECT * FROM incidents WHERE id = ?", "incident",
                               "SELECT * FROM alerts WHERE incident_id = ? ORDER BY id LIMIT 5000",
                               "alerts", id, ret, err));
+}
+
+int ah_store_read_incident_row(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err, get(db_, "SELECT * FROM incidents WHERE id = ?", "incident", id, ret, err));
 }
 
 int ah_store_read_alert(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)

@@ -195,9 +195,10 @@ int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret
 /* Columns that hold JSON text. */
 static int is_json_column(const char *name)
 {
-    static const char *const names[] = {"labels",     "images",   "reason",        "rule",
-                                        "detail",     "grouping", "flapping",      "routes",
-                                        "enrichment", "pipeline", "source_labels", "result_labels"};
+    static const char *const names[] = {
+        "labels",   "images",   "reason",      "rule",        "detail",        "grouping",
+        "flapping", "routes",   "enrichment",  "pipeline",    "source_labels", "result_labels",
+        "contacts", "settings", "channel_ids", "event_types", "person",        "escalations"};
     size_t i;
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -227,9 +228,10 @@ static json_t *column_json(sqlite3_stmt *st, int i)
         return json_string(id);
     }
     if (type == SQLITE_TEXT && is_json_column(name)) {
-        json_t *j = json_loads((const char *)sqlite3_column_text(st, i), 0, NULL);
+        json_t *j = json_loads((const char *)sqlite3_column_text(st, i), JSON_DECODE_ANY, NULL);
 
-        return j ? j : json_null();
+        /* A plain word in a column of that name (a delivery's "reason"). */
+        return j ? j : json_string((const char *)sqlite3_column_text(st, i));
     }
     if (type == SQLITE_INTEGER)
         return json_integer((json_int_t)sqlite3_column_int64(st, i));

@@ -55,4 +55,16 @@ sqlite3 *ah_sqlite_wdb(struct ah_store *s);
 int ah_sqlite_reader_get(struct ah_store *s, sqlite3 **ret, struct ah_error *reterr);
 void ah_sqlite_reader_put(struct ah_store *s, sqlite3 *db);
 
+/* Runs @fn on a pooled reader. */
+#define WITH_READER(store, err, call)                                                              \
+    do {                                                                                           \
+        sqlite3 *db_;                                                                              \
+        int rc_ = ah_sqlite_reader_get((store), &db_, (err));                                      \
+        if (rc_ < 0)                                                                               \
+            return rc_;                                                                            \
+        rc_ = call;                                                                                \
+        ah_sqlite_reader_put((store), db_);                                                        \
+        return rc_;                                                                                \
+    } while (0)
+
 #endif

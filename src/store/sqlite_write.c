@@ -70,15 +70,20 @@ int ah_store_tx_channel_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
     if (rc == AH_OK && users == 0)
         rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM route_channels WHERE channel_id = ?",
                         &users, err, "i", id);
+    if (rc == AH_OK && users == 0)
+        rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM target_channels WHERE channel_id = ?",
+                        &users, err, "i", id);
     if (rc < 0)
         return rc;
     if (users > 0)
         return ah_error_set(err, AH_ECONFLICT,
-                            "cannot delete channel \"%lld\": %lld integration(s) or route(s) "
-                            "point at it",
+                            "cannot delete channel \"%lld\": %lld integration(s), route(s) or "
+                            "notify target subscription(s) point at it",
                             (long long)id, (long long)users);
     /* Its rules go with it; its incidents stay as history. */
     rc = ah_sql_run(W(tx), "DELETE FROM silences WHERE channel_id = ?", err, "i", id);
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx), "DELETE FROM escalation_refs WHERE channel_id = ?", err, "i", id);
     if (rc == AH_OK)
         rc = ah_sql_run(W(tx), "DELETE FROM inhibits WHERE channel_id = ?", err, "i", id);
     if (rc == AH_OK)

@@ -226,6 +226,121 @@ int ah_store_read_mapping(struct ah_store *store, int64_t id, json_t **ret,
 int ah_store_read_mapping_csv(struct ah_store *store, int64_t id, char **ret,
                               struct ah_error *reterr);
 
+/* ---- notifications: escalations, timers, deliveries (issue #8) ---- */
+
+/* A channel's escalation rules (@rules, normalized; NULL clears them) and
+ * the members and targets they name (@refs: [{"kind", "id"}], kept in
+ * escalation_refs so that one in use cannot be deleted). */
+int ah_store_tx_escalations_set(struct ah_store_tx *tx, int64_t channel_id, const json_t *rules,
+                                const json_t *refs, struct ah_error *reterr);
+/* A channel's auto-resolve settings (PATCH /channels/{id}): @timeout -1,
+ * @mode NULL and @disable_auto_close -1 keep the stored value. *@ret gets
+ * the settings as they are after the change. */
+struct ah_auto_resolve {
+    int64_t timeout;
+    char mode[8]; /* trigger or update */
+    int disable_auto_close;
+};
+int ah_store_tx_channel_notify_set(struct ah_store_tx *tx, int64_t channel_id, int64_t timeout,
+                                   const char *mode, int disable_auto_close,
+                                   struct ah_auto_resolve *ret, struct ah_error *reterr);
+/* Start-up: every channel's escalation rules (NULL when never set) and
+ * auto-resolve settings. */
+int ah_store_channel_notify_each(struct ah_store *store,
+                                 void (*fn)(int64_t channel_id, const json_t *escalations,
+                                            int64_t timeout, const char *mode,
+                                            int disable_auto_close, void *arg),
+                                 void *arg, struct ah_error *reterr);
+
+/* The escalation of an incident: a snapshot of the matched rule, the level
+ * reached (0-based), the repeat round and its state. */
+struct ah_escalation {
+    int64_t incident_id;
+    int64_t channel_id;
+    json_t *rule; /* owned by the caller of _get (json_decref); borrowed by _put */
+    int level;
+    int round;
+    char state[16]; /* delay, active, acked, snoozed, done */
+    int64_t started_at;
+};
+/* AH_ENOTFOUND when the incident has none. */
+int ah_store_tx_escalation_get(struct ah_store_tx *tx, int64_t incident_id,
+                               struct ah_escalation *ret, struct ah_error *reterr);
+int ah_store_tx_escalation_put(struct ah_store_tx *tx, const struct ah_escalation *e,
+                               struct ah_error *reterr);
+int ah_store_tx_escalation_delete(struct ah_store_tx *tx, int64_t incident_id,
+                                  struct ah_error *reterr);
+/* The incident's snooze end (0: not snoozed), shown on the incident. */
+int ah_store_tx_incident_snooze(struct ah_store_tx *tx, int64_t incident_id, int64_t until,
+                                struct ah_error *reterr);
+
+/* Durable timers, one per (incident, kind): "esc" (the next escalation
+ * step or the end of the delay), "wake" (snooze), "resolve" (auto-resolve). */
+int ah_store_tx_timer_set(struct ah_store_tx *tx, int64_t incident_id, const char *kind,
+                          int64_t due, struct ah_error *reterr);
+/* @kind NULL clears every timer of the incident. */
+int ah_store_tx_timer_clear(struct ah_store_tx *tx, int64_t incident_id, const char *kind,
+                            struct ah_error *reterr);
+/* Timers due at @now, earliest first, at most @limit: a new array of
+ * {incident_id, kind, due} (incident_id as a string). */
+int ah_store_tx_timers_due(struct ah_store_tx *tx, int64_t now, int limit, json_t **ret,
+                           struct ah_error *reterr);
+/* The earliest due time, or 0 when no timer is set. */
+int ah_store_tx_timer_next(struct ah_store_tx *tx, int64_t *ret_due, struct ah_error *reterr);
+int ah_store_timer_next(struct ah_store *store, int64_t *ret_due, struct ah_error *reterr);
+
+/* A delivery: one message to one address, the outbox row and its log
+ * entry. Strings and JSON are borrowed for the call. */
+struct ah_delivery {
+    int64_t incident_id;
+    int64_t channel_id;
+    const char *event_id;   /* 32 hex digits, the same on every retry */
+    const char *event_type; /* i_new, i_assign, ... */
+    int64_t event_time_ms;
+    const char *kind;             /* email, webhook, slack, feishu, dingtalk, wecom; "none" when
+                                     nothing could be addressed */
+    int64_t target_id, member_id; /* 0: none */
+    const char *address;
+    const json_t *person; /* who acted, or NULL */
+    const json_t *detail; /* escalation rule and level, recipient; or NULL */
+    const char *status;   /* pending or suppressed */
+    const char *reason;   /* why suppressed; NULL otherwise */
+    int64_t created_at;
+};
+int ah_store_tx_delivery_insert(struct ah_store_tx *tx, const struct ah_delivery *d,
+                                struct ah_error *reterr);
+
+/* The outcome of a send attempt. */
+struct ah_delivery_result {
+    int64_t id;
+    const char *status; /* pending (retry at next_at), sent, failed, suppressed */
+    int attempts;
+    int64_t next_at;
+    int64_t status_code; /* 0: no HTTP answer */
+    const char *error;   /* NULL when none */
+    const char *reason;  /* suppressed only */
+    int64_t sent_at;
+};
+int ah_store_tx_delivery_result(struct ah_store_tx *tx, const struct ah_delivery_result *r,
+                                struct ah_error *reterr);
+
+/* Pending deliveries due at @now with an id above @after_id, oldest first,
+ * at most @limit: a new array of rows (every column). */
+int ah_store_read_deliveries_due(struct ah_store *store, int64_t now, int64_t after_id, int limit,
+                                 json_t **ret, struct ah_error *reterr);
+/* An incident's delivery log, oldest first: {"items": [...]}. */
+int ah_store_read_deliveries(struct ah_store *store, int64_t incident_id, json_t **ret,
+                             struct ah_error *reterr);
+/* The outbox: pending deliveries and the creation time of the oldest (0
+ * when none). */
+int ah_store_read_outbox(struct ah_store *store, int64_t *ret_depth, int64_t *ret_oldest,
+                         struct ah_error *reterr);
+/* An incident without its alerts, and a channel's name (new string). */
+int ah_store_read_incident_row(struct ah_store *store, int64_t id, json_t **ret,
+                               struct ah_error *reterr);
+int ah_store_read_channel_name(struct ah_store *store, int64_t id, char **ret,
+                               struct ah_error *reterr);
+
 /* ---- reads for the API (any thread) ---- */
 
 /* {"grouping": ..., "flapping": ...} of a channel (null when never set). */
@@ -275,5 +390,71 @@ int ah_store_read_incident(struct ah_store *store, int64_t id, json_t **ret,
 int ah_store_read_alert(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *reterr);
 int ah_store_read_events(struct ah_store *store, int64_t integration_id, int64_t since,
                          const struct ah_page *page, json_t **ret, struct ah_error *reterr);
+
+/* ---- members and notify targets (issue #8) ---- */
+
+/* Owner: src/store/sqlite_people.c. The admin API (http/admin_people.c)
+ * writes these rows through the writer; the notification code (the lead's
+ * escalation and delivery work) only reads them with the *_get, channel
+ * targets, ref and secret calls below.
+ *
+ * A member is {id, name, email, phone, timezone, contacts, created_at,
+ * updated_at}: unset fields are null, contacts an array of {kind, address}.
+ * A notify target is {id, name, kind, settings, channel_ids, event_types,
+ * created_at, updated_at}; channel_ids is an array of id strings (kept in
+ * step with the target_channels table), event_types null (every event) or
+ * an array. Internally settings is {url, secret?}; every ah_store_read_*
+ * call answers it as {url, has_secret} instead, so the secret never leaves
+ * through the API. Names are unique (AH_ECONFLICT). */
+
+/* Writes a checked member {name, email?, phone?, timezone?, contacts?}
+ * (absent or null fields are stored as NULL, contacts as []). */
+int ah_store_tx_member_insert(struct ah_store_tx *tx, const json_t *member, int64_t now,
+                              int64_t *ret_id, struct ah_error *reterr);
+/* Replaces every field of member @id with @member's (as insert); AH_ENOTFOUND. */
+int ah_store_tx_member_update(struct ah_store_tx *tx, int64_t id, const json_t *member, int64_t now,
+                              struct ah_error *reterr);
+/* AH_ECONFLICT (naming a channel) while escalation_refs names the member:
+ * nothing is deleted; AH_ENOTFOUND. */
+int ah_store_tx_member_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+/* The member in the API shape (a new object), contacts included; AH_ENOTFOUND. */
+int ah_store_tx_member_get(struct ah_store_tx *tx, int64_t id, json_t **ret,
+                           struct ah_error *reterr);
+
+/* Writes a checked target {name, kind, settings: {url, secret?},
+ * channel_ids?, event_types?} and its target_channels rows. */
+int ah_store_tx_target_insert(struct ah_store_tx *tx, const json_t *target, int64_t now,
+                              int64_t *ret_id, struct ah_error *reterr);
+/* Replaces every field of target @id (as insert) and its target_channels
+ * rows; AH_ENOTFOUND. */
+int ah_store_tx_target_update(struct ah_store_tx *tx, int64_t id, const json_t *target, int64_t now,
+                              struct ah_error *reterr);
+/* As ah_store_tx_member_delete; the target_channels rows go with it. */
+int ah_store_tx_target_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+/* The target (a new object) INCLUDING settings.secret (internal: never
+ * answer it to a client); AH_ENOTFOUND. */
+int ah_store_tx_target_get(struct ah_store_tx *tx, int64_t id, json_t **ret,
+                           struct ah_error *reterr);
+/* A new array of the targets (each with its secret, as
+ * ah_store_tx_target_get) subscribed to channel @channel_id, by id. */
+int ah_store_tx_channel_targets(struct ah_store_tx *tx, int64_t channel_id, json_t **ret,
+                                struct ah_error *reterr);
+/* AH_OK when escalation_refs names (@kind "member" or "target", @id) for
+ * some channel, else AH_ENOTFOUND. */
+int ah_store_tx_ref_exists(struct ah_store_tx *tx, const char *kind, int64_t id,
+                           struct ah_error *reterr);
+
+/* Reads (any thread). Lists are newest first, {items, next_cursor}. */
+int ah_store_read_members(struct ah_store *store, const struct ah_page *page, json_t **ret,
+                          struct ah_error *reterr);
+int ah_store_read_member(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *reterr);
+/* Targets with settings as {url, has_secret}. */
+int ah_store_read_targets(struct ah_store *store, const struct ah_page *page, json_t **ret,
+                          struct ah_error *reterr);
+int ah_store_read_target(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *reterr);
+/* Target @id's secret: a new string (ah_free), or NULL when it has none;
+ * AH_ENOTFOUND when there is no such target. */
+int ah_store_read_target_secret(struct ah_store *store, int64_t id, char **ret_secret,
+                                struct ah_error *reterr);
 
 #endif

@@ -1,6 +1,7 @@
 /* alloc.c - see alloc.h. */
 #include "util/alloc.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,22 @@ char *ah_xstrndup(const char *s, size_t n)
 
     memcpy(p, s, n);
     p[n] = '\0';
+    return p;
+}
+
+char *ah_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *p;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    p = ah_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+    va_end(ap);
     return p;
 }
 

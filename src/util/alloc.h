@@ -13,6 +13,8 @@ void *ah_xrealloc(void *p, size_t n);
 char *ah_xstrdup(const char *s);
 /* Returns a new NUL-terminated copy of the first @n bytes of @s. */
 char *ah_xstrndup(const char *s, size_t n);
+/* Returns a new string formatted as printf would. */
+char *ah_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ah_free(void *p);
 
 #endif
