@@ -38,4 +38,5 @@ check_lib sqlite3.h 'src/store/*'
 check_lib libpq-fe.h 'src/store/*'
 check_lib pcre2.h 'src/rules/*'
 check_lib curl/curl.h 'src/notify/*'
+check_lib openssl/ 'src/notify/*'
 exit $bad

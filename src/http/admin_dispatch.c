@@ -68,17 +68,9 @@ static int escalations_run(struct ah_job *job, struct ah_store_tx *tx, struct ah
 static enum MHD_Result escalations_get(struct ah_request *req)
 {
     struct ah_error err;
-    json_t *row = NULL, *stored, *data = NULL;
-    int rc = ah_store_read_channel(req->app->store, req->id, &row, &err);
+    json_t *data = NULL;
+    int rc = ah_store_read_escalations(req->app->store, req->id, &data, &err);
 
-    if (rc == AH_OK) {
-        stored = json_object_get(row, "escalations");
-        if (json_is_object(stored))
-            data = json_incref(stored);
-        else
-            data = json_pack("{s[]}", "rules");
-    }
-    json_decref(row);
     return ah_admin_read_result(req, rc, data, &err);
 }
 

@@ -13,6 +13,31 @@
 static const char *const id_lists[] = {"member_ids", "team_ids", "schedule_ids", "target_ids"};
 static const char *const ref_kinds[] = {"member", "team", "schedule", "target"};
 static const char *const unless_names[] = {"acked", "closed", NULL};
+static const char *const rule_fields[] = {"name",          "enabled", "if",     "time_window",
+                                          "delay_seconds", "levels",  "repeat", NULL};
+static const char *const level_fields[] = {
+    "member_ids",      "team_ids", "schedule_ids", "target_ids", "escalate_after_minutes",
+    "escalate_unless", NULL};
+
+/* A field a rule does not have is a typo, not something to drop silently. */
+static int known_fields(const json_t *obj, const char *const *names, const char *where,
+                        struct ah_error *err)
+{
+    const char *key;
+    json_t *v;
+    size_t i;
+
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        for (i = 0; names[i] != NULL && strcmp(names[i], key) != 0; i++)
+            ;
+        if (names[i] == NULL)
+            return ah_error_set(err, AH_EINVAL, "%s%s\"%.64s\" is not a field of %s", where,
+                                where[0] ? ": " : "", key,
+                                names == rule_fields ? "an escalation rule" : "a level");
+    }
+    return AH_OK;
+}
 
 /* An id list: strings or positive integers, no duplicates; normalized to
  * strings and noted in @refs. */
@@ -65,6 +90,8 @@ static int compile_level(const json_t *level, const char *where, json_t *refs, j
     int rc =
         json_is_object(level) ? AH_OK : ah_error_set(err, AH_EINVAL, "%s must be an object", where);
 
+    if (rc == AH_OK)
+        rc = known_fields(level, level_fields, where, err);
     for (i = 0; rc == AH_OK && i < 4; i++) {
         rc = id_list(level, where, i, out, refs, err);
         if (rc == AH_OK)
@@ -103,7 +130,10 @@ static int compile_repeat(const json_t *rule, json_t *out, struct ah_error *err)
     if (repeat == NULL || json_is_null(repeat))
         return AH_OK;
     if (!json_is_object(repeat))
-        return ah_error_set(err, AH_EINVAL, "repeat must be an object {times, interval_minutes}");
+        return ah_error_set(err, AH_EINVAL,
+                            "repeat must be an object {times: 0..10, interval_minutes?}");
+    if (json_object_get(repeat, "times") == NULL)
+        return ah_error_set(err, AH_EINVAL, "repeat.times is required (0 to 10)");
     rc = ah_rule_int(repeat, "times", 0, 10, &times, err);
     if (rc == AH_OK)
         rc = ah_rule_int(repeat, "interval_minutes", 1, AH_ESC_MAX_MINUTES, &interval, err);
@@ -147,15 +177,21 @@ static int compile_rule(const json_t *rule, size_t idx, struct ah_esc_rule *r, j
 {
     const json_t *levels = json_object_get(rule, "levels"), *lv;
     const char *name = json_string_value(json_object_get(rule, "name"));
-    json_t *out = json_object(), *outlevels = json_array(), *l;
+    json_t *out = json_object(), *outlevels = json_array(), *l, *repeat;
     int64_t delay = 0;
     char where[64];
     size_t i;
     int rc = AH_OK;
 
     r->enabled = 1;
+    /* Placeholders first, so that the normalized rule reads in this order. */
+    json_object_set_new(out, "name", json_null());
+    json_object_set_new(out, "enabled", json_true());
+    json_object_set_new(out, "delay_seconds", json_integer(0));
     if (!json_is_object(rule))
-        rc = ah_error_set(err, AH_EINVAL, "must be an object");
+        rc = ah_error_set(err, AH_EINVAL, "rules[%zu] must be an object", idx);
+    else if (known_fields(rule, rule_fields, "", err) < 0)
+        rc = AH_EINVAL;
     else if (name == NULL || name[0] == '\0' || ah_utf8_len(name) > 100)
         rc = ah_error_set(err, AH_EINVAL, "name must be a string of 1 to 100 characters");
     if (rc == AH_OK)
@@ -188,6 +224,11 @@ static int compile_rule(const json_t *rule, size_t idx, struct ah_esc_rule *r, j
     json_object_set_new(out, "enabled", json_boolean(r->enabled));
     json_object_set_new(out, "delay_seconds", json_integer(delay));
     json_object_set_new(out, "levels", outlevels);
+    repeat = json_incref(json_object_get(out, "repeat"));
+    if (repeat != NULL) { /* after the levels it repeats */
+        json_object_del(out, "repeat");
+        json_object_set_new(out, "repeat", repeat);
+    }
     r->json = out;
     return AH_OK;
 }
@@ -196,6 +237,7 @@ int ah_escalations_compile(const json_t *json, struct ah_escalations **ret, stru
 {
     const json_t *rules = json_object_get(json, "rules"), *rule;
     struct ah_escalations *e;
+    struct ah_error local; /* @err may be NULL (start-up) */
     json_t *list;
     char where[32];
     size_t i;
@@ -210,12 +252,12 @@ int ah_escalations_compile(const json_t *json, struct ah_escalations **ret, stru
     list = json_array();
     json_array_foreach(rules, i, rule)
     {
-        rc = compile_rule(rule, i, &e->rules[i], e->refs, err);
+        rc = compile_rule(rule, i, &e->rules[i], e->refs, err ? err : &local);
         e->n = i + 1;
         if (rc < 0) {
             /* Level errors name their place already; others get it here. */
             snprintf(where, sizeof(where), "rules[%zu].", i);
-            if (strncmp(err->msg, "rules[", 6) != 0)
+            if (err != NULL && strncmp(err->msg, "rules[", 6) != 0)
                 ah_error_prefix(err, rc, where);
             json_decref(list);
             ah_escalations_free(e);

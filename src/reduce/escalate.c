@@ -409,7 +409,10 @@ int ah_esc_new(struct ah_reduce *r, struct ah_store_tx *tx, struct open_incident
                const struct ah_filter_subject *s, int64_t now, struct ah_error *err)
 {
     struct fanout f = {.r = r, .tx = tx, .inc = &inc->row, .type = "i_new", .now = now};
-    int rc = ah_esc_arm_resolve(r, tx, &inc->row, now, err);
+    int rc = AH_OK;
+
+    if (ah_reduce_channel(r, inc->row.channel_id)->resolve_timeout > 0)
+        rc = ah_esc_arm_resolve(r, tx, &inc->row, now, err);
 
     if (rc < 0)
         return rc;

@@ -100,6 +100,30 @@ int ah_store_channel_notify_each(struct ah_store *s,
     return AH_OK;
 }
 
+static int escalations(sqlite3 *db, int64_t id, json_t **ret, struct ah_error *err)
+{
+    json_t *rows, *e;
+    int rc = ah_sql_rows(db, NULL, "SELECT escalations FROM channels WHERE id = ?", &rows, err,
+                         "i", id);
+
+    if (rc < 0)
+        return rc;
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        return ah_error_set(err, AH_ENOTFOUND, "channel \"%lld\" does not exist", (long long)id);
+    }
+    e = json_object_get(json_array_get(rows, 0), "escalations");
+    *ret = json_is_object(e) ? json_incref(e) : json_pack("{s[]}", "rules");
+    json_decref(rows);
+    return AH_OK;
+}
+
+int ah_store_read_escalations(struct ah_store *s, int64_t channel_id, json_t **ret,
+                              struct ah_error *err)
+{
+    WITH_READER(s, err, escalations(db_, channel_id, ret, err));
+}
+
 /* ================= escalations ================= */
 
 int ah_store_tx_escalation_get(struct ah_store_tx *tx, int64_t incident_id,

@@ -53,8 +53,15 @@ static int get(sqlite3 *db, const char *sql, const char *what, int64_t id, json_
 
 /* ================= channels, integrations ================= */
 
-static const char channels_sql[] = "SELECT * FROM channels WHERE (?1 = 0 OR id < ?1)"
-                                   " ORDER BY id DESC LIMIT ?2";
+/* The escalation rules have their own path (/channels/{id}/escalations). */
+#define CHANNEL_COLS                                                                               \
+    "SELECT id, name, description, created_at, updated_at, grouping, flapping,"                    \
+    " auto_resolve_timeout, auto_resolve_mode,"                                                    \
+    " CASE disable_auto_close WHEN 0 THEN 'false' ELSE 'true' END AS disable_auto_close"           \
+    " FROM channels"
+
+static const char channels_sql[] = CHANNEL_COLS " WHERE (?1 = 0 OR id < ?1)"
+                                                " ORDER BY id DESC LIMIT ?2";
 
 int ah_store_read_channels(struct ah_store *s, const struct ah_page *page, json_t **ret,
                            struct ah_error *err)
@@ -64,7 +71,7 @@ int ah_store_read_channels(struct ah_store *s, const struct ah_page *page, json_
 
 int ah_store_read_channel(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(s, err, get(db_, "SELECT * FROM channels WHERE id = ?", "channel", id, ret, err));
+    WITH_READER(s, err, get(db_, CHANNEL_COLS " WHERE id = ?", "channel", id, ret, err));
 }
 
 #define INTEGRATION_COLS                                                                           \

@@ -195,10 +195,25 @@ int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret
 /* Columns that hold JSON text. */
 static int is_json_column(const char *name)
 {
-    static const char *const names[] = {
-        "labels",   "images",   "reason",      "rule",        "detail",        "grouping",
-        "flapping", "routes",   "enrichment",  "pipeline",    "source_labels", "result_labels",
-        "contacts", "settings", "channel_ids", "event_types", "person",        "escalations"};
+    static const char *const names[] = {"labels",
+                                        "images",
+                                        "reason",
+                                        "rule",
+                                        "detail",
+                                        "grouping",
+                                        "flapping",
+                                        "routes",
+                                        "enrichment",
+                                        "pipeline",
+                                        "source_labels",
+                                        "result_labels",
+                                        "contacts",
+                                        "settings",
+                                        "channel_ids",
+                                        "event_types",
+                                        "person",
+                                        "escalations",
+                                        "disable_auto_close"};
     size_t i;
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -218,7 +233,9 @@ static json_t *column_json(sqlite3_stmt *st, int i)
 
     if (type == SQLITE_NULL)
         return json_null();
-    if (strcmp(name, "id") == 0 || (n > 3 && strcmp(name + n - 3, "_id") == 0)) {
+    /* (Only integers: an "event_id" is text, 32 hex digits.) */
+    if (type == SQLITE_INTEGER &&
+        (strcmp(name, "id") == 0 || (n > 3 && strcmp(name + n - 3, "_id") == 0))) {
         char id[24];
 
         /* 0 in a reference column means "none" (a held alert's incident). */

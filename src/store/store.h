@@ -233,6 +233,9 @@ int ah_store_read_mapping_csv(struct ah_store *store, int64_t id, char **ret,
  * escalation_refs so that one in use cannot be deleted). */
 int ah_store_tx_escalations_set(struct ah_store_tx *tx, int64_t channel_id, const json_t *rules,
                                 const json_t *refs, struct ah_error *reterr);
+/* A channel's escalation rules as stored ({"rules": []} when never set). */
+int ah_store_read_escalations(struct ah_store *store, int64_t channel_id, json_t **ret,
+                              struct ah_error *reterr);
 /* A channel's auto-resolve settings (PATCH /channels/{id}): @timeout -1,
  * @mode NULL and @disable_auto_close -1 keep the stored value. *@ret gets
  * the settings as they are after the change. */
