@@ -40,7 +40,7 @@ int ah_incident_wake(struct ah_reduce *r, struct open_incident *inc, struct ah_s
 
 /* The channel's auto-resolve timeout passed: @inc closes as a manual
  * resolve would (its alerts close). May drop @inc from the index. */
-int ah_incident_auto_resolve(struct ah_reduce *r, struct open_incident *inc,
-                             struct ah_store_tx *tx, int64_t now, struct ah_error *reterr);
+int ah_incident_auto_resolve(struct ah_reduce *r, struct open_incident *inc, struct ah_store_tx *tx,
+                             int64_t now, struct ah_error *reterr);
 
 #endif

@@ -45,7 +45,7 @@ static void dims_done(struct ah_dims *d)
 
 /* An optional integer field within [min, max]; absent keeps *@out. */
 int ah_rule_int(const json_t *obj, const char *name, int64_t min, int64_t max, int64_t *out,
-                     struct ah_error *err)
+                struct ah_error *err)
 {
     const json_t *v = json_object_get(obj, name);
 
@@ -60,7 +60,7 @@ int ah_rule_int(const json_t *obj, const char *name, int64_t min, int64_t max, i
 
 /* An optional string field that must be one of @choices (index in *@out). */
 int ah_rule_enum(const json_t *obj, const char *name, const char *const *choices, int *out,
-                      struct ah_error *err)
+                 struct ah_error *err)
 {
     const json_t *v = json_object_get(obj, name);
     const char *s = json_string_value(v);

@@ -103,8 +103,8 @@ int ah_store_channel_notify_each(struct ah_store *s,
 static int escalations(sqlite3 *db, int64_t id, json_t **ret, struct ah_error *err)
 {
     json_t *rows, *e;
-    int rc = ah_sql_rows(db, NULL, "SELECT escalations FROM channels WHERE id = ?", &rows, err,
-                         "i", id);
+    int rc =
+        ah_sql_rows(db, NULL, "SELECT escalations FROM channels WHERE id = ?", &rows, err, "i", id);
 
     if (rc < 0)
         return rc;
