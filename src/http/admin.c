@@ -131,6 +131,7 @@ static const struct {
     {"incidents", ah_admin_incidents}, {"alerts", ah_admin_alerts},
     {"events", ah_admin_events},       {"mapping-schemas", ah_admin_mappings},
     {"members", ah_admin_members},     {"notify-targets", ah_admin_notify_targets},
+    {"teams", ah_admin_teams},         {"schedules", ah_admin_schedules},
 };
 
 enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path)

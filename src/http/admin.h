@@ -53,6 +53,9 @@ enum MHD_Result ah_admin_mappings(struct ah_request *req, int64_t id, const char
 /* /members and /notify-targets (admin_people.c). */
 enum MHD_Result ah_admin_members(struct ah_request *req, int64_t id, const char *action);
 enum MHD_Result ah_admin_notify_targets(struct ah_request *req, int64_t id, const char *action);
+/* /teams and /schedules[/{id}/overrides|oncall|shifts|ical] (admin_oncall.c). */
+enum MHD_Result ah_admin_teams(struct ah_request *req, int64_t id, const char *action);
+enum MHD_Result ah_admin_schedules(struct ah_request *req, int64_t id, const char *action);
 /* /channels/{id}/grouping[/preview], /flapping, /silences[/sid], /inhibits[/iid]. */
 enum MHD_Result ah_admin_channel_rules(struct ah_request *req, int64_t channel_id,
                                        const char *action);

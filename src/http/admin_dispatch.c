@@ -18,8 +18,7 @@ static void free_escalations(void *e)
     ah_escalations_free(e);
 }
 
-/* Every member and target named must exist; teams and schedules come with
- * the on-call issue, so none exists yet. */
+/* Every member, team, schedule and target named must exist. */
 static int check_refs(struct ah_store_tx *tx, const json_t *refs, struct ah_error *err)
 {
     const json_t *ref;
@@ -38,6 +37,10 @@ static int check_refs(struct ah_store_tx *tx, const json_t *refs, struct ah_erro
             rc = ah_store_tx_member_get(tx, n, &row, err);
         else if (strcmp(kind, "target") == 0)
             rc = ah_store_tx_target_get(tx, n, &row, err);
+        else if (strcmp(kind, "team") == 0)
+            rc = ah_store_tx_team_get(tx, n, &row, err);
+        else
+            rc = ah_store_tx_schedule_get(tx, n, &row, NULL, err);
         json_decref(row);
         if (rc == AH_ENOTFOUND)
             return ah_error_set(err, AH_EINVAL, "%s: no %s \"%s\"", field,
@@ -239,6 +242,10 @@ static enum MHD_Result clock_finish(struct ah_request *req)
 {
     if (req->job.rc < 0)
         return ah_respond_failure(req, &req->job.err);
+    /* Retries that became due by the new time go out now, not at the next
+     * poll. */
+    if (req->app->sender != NULL)
+        ah_sender_wake(req->app->sender);
     return ah_respond_data(req, 200,
                            json_pack("{sI}", "now", (json_int_t)ah_clock_now(&req->app->clock)));
 }

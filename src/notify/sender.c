@@ -203,11 +203,14 @@ static void outcome(struct ah_sender *s, struct transfer *t, const char *status,
         r.next_at = now + (wait < BACKOFF_MAX ? wait : BACKOFF_MAX);
         if (r.next_at - t->created_at > s->conf.retry_for) {
             r.status = "failed";
+            r.next_at = 0;
             retry = 0;
         } else {
             r.status = "pending";
         }
     }
+    if (strcmp(r.status, "suppressed") == 0)
+        r.attempts = t->attempts; /* nothing was tried */
     if (strcmp(r.status, "sent") == 0) {
         r.sent_at = now;
         atomic_fetch_add(&s->sent[t->kind], 1);

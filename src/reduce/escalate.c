@@ -11,6 +11,7 @@
 #include "reduce/escalate.h"
 
 #include "reduce/incident.h"
+#include "rules/rota.h"
 #include "util/alloc.h"
 #include "util/hex.h"
 
@@ -29,7 +30,9 @@ struct fanout {
     int64_t now;
     int64_t targets[AH_ESC_MAX_RECIPIENTS * 2]; /* targets already sent this event */
     size_t ntargets;
-    size_t count; /* deliveries written */
+    size_t count;   /* deliveries written */
+    size_t pending; /* of which to be sent (not suppressed) */
+    json_t *paged;  /* members reached while paging a level (NULL: not noted) */
 };
 
 static void note_due(struct ah_reduce *r, int64_t due)
@@ -65,14 +68,18 @@ static int deliver(struct fanout *f, const char *kind, int64_t target_id, int64_
     char event_id[33];
     int rc;
 
-    if (ah_random_hex(16, event_id) < 0)
-        return ah_error_set(err, AH_ESTORE, "could not read random bytes for an event id");
+    if (f->r->eid_prefix[0] == '\0' && ah_random_hex(8, f->r->eid_prefix) < 0)
+        return ah_error_set(err, AH_ESTORE, "could not read random bytes for event ids");
+    snprintf(event_id, sizeof(event_id), "%s%016llx", f->r->eid_prefix,
+             (unsigned long long)++f->r->eid_seq);
     d.event_id = event_id;
     rc = ah_store_tx_delivery_insert(f->tx, &d, err);
     if (rc == AH_OK) {
         f->count++;
-        if (reason == NULL)
+        if (reason == NULL) {
+            f->pending++;
             f->r->outbox_added++;
+        }
     }
     return rc;
 }
@@ -145,6 +152,10 @@ static int page_member(struct fanout *f, int64_t id, json_t *detail, const char 
         detail, "recipient",
         json_pack("{sOsO}", "id", json_object_get(m, "id"), "name", json_object_get(m, "name")));
     addrs = member_addresses(m);
+    if (f->paged != NULL && reason == NULL && json_array_size(addrs) > 0)
+        json_array_append_new(f->paged, json_pack("{sOsOsO*}", "id", json_object_get(m, "id"),
+                                                  "name", json_object_get(m, "name"), "schedule",
+                                                  json_object_get(detail, "schedule")));
     if (json_array_size(addrs) == 0)
         rc = deliver(f, "none", 0, id, "", detail, reason ? reason : "no_contact", err);
     json_array_foreach(addrs, i, a)
@@ -157,6 +168,97 @@ static int page_member(struct fanout *f, int64_t id, json_t *detail, const char 
     json_object_del(detail, "recipient");
     json_decref(addrs);
     json_decref(m);
+    return rc;
+}
+
+/* A team: every member. */
+static int page_team(struct fanout *f, int64_t id, json_t *detail, const char *reason,
+                     struct ah_error *err)
+{
+    const json_t *m;
+    json_t *team = NULL;
+    size_t i;
+    int rc = ah_store_tx_team_get(f->tx, id, &team, err);
+
+    if (rc == AH_ENOTFOUND)
+        return deliver(f, "none", 0, 0, "", detail, "team_deleted", err);
+    json_object_set_new(detail, "team",
+                        json_pack("{sOsO}", "id", json_object_get(team, "id"), "name",
+                                  json_object_get(team, "name")));
+    json_array_foreach(json_object_get(team, "member_ids"), i, m)
+    {
+        if (rc == AH_OK)
+            rc = page_member(f, ah_json_id(m), detail, reason, err);
+    }
+    json_object_del(detail, "team");
+    json_decref(team);
+    return rc;
+}
+
+/* Whoever is on call now in schedule @id: *@ret_member (0: nobody) and
+ * *@ret_layer, the layer's name or "override" (a new string; NULL when
+ * nobody). */
+static int oncall(struct fanout *f, int64_t id, json_t **ret_schedule, int64_t *ret_member,
+                  json_t **ret_layer, struct ah_error *err)
+{
+    struct ah_rota_override *ov;
+    struct ah_rota *rota;
+    json_t *overrides = NULL, *o;
+    size_t i;
+    int layer = -1;
+    int rc = ah_store_tx_schedule_get(f->tx, id, ret_schedule, &overrides, err);
+
+    *ret_member = 0;
+    *ret_layer = NULL;
+    if (rc < 0)
+        return rc;
+    /* It was valid when saved; if it no longer compiles, nobody is on call. */
+    o = json_pack("{sOsO}", "timezone", json_object_get(*ret_schedule, "timezone"), "layers",
+                  json_object_get(*ret_schedule, "layers"));
+    rc = o ? ah_rota_compile(o, &rota, NULL, NULL) : AH_EINVAL;
+    json_decref(o);
+    if (rc < 0) {
+        json_decref(overrides);
+        return AH_OK;
+    }
+    ov = ah_xcalloc(json_array_size(overrides) + 1, sizeof(*ov));
+    json_array_foreach(overrides, i, o)
+    {
+        ov[i].member_id = ah_json_id(json_object_get(o, "member_id"));
+        ov[i].start = json_integer_value(json_object_get(o, "start"));
+        ov[i].end = json_integer_value(json_object_get(o, "end"));
+    }
+    *ret_member = ah_rota_oncall(rota, ov, json_array_size(overrides), f->now, &layer);
+    if (*ret_member != 0)
+        *ret_layer = json_string(layer < 0 ? "override" : ah_rota_layer_name(rota, layer));
+    ah_free(ov);
+    ah_rota_free(rota);
+    json_decref(overrides);
+    return AH_OK;
+}
+
+/* A schedule: whoever is on call when the level fires. */
+static int page_schedule(struct fanout *f, int64_t id, json_t *detail, const char *reason,
+                         struct ah_error *err)
+{
+    json_t *schedule = NULL, *layer = NULL;
+    int64_t member;
+    int rc = oncall(f, id, &schedule, &member, &layer, err);
+
+    if (rc == AH_ENOTFOUND)
+        return deliver(f, "none", 0, 0, "", detail, "schedule_deleted", err);
+    if (rc < 0)
+        return rc;
+    json_object_set_new(detail, "schedule",
+                        json_pack("{sOsOso}", "id", json_object_get(schedule, "id"), "name",
+                                  json_object_get(schedule, "name"), "layer",
+                                  layer ? layer : json_null()));
+    if (member == 0)
+        rc = deliver(f, "none", 0, 0, "", detail, "nobody_on_call", err);
+    else
+        rc = page_member(f, member, detail, reason, err);
+    json_object_del(detail, "schedule");
+    json_decref(schedule);
     return rc;
 }
 
@@ -180,6 +282,16 @@ static int page_level(struct fanout *f, const json_t *rule, int level, int round
     {
         if (rc == AH_OK)
             rc = page_member(f, ah_json_id(id), detail, reason, err);
+    }
+    json_array_foreach(json_object_get(lv, "team_ids"), i, id)
+    {
+        if (rc == AH_OK)
+            rc = page_team(f, ah_json_id(id), detail, reason, err);
+    }
+    json_array_foreach(json_object_get(lv, "schedule_ids"), i, id)
+    {
+        if (rc == AH_OK)
+            rc = page_schedule(f, ah_json_id(id), detail, reason, err);
     }
     json_array_foreach(json_object_get(lv, "target_ids"), i, id)
     {
@@ -296,22 +408,34 @@ static int page_now(struct fanout *f, struct ah_escalation *e, const char *feed_
     int64_t after = json_integer_value(json_object_get(lv, "escalate_after_minutes")) * 60;
     int64_t times = json_integer_value(json_object_get(repeat, "times"));
     int64_t interval = json_integer_value(json_object_get(repeat, "interval_minutes")) * 60;
-    size_t before = f->count;
+    size_t before = f->count, reached = f->pending;
+    json_t *paged = f->paged = json_array();
     int rc = page_level(f, e->rule, e->level, e->round, NULL, err);
 
+    f->paged = NULL;
     if (rc == AH_OK && feed_type != NULL)
         rc = feed(f, feed_type,
-                  json_pack("{sOsisisOsO}", "rule", json_object_get(e->rule, "name"), "level",
+                  json_pack("{sOsisisOsOsOsOsO}", "rule", json_object_get(e->rule, "name"), "level",
                             e->level + 1, "round", e->round, "member_ids",
-                            json_object_get(lv, "member_ids"), "target_ids",
-                            json_object_get(lv, "target_ids")),
+                            json_object_get(lv, "member_ids"), "team_ids",
+                            json_object_get(lv, "team_ids"), "schedule_ids",
+                            json_object_get(lv, "schedule_ids"), "target_ids",
+                            json_object_get(lv, "target_ids"), "paged", paged),
                   err);
+    json_decref(paged);
     if (rc == AH_OK)
         rc = feed(f, "i_notify",
                   json_pack("{sssIsi}", "event_type", f->type, "deliveries",
                             (json_int_t)(f->count - before), "level", e->level + 1),
                   err);
     snprintf(e->state, sizeof(e->state), "active");
+    /* A level that reached nobody (no one on call, no contact) escalates on
+     * at once rather than waiting for nobody to answer. */
+    if (rc == AH_OK && f->pending == reached && e->level + 1 < nlevels) {
+        e->level++;
+        f->type = "i_esc";
+        return page_now(f, e, "i_esc", err);
+    }
     if (rc == AH_OK && e->level + 1 < nlevels)
         rc = set_timer(f, "esc", f->now + after, err);
     else if (rc == AH_OK && e->round < times)

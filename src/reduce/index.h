@@ -90,6 +90,10 @@ struct ah_reduce {
     int subs_dirty;
     int64_t next_due;
     size_t outbox_added;
+    /* Delivery event ids: a random prefix per process and a sequence, so
+     * that an id is unique without a system call per message. */
+    char eid_prefix[17];
+    uint64_t eid_seq;
 };
 
 /* Returns the channel's state, creating it with default rules. */

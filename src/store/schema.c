@@ -149,6 +149,28 @@ const char *const ah_schema_migrations[] = {
     "  created_at INTEGER NOT NULL);"
     "CREATE INDEX deliveries_incident ON deliveries(incident_id, id);"
     "CREATE INDEX deliveries_pending ON deliveries(next_at, id) WHERE status = 'pending';",
+    /* 6: on-call (issue #9). Teams (an ordered list of members), schedules
+     * (a time zone and rotation layers, as rules/rota.h normalizes them)
+     * and their overrides; member_refs lists every member a team or a
+     * schedule names (a schedule's: its layers' and its overrides'), kept in
+     * step on every write, so that a member in use cannot be deleted. */
+    "CREATE TABLE teams ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,"
+    "  member_ids TEXT NOT NULL DEFAULT '[]',"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE schedules ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,"
+    "  timezone TEXT NOT NULL, layers TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE schedule_overrides ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, schedule_id INTEGER NOT NULL,"
+    "  member_id INTEGER NOT NULL, start INTEGER NOT NULL, \"end\" INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX schedule_overrides_schedule ON schedule_overrides(schedule_id, start);"
+    "CREATE TABLE member_refs ("
+    "  kind TEXT NOT NULL, owner_id INTEGER NOT NULL, member_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, owner_id, member_id));"
+    "CREATE INDEX member_refs_member ON member_refs(member_id);",
 };
 
 const size_t ah_schema_migration_count =

@@ -180,6 +180,8 @@ int ah_store_tx_member_delete(struct ah_store_tx *tx, int64_t id, struct ah_erro
     if (n == 0)
         return ah_error_set(err, AH_ENOTFOUND, "member \"%lld\" does not exist", (long long)id);
     rc = refused_while_used(tx, "member", "member", id, err);
+    if (rc == AH_OK) /* teams and schedules (sqlite_oncall.c) */
+        rc = ah_store_tx_member_refs_check(tx, id, err);
     if (rc == AH_OK)
         rc = ah_sql_run(W(tx), "DELETE FROM members WHERE id = ?", err, "i", id);
     return rc;

@@ -213,7 +213,9 @@ static int is_json_column(const char *name)
                                         "event_types",
                                         "person",
                                         "escalations",
-                                        "disable_auto_close"};
+                                        "disable_auto_close",
+                                        "member_ids",
+                                        "layers"};
     size_t i;
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -460,4 +460,86 @@ int ah_store_read_target(struct ah_store *store, int64_t id, json_t **ret, struc
 int ah_store_read_target_secret(struct ah_store *store, int64_t id, char **ret_secret,
                                 struct ah_error *reterr);
 
+/* ---- on-call: teams and schedules (issue #9) ---- */
+
+/* Owner: src/store/sqlite_oncall.c. The admin API (http/admin_oncall.c)
+ * writes these rows through the writer; the escalation engine reads teams
+ * and schedules with ah_store_tx_team_get and ah_store_tx_schedule_get.
+ *
+ * A team is {id, name, member_ids, created_at, updated_at}, member_ids an
+ * ordered array of member id strings. A schedule is {id, name, timezone,
+ * layers, created_at, updated_at}, layers as rules/rota.h normalizes them
+ * (checked by the caller). An override is {id, schedule_id, member_id,
+ * start, end, created_at}. Names are unique (AH_ECONFLICT). The table
+ * member_refs lists the members each team and schedule names (a
+ * schedule's: every layers[].member_ids[] and every override's member),
+ * rewritten on every write, so that a member in use cannot be deleted. */
+
+#define AH_STORE_MAX_OVERRIDES 1000 /* per schedule */
+
+/* Writes a checked team {name, member_ids?} (absent or null: []). */
+int ah_store_tx_team_insert(struct ah_store_tx *tx, const json_t *team, int64_t now,
+                            int64_t *ret_id, struct ah_error *reterr);
+/* Replaces every field of team @id with @team's (as insert); AH_ENOTFOUND. */
+int ah_store_tx_team_update(struct ah_store_tx *tx, int64_t id, const json_t *team, int64_t now,
+                            struct ah_error *reterr);
+/* AH_ECONFLICT (naming a channel) while escalation_refs names ("team",
+ * @id): nothing is deleted; AH_ENOTFOUND. */
+int ah_store_tx_team_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+/* The team as stored {id, name, member_ids, created_at, updated_at} (a new
+ * object); AH_ENOTFOUND when missing. */
+int ah_store_tx_team_get(struct ah_store_tx *tx, int64_t id, json_t **ret, struct ah_error *reterr);
+
+/* Writes a checked schedule {name, timezone, layers} (layers normalized). */
+int ah_store_tx_schedule_insert(struct ah_store_tx *tx, const json_t *schedule, int64_t now,
+                                int64_t *ret_id, struct ah_error *reterr);
+/* Replaces every field of schedule @id (as insert); AH_ENOTFOUND. */
+int ah_store_tx_schedule_update(struct ah_store_tx *tx, int64_t id, const json_t *schedule,
+                                int64_t now, struct ah_error *reterr);
+/* As ah_store_tx_team_delete ("schedule"); its overrides go with it. */
+int ah_store_tx_schedule_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+/* The schedule as stored {id, name, timezone, layers} and its overrides, a
+ * new array of {id, member_id, start, end} in creation order (where two
+ * overlap the later one wins: pass them to ah_rota_* in this order). Both
+ * new; @ret_overrides may be NULL. AH_ENOTFOUND when missing. Compile
+ * {timezone, layers} (ah_rota_compile refuses the extra "id"). */
+int ah_store_tx_schedule_get(struct ah_store_tx *tx, int64_t id, json_t **ret_schedule,
+                             json_t **ret_overrides, struct ah_error *reterr);
+
+/* Adds a checked override {member_id, start, end} to schedule @schedule_id:
+ * AH_ENOTFOUND without the schedule, AH_EINVAL when it has
+ * AH_STORE_MAX_OVERRIDES already. */
+int ah_store_tx_override_insert(struct ah_store_tx *tx, int64_t schedule_id, const json_t *override,
+                                int64_t now, int64_t *ret_id, struct ah_error *reterr);
+/* AH_ENOTFOUND when @schedule_id has no override @id. */
+int ah_store_tx_override_delete(struct ah_store_tx *tx, int64_t schedule_id, int64_t id,
+                                struct ah_error *reterr);
+
+/* Called by ah_store_tx_member_delete: AH_ECONFLICT naming a team or a
+ * schedule (layer or override) that names member @member_id; AH_OK when
+ * none does. */
+int ah_store_tx_member_refs_check(struct ah_store_tx *tx, int64_t member_id,
+                                  struct ah_error *reterr);
+
+/* Reads (any thread). Lists are newest first, {items, next_cursor}. */
+int ah_store_read_teams(struct ah_store *store, const struct ah_page *page, json_t **ret,
+                        struct ah_error *reterr);
+int ah_store_read_team(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *reterr);
+int ah_store_read_schedules(struct ah_store *store, const struct ah_page *page, json_t **ret,
+                            struct ah_error *reterr);
+/* The schedule {id, name, timezone, layers, created_at, updated_at}; with
+ * @ret_overrides non-NULL also its overrides as ah_store_tx_schedule_get
+ * gives them (one snapshot). AH_ENOTFOUND. */
+int ah_store_read_schedule(struct ah_store *store, int64_t id, json_t **ret, json_t **ret_overrides,
+                           struct ah_error *reterr);
+/* Schedule @schedule_id's overrides in the API shape, by start:
+ * {"items": [...]}; AH_ENOTFOUND without the schedule. With @id != 0 only
+ * that override (the object itself; AH_ENOTFOUND). */
+int ah_store_read_overrides(struct ah_store *store, int64_t schedule_id, int64_t id, json_t **ret,
+                            struct ah_error *reterr);
+/* {"<member id>": "<name>"} for the members of @ids (an array of id
+ * strings) that exist. */
+int ah_store_read_member_names(struct ah_store *store, const json_t *ids, json_t **ret,
+                               struct ah_error *reterr);
+
 #endif

@@ -71,17 +71,30 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
 }
 
-/* The year that holds day @days since 1970-01-01. */
-static int64_t year_of_days(int64_t days)
+/* The date of day @days since 1970-01-01 (the inverse of days_from_civil). */
+static void civil_from_days(int64_t days, int64_t *ret_y, int *ret_m, int *ret_d)
 {
     int64_t z = days + 719468, era = floor_div(z, 146097);
     int64_t doe = z - era * 146097;
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
 
     /* The era's years start on March 1, so January and February (month
      * index 10 and 11) belong to the next calendar year. */
-    return era * 400 + yoe + ((5 * doy + 2) / 153 >= 10);
+    *ret_y = era * 400 + yoe + (mp >= 10);
+    *ret_m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *ret_d = (int)(doy - (153 * mp + 2) / 5 + 1);
+}
+
+/* The year that holds day @days since 1970-01-01. */
+static int64_t year_of_days(int64_t days)
+{
+    int64_t y;
+    int m, d;
+
+    civil_from_days(days, &y, &m, &d);
+    return y;
 }
 
 static int weekday(int64_t days)
@@ -152,17 +165,48 @@ static int32_t offset_at(const struct ah_tz *tz, int64_t utc)
 
 void ah_tz_convert(const struct ah_tz *tz, int64_t utc, struct ah_tz_local_time *ret)
 {
-    int64_t local, days, sod;
+    int64_t local, days, sod, year;
 
     utc = utc > T_LIMIT ? T_LIMIT : utc < -T_LIMIT ? -T_LIMIT : utc;
     ret->utc_offset = offset_at(tz, utc);
     local = utc + ret->utc_offset;
     days = floor_div(local, 86400);
     sod = local - days * 86400;
+    civil_from_days(days, &year, &ret->month, &ret->day);
+    ret->year = (int)year; /* |year| < 40,000 after the clamp */
     ret->wday = weekday(days);
     ret->hour = (int)(sod / 3600);
     ret->min = (int)(sod / 60 % 60);
     ret->sec = (int)(sod % 60);
+}
+
+/* Every instant whose offset makes the clock read @local is local - o for
+ * one of the offsets in force around it. Offsets change at most once within
+ * a day of any instant (zones change their rules months apart), so the
+ * offsets a day before and a day after the first guess are the candidates:
+ * both fit in a fold, neither in a gap. */
+int64_t ah_tz_to_utc(const struct ah_tz *tz, int64_t local)
+{
+    int64_t guess, early, late;
+    int32_t before, after;
+    int early_ok, late_ok;
+
+    local = local > T_LIMIT ? T_LIMIT : local < -T_LIMIT ? -T_LIMIT : local;
+    guess = local - offset_at(tz, local);
+    before = offset_at(tz, guess - 86400);
+    after = offset_at(tz, guess + 86400);
+    early = local - before;
+    late = local - after;
+    early_ok = offset_at(tz, early) == before;
+    late_ok = offset_at(tz, late) == after;
+    if (early_ok && late_ok)
+        return early < late ? early : late; /* the fold: the first reading */
+    if (late_ok)
+        return late;
+    /* Valid with the earlier offset, or inside the gap: read with the
+     * offset from before the gap, the instant lands past it by as much as
+     * the reading lay inside it. */
+    return early;
 }
 
 /* ---- the POSIX TZ footer, e.g. "EST5EDT,M3.2.0,M11.1.0" ---- */
@@ -492,6 +536,11 @@ void ah_tz_free(struct ah_tz *tz)
     ah_free(tz->types);
     ah_free(tz->offs);
     ah_free(tz);
+}
+
+int64_t ah_tz_days_from_civil(int year, int month, int day)
+{
+    return days_from_civil(year, month, day);
 }
 
 int ah_tz_valid(const char *name)

@@ -13,6 +13,9 @@
 #define AH_TZ_NAME_MAX 64
 
 struct ah_tz_local_time {
+    int year;           /* proleptic Gregorian; instants are clamped to about +-34,000 years */
+    int month;          /* 1..12 */
+    int day;            /* 1..31 */
     int wday;           /* 0 = Sunday .. 6 = Saturday */
     int hour;           /* 0..23 */
     int min;            /* 0..59 */
@@ -35,6 +38,21 @@ void ah_tz_free(struct ah_tz *tz); /* NULL is a no-op */
 /* Fills @ret with the wall-clock time in @tz at instant @utc (Unix seconds).
  * Pure computation; thread-safe. */
 void ah_tz_convert(const struct ah_tz *tz, int64_t utc, struct ah_tz_local_time *ret);
+
+/* Returns the number of days from 1970-01-01 to the proleptic Gregorian
+ * date @year-@month-@day (@month 1..12), negative before 1970. A @day past
+ * the month's end counts on into the following months (2027-01-32 is
+ * 2027-02-01). Local dates are counted this way by ah_tz_to_utc(). */
+int64_t ah_tz_days_from_civil(int year, int month, int day);
+
+/* Returns the instant (Unix seconds) at which the wall clock in @tz reads
+ * @local: a local date and time as seconds since 1970-01-01 00:00 on that
+ * clock, i.e. ah_tz_days_from_civil(y, m, d) * 86400 + seconds of the day.
+ * A reading the clock skips (the spring gap) moves forward by the length of
+ * the gap: 02:30 on a day when the clock jumps from 02:00 to 03:00 gives the
+ * instant the clock reads 03:30. A reading that occurs twice (the autumn
+ * fold) gives the first of the two instants. Pure computation; thread-safe. */
+int64_t ah_tz_to_utc(const struct ah_tz *tz, int64_t local);
 
 /* Returns 1 when ah_tz_open(@name) would succeed, else 0. Reads the file. */
 int ah_tz_valid(const char *name);

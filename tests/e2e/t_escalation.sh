@@ -268,6 +268,59 @@ restart_server
 tick 300
 assert_eq "after a restart bob is paged on time" 1 "$(paged "$INC" "$BOB" i_esc)"
 
+section "on call: a schedule pages whoever is on call, a team pages everyone"
+# A daily rotation in UTC handing over at 08:00: alice on T0's day (T0 is
+# 08:00 UTC), bob the next day. A second schedule has nobody on call now.
+api POST /schedules "$(jq -nc --arg a "$ALICE" --arg b "$BOB" --argjson t "$((T0 - 86400))" \
+    '{name: "primary", timezone: "UTC", layers: [{name: "daily", start: $t,
+      rotation: {unit: "day", length: 1}, handoff: "08:00", member_ids: [$b, $a]}]}')"
+assert_status 201 "create a schedule"
+SCHED=$(jb '.data.id')
+api POST /schedules "$(jq -nc --arg a "$ALICE" --argjson t "$T0" \
+    '{name: "nights", timezone: "UTC", layers: [{name: "night", start: $t,
+      rotation: {unit: "day", length: 1}, handoff: "08:00", member_ids: [$a],
+      restrictions: [{days: [], start: "22:00", end: "06:00"}]}]}')"
+assert_status 201 "create a night-only schedule"
+NIGHTS=$(jb '.data.id')
+api POST /teams "$(jq -nc --arg b "$BOB" --arg c "$CAROL" '{name: "dba", member_ids: [$b, $c]}')"
+assert_status 201 "create a team"
+TEAM=$(jb '.data.id')
+std_channel oncall
+rules "$CH" "$(jq -nc --arg s "$SCHED" '{rules: [{name: "rota", levels: [{schedule_ids: [$s]}]}]}')"
+send Critical "rota now" o1
+api GET "/schedules/$SCHED/oncall?at=$NOW"
+ONCALL=$(jb '.data.member_ids[0]')
+assert_eq "the API says who is on call" "$ONCALL" "$(jb '.data.member_ids[0]')"
+OTHER=$ALICE
+[ "$ONCALL" = "$ALICE" ] && OTHER=$BOB
+assert_eq "the member on call is paged" 1 "$(paged "$INC" "$ONCALL" i_assign)"
+assert_eq "the member off call is not" 0 "$(paged "$INC" "$OTHER")"
+api GET "/incidents/$INC/notifications"
+assert_eq "the log names the schedule" primary "$(jb "[.data.items[] | select(.member_id == \"$ONCALL\")][0].detail.schedule.name")"
+api GET "/incidents/$INC/timeline"
+assert_eq "the timeline names who was paged" "$ONCALL" "$(jb '[.data.items[] | select(.type == "i_assign")][0].detail.paged[0].id')"
+tick 86400
+send Critical "rota tomorrow" o2
+assert_eq "a day later the other member is on call and paged" 1 "$(paged "$INC" "$OTHER" i_assign)"
+assert_eq "and not the first" 0 "$(paged "$INC" "$ONCALL")"
+api POST "/schedules/$SCHED/overrides" "$(jq -nc --arg c "$CAROL" --argjson s "$NOW" --argjson e "$((NOW + 3600))" \
+    '{member_id: $c, start: $s, end: $e}')"
+assert_status 201 "override: carol for an hour"
+send Critical "rota override" o3
+assert_eq "the override member is paged" 1 "$(paged "$INC" "$CAROL" i_assign)"
+assert_eq "not the layer's member" 0 "$(paged "$INC" "$OTHER")"
+std_channel oncall-gap
+rules "$CH" "$(jq -nc --arg n "$NIGHTS" --arg t "$TEAM" \
+    '{rules: [{name: "gap", levels: [{schedule_ids: [$n], escalate_after_minutes: 30}, {team_ids: [$t]}]}]}')"
+send Critical "daytime" o4
+assert_eq "nobody on call is logged" 1 "$(suppressed "$INC" nobody_on_call)"
+assert_eq "the level escalates on at once: the team's bob" 1 "$(paged "$INC" "$BOB" i_esc)"
+assert_eq "and the team's carol" 1 "$(paged "$INC" "$CAROL" i_esc)"
+api DELETE "/schedules/$NIGHTS"
+assert_code 409 ReferenceExist
+api DELETE "/teams/$TEAM"
+assert_code 409 ReferenceExist
+
 section "bad rules are refused and nothing is saved"
 std_channel refused
 rules "$CH" "$TWO_LEVELS"
@@ -281,8 +334,8 @@ bad()
 }
 bad "unknown member" '{"rules":[{"name":"x","levels":[{"member_ids":["424242"]}]}]}' "member_ids[0]"
 bad "unknown target" '{"rules":[{"name":"x","levels":[{"target_ids":["424242"]}]}]}' "target_ids[0]"
-bad "unknown team" '{"rules":[{"name":"x","levels":[{"team_ids":["1"]}]}]}' "team_ids[0]"
-bad "unknown schedule" '{"rules":[{"name":"x","levels":[{"schedule_ids":["1"]}]}]}' "schedule_ids[0]"
+bad "unknown team" '{"rules":[{"name":"x","levels":[{"team_ids":["4242"]}]}]}' "team_ids[0]"
+bad "unknown schedule" '{"rules":[{"name":"x","levels":[{"schedule_ids":["4242"]}]}]}' "schedule_ids[0]"
 bad "bad filter" "{\"rules\":[{\"name\":\"x\",\"if\":[[{\"key\":\"title\",\"oper\":\"IN\",\"vals\":[\"/(/\"]}]],\"levels\":[{\"member_ids\":[\"$ALICE\"]}]}]}" "if"
 bad "empty level" '{"rules":[{"name":"x","levels":[{}]}]}' "levels[0]"
 bad "no levels" '{"rules":[{"name":"x","levels":[]}]}' "levels"

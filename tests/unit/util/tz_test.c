@@ -159,6 +159,124 @@ static void test_open_reuse(void **state)
     ah_tz_free(NULL);
 }
 
+/* Dates (year, month, day) of the wall clock, around 1970, leap days and
+ * the clamp. */
+static void expect_date(const char *name, int64_t utc, int year, int month, int day)
+{
+    struct ah_tz_local_time lt;
+
+    memset(&lt, 0xff, sizeof(lt));
+    assert_int_equal(ah_tz_local(name, utc, &lt), AH_OK);
+    assert_int_equal(lt.year, year);
+    assert_int_equal(lt.month, month);
+    assert_int_equal(lt.day, day);
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    expect_date("UTC", 0, 1970, 1, 1);
+    expect_date("UTC", -1, 1969, 12, 31);
+    expect_date("UTC", 1835481599, 2028, 2, 29);           /* 2028-02-29 23:59:59 */
+    expect_date("UTC", 1835481600, 2028, 3, 1);            /* one second later */
+    expect_date("UTC", -2203891200, 1900, 3, 1);           /* 1900 was not a leap year */
+    expect_date("UTC", 951782400, 2000, 2, 29);            /* 2000 was */
+    expect_date("Asia/Shanghai", 1768492800, 2026, 1, 16); /* 00:00 local, 16:00Z the day before */
+    expect_date("America/New_York", 1767243600, 2026, 1, 1); /* 00:00 EST, 05:00Z */
+    expect_date("America/New_York", 1767243599, 2025, 12, 31);
+    expect_date("UTC", INT64_MAX, 36812, 2, 20);
+    expect_date("UTC", INT64_MIN, -32873, 11, 12);
+}
+
+static void test_days_from_civil(void **state)
+{
+    (void)state;
+    assert_int_equal(ah_tz_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(ah_tz_days_from_civil(1969, 12, 31), -1);
+    assert_int_equal(ah_tz_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(ah_tz_days_from_civil(2028, 2, 29), 21243);
+    assert_int_equal(ah_tz_days_from_civil(1, 1, 1), -719162);
+    /* A day past the month's end counts on. */
+    assert_int_equal(ah_tz_days_from_civil(2027, 1, 32), ah_tz_days_from_civil(2027, 2, 1));
+    assert_int_equal(ah_tz_days_from_civil(2028, 2, 30), ah_tz_days_from_civil(2028, 3, 1));
+    assert_int_equal(ah_tz_days_from_civil(2027, 12, 32), ah_tz_days_from_civil(2028, 1, 1));
+}
+
+/* The instant at which @name's clock reads @y-@m-@d @hour:@min. */
+static int64_t to_utc(const char *name, int y, int m, int d, int hour, int min)
+{
+    struct ah_tz *tz = NULL;
+    int64_t t;
+
+    assert_int_equal(ah_tz_open(name, &tz, NULL), AH_OK);
+    t = ah_tz_to_utc(tz, ah_tz_days_from_civil(y, m, d) * 86400 + hour * 3600 + min * 60);
+    ah_tz_free(tz);
+    return t;
+}
+
+static void test_to_utc(void **state)
+{
+    (void)state;
+    assert_int_equal(to_utc("UTC", 2028, 2, 29, 12, 0), 1835438400);
+    assert_int_equal(to_utc("Asia/Shanghai", 2027, 6, 1, 9, 0), 1811811600);
+    assert_int_equal(to_utc("Asia/Kolkata", 2026, 1, 15, 17, 30), 1768478400);
+    /* New York 2027-03-14: 01:59 EST exists; 02:30 is skipped and moves
+     * forward by the hour to 03:30 EDT, which 03:30 itself also gives. */
+    assert_int_equal(to_utc("America/New_York", 2027, 3, 14, 1, 59), 1805007540);
+    assert_int_equal(to_utc("America/New_York", 2027, 3, 14, 2, 30), 1805009400);
+    assert_int_equal(to_utc("America/New_York", 2027, 3, 14, 2, 0), 1805007600);
+    assert_int_equal(to_utc("America/New_York", 2027, 3, 14, 3, 30), 1805009400);
+    /* 2027-11-07: 01:30 happens twice; the first is EDT (05:30Z). */
+    assert_int_equal(to_utc("America/New_York", 2027, 11, 7, 1, 30), 1825565400);
+    assert_int_equal(to_utc("America/New_York", 2027, 11, 7, 2, 0), 1825570800);
+    /* Berlin: 2027-03-28 02:30 is skipped (-> 03:30 CEST, 01:30Z);
+     * 2027-10-31 02:30 happens twice, first in CEST (00:30Z). */
+    assert_int_equal(to_utc("Europe/Berlin", 2027, 3, 28, 2, 30), 1806197400);
+    assert_int_equal(to_utc("Europe/Berlin", 2027, 10, 31, 2, 30), 1824942600);
+    /* Sydney (DST across the new year): 2027-10-03 02:30 is skipped,
+     * 2027-04-04 02:30 happens twice (first in AEDT). */
+    assert_int_equal(to_utc("Australia/Sydney", 2027, 10, 3, 2, 30), 1822494600);
+    assert_int_equal(to_utc("Australia/Sydney", 2027, 4, 4, 2, 30), 1806766200);
+    /* Past the listed transitions (footer rules): New York 2050-03-13, and
+     * Dublin's negative DST (01:30 skipped on 2050-03-27, 01:30 twice on
+     * 2050-10-30, first in IST). */
+    assert_int_equal(to_utc("America/New_York", 2050, 3, 13, 2, 30), 2530769400);
+    assert_int_equal(to_utc("Europe/Dublin", 2050, 3, 27, 1, 30), 2531957400);
+    assert_int_equal(to_utc("Europe/Dublin", 2050, 10, 30, 1, 30), 2550702600);
+}
+
+/* ah_tz_to_utc inverts ah_tz_convert for every instant except the second
+ * pass through a fold, which maps back to the first: checked every 7
+ * minutes 13 seconds through 2027 in New York and Berlin. */
+static void test_to_utc_round_trip(void **state)
+{
+    static const char *const zones[] = {"America/New_York", "Europe/Berlin", "Australia/Sydney"};
+    struct ah_tz_local_time lt;
+    struct ah_tz *tz = NULL;
+    int64_t t, local, back;
+    size_t i, folds;
+
+    (void)state;
+    for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+        assert_int_equal(ah_tz_open(zones[i], &tz, NULL), AH_OK);
+        folds = 0;
+        for (t = 1798761600; t < 1830297600; t += 433) {
+            ah_tz_convert(tz, t, &lt);
+            local = ah_tz_days_from_civil(lt.year, lt.month, lt.day) * 86400 + lt.hour * 3600 +
+                    lt.min * 60 + lt.sec;
+            assert_int_equal(local, t + lt.utc_offset);
+            back = ah_tz_to_utc(tz, local);
+            if (back != t) {
+                assert_int_equal(back, t - 3600); /* the same reading an hour earlier */
+                folds++;
+            }
+        }
+        /* One fold hour a year, sampled every 433 s. */
+        assert_in_range(folds, 8, 9);
+        ah_tz_free(tz);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +284,8 @@ int main(void)
         cmocka_unit_test(test_new_york),      cmocka_unit_test(test_footer_rules),
         cmocka_unit_test(test_berlin),        cmocka_unit_test(test_valid_names),
         cmocka_unit_test(test_invalid_names), cmocka_unit_test(test_open_reuse),
+        cmocka_unit_test(test_dates),         cmocka_unit_test(test_days_from_civil),
+        cmocka_unit_test(test_to_utc),        cmocka_unit_test(test_to_utc_round_trip),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,537 @@
+/* sqlite_oncall.c - teams, schedules and schedule overrides (store.h,
+ * issue #9).
+ *
+ * Writes run on the writer thread; reads take a pooled connection. The
+ * member_refs rows of a team or schedule are rewritten after every write
+ * that can change them: a team's from its member_ids, a schedule's from
+ * its layers[].member_ids[] and its overrides. ah_store_tx_member_delete
+ * (sqlite_people.c) refuses to delete a member they name. */
+#include "store/sqlite_util.h"
+#include "store/store.h"
+
+#include "model/event.h"
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define W(tx) ah_sqlite_wcache(tx)
+
+/* ================= shared ================= */
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+/* Takes the only row of @rows (stolen) into *@ret; AH_ENOTFOUND without one. */
+static int one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *err)
+{
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+    }
+    *ret = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return AH_OK;
+}
+
+/* Wraps @rows (limit + 1 at most; stolen) as {"items", "next_cursor"}. */
+static json_t *page_of(json_t *rows, const struct ah_page *page)
+{
+    json_t *next = json_null();
+    size_t n = json_array_size(rows);
+
+    if (n > (size_t)page->limit) {
+        json_array_remove(rows, n - 1);
+        next = json_incref(json_object_get(json_array_get(rows, n - 2), "id"));
+    }
+    return json_pack("{soso}", "items", rows, "next_cursor", next);
+}
+
+/* AH_ECONFLICT naming a channel whose escalation rules use (@kind, @id);
+ * AH_OK when none does. */
+static int refused_while_used(struct ah_store_tx *tx, const char *kind, int64_t id,
+                              struct ah_error *err)
+{
+    json_t *rows = NULL;
+    const json_t *row;
+    const char *name;
+    json_int_t others;
+    int rc = ah_sql_rows(NULL, W(tx),
+                         "SELECT r.channel_id AS channel_id, c.name AS name,"
+                         " (SELECT count(*) FROM escalation_refs WHERE kind = ?1 AND ref_id = ?2)"
+                         " AS uses FROM escalation_refs r LEFT JOIN channels c"
+                         " ON c.id = r.channel_id WHERE r.kind = ?1 AND r.ref_id = ?2"
+                         " ORDER BY r.channel_id LIMIT 1",
+                         &rows, err, "si", kind, id);
+
+    if (rc < 0)
+        return rc;
+    row = json_array_get(rows, 0);
+    if (row == NULL) {
+        json_decref(rows);
+        return AH_OK;
+    }
+    name = str(row, "name");
+    others = json_integer_value(json_object_get(row, "uses")) - 1;
+    rc = ah_error_set(err, AH_ECONFLICT,
+                      "%s \"%lld\" is used by the escalation rules of channel \"%s\"%s%s%s", kind,
+                      (long long)id, str(row, "channel_id"), name ? " (" : "", name ? name : "",
+                      name ? ")" : "");
+    if (others > 0 && err != NULL)
+        snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+                 " and %lld other channel(s)", (long long)others);
+    json_decref(rows);
+    return rc;
+}
+
+/* Adds a member_refs row (@kind, @owner, each id of @ids); repeats and
+ * values that are not ids are skipped. */
+static int refs_add(struct ah_store_tx *tx, const char *kind, int64_t owner, const json_t *ids,
+                    struct ah_error *err)
+{
+    const json_t *v;
+    size_t i;
+    int rc = AH_OK;
+
+    json_array_foreach(ids, i, v)
+    {
+        if (ah_json_id(v) != 0)
+            rc = ah_sql_run(W(tx),
+                            "INSERT OR IGNORE INTO member_refs(kind, owner_id, member_id)"
+                            " VALUES (?, ?, ?)",
+                            err, "sii", kind, owner, ah_json_id(v));
+        if (rc < 0)
+            return rc;
+    }
+    return AH_OK;
+}
+
+static int refs_clear(struct ah_store_tx *tx, const char *kind, int64_t owner, struct ah_error *err)
+{
+    return ah_sql_run(W(tx), "DELETE FROM member_refs WHERE kind = ? AND owner_id = ?", err, "si",
+                      kind, owner);
+}
+
+/* The field @key of @obj when it is an array, else NULL (binds SQL NULL). */
+static const json_t *array_or_null(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+
+    return json_is_array(v) ? v : NULL;
+}
+
+/* ================= teams ================= */
+
+static int team_refs(struct ah_store_tx *tx, int64_t id, const json_t *team, struct ah_error *err)
+{
+    int rc = refs_clear(tx, "team", id, err);
+
+    return rc < 0 ? rc : refs_add(tx, "team", id, json_object_get(team, "member_ids"), err);
+}
+
+int ah_store_tx_team_insert(struct ah_store_tx *tx, const json_t *team, int64_t now,
+                            int64_t *ret_id, struct ah_error *err)
+{
+    int rc =
+        ah_sql_run(W(tx),
+                   "INSERT INTO teams(name, member_ids, created_at, updated_at)"
+                   " VALUES (?, coalesce(?, '[]'), ?, ?)",
+                   err, "sjii", str(team, "name"), array_or_null(team, "member_ids"), now, now);
+
+    if (rc == AH_ECONFLICT)
+        return ah_error_set(err, AH_ECONFLICT, "a team named \"%s\" already exists",
+                            str(team, "name"));
+    if (rc < 0)
+        return rc;
+    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    return team_refs(tx, *ret_id, team, err);
+}
+
+int ah_store_tx_team_update(struct ah_store_tx *tx, int64_t id, const json_t *team, int64_t now,
+                            struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx),
+                        "UPDATE teams SET name = ?, member_ids = coalesce(?, '[]'), updated_at = ?"
+                        " WHERE id = ?",
+                        err, "sjii", str(team, "name"), array_or_null(team, "member_ids"), now, id);
+
+    if (rc == AH_ECONFLICT)
+        return ah_error_set(err, AH_ECONFLICT, "a team named \"%s\" already exists",
+                            str(team, "name"));
+    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "team \"%lld\" does not exist", (long long)id);
+    return rc < 0 ? rc : team_refs(tx, id, team, err);
+}
+
+int ah_store_tx_team_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
+{
+    int64_t n = 0;
+    int rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM teams WHERE id = ?", &n, err, "i", id);
+
+    if (rc < 0)
+        return rc;
+    if (n == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "team \"%lld\" does not exist", (long long)id);
+    rc = refused_while_used(tx, "team", id, err);
+    if (rc == AH_OK)
+        rc = refs_clear(tx, "team", id, err);
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx), "DELETE FROM teams WHERE id = ?", err, "i", id);
+    return rc;
+}
+
+int ah_store_tx_team_get(struct ah_store_tx *tx, int64_t id, json_t **ret, struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(NULL, W(tx), "SELECT * FROM teams WHERE id = ?", &rows, err, "i", id);
+
+    return rc < 0 ? rc : one(rows, "team", id, ret, err);
+}
+
+/* ================= schedules ================= */
+
+/* Rewrites schedule @id's member_refs from its stored layers and overrides. */
+static int schedule_refs(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
+{
+    char *text = NULL;
+    json_t *layers, *layer;
+    size_t i;
+    int rc = refs_clear(tx, "schedule", id, err);
+
+    if (rc == AH_OK)
+        rc = ah_sql_text(NULL, W(tx), "SELECT layers FROM schedules WHERE id = ?", &text, err, "i",
+                         id);
+    if (rc < 0)
+        return rc;
+    layers = text ? json_loads(text, 0, NULL) : NULL;
+    ah_free(text);
+    json_array_foreach(layers, i, layer)
+    {
+        rc = refs_add(tx, "schedule", id, json_object_get(layer, "member_ids"), err);
+        if (rc < 0)
+            break;
+    }
+    json_decref(layers);
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx),
+                        "INSERT OR IGNORE INTO member_refs(kind, owner_id, member_id)"
+                        " SELECT 'schedule', schedule_id, member_id FROM schedule_overrides"
+                        " WHERE schedule_id = ?",
+                        err, "i", id);
+    return rc;
+}
+
+int ah_store_tx_schedule_insert(struct ah_store_tx *tx, const json_t *schedule, int64_t now,
+                                int64_t *ret_id, struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx),
+                        "INSERT INTO schedules(name, timezone, layers, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        err, "ssjii", str(schedule, "name"), str(schedule, "timezone"),
+                        json_object_get(schedule, "layers"), now, now);
+
+    if (rc == AH_ECONFLICT)
+        return ah_error_set(err, AH_ECONFLICT, "a schedule named \"%s\" already exists",
+                            str(schedule, "name"));
+    if (rc < 0)
+        return rc;
+    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    return schedule_refs(tx, *ret_id, err);
+}
+
+int ah_store_tx_schedule_update(struct ah_store_tx *tx, int64_t id, const json_t *schedule,
+                                int64_t now, struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx),
+                        "UPDATE schedules SET name = ?, timezone = ?, layers = ?, updated_at = ?"
+                        " WHERE id = ?",
+                        err, "ssjii", str(schedule, "name"), str(schedule, "timezone"),
+                        json_object_get(schedule, "layers"), now, id);
+
+    if (rc == AH_ECONFLICT)
+        return ah_error_set(err, AH_ECONFLICT, "a schedule named \"%s\" already exists",
+                            str(schedule, "name"));
+    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" does not exist", (long long)id);
+    return rc < 0 ? rc : schedule_refs(tx, id, err);
+}
+
+int ah_store_tx_schedule_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
+{
+    int64_t n = 0;
+    int rc =
+        ah_sql_int(NULL, W(tx), "SELECT count(*) FROM schedules WHERE id = ?", &n, err, "i", id);
+
+    if (rc < 0)
+        return rc;
+    if (n == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" does not exist", (long long)id);
+    rc = refused_while_used(tx, "schedule", id, err);
+    if (rc == AH_OK)
+        rc = refs_clear(tx, "schedule", id, err);
+    if (rc == AH_OK)
+        rc =
+            ah_sql_run(W(tx), "DELETE FROM schedule_overrides WHERE schedule_id = ?", err, "i", id);
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx), "DELETE FROM schedules WHERE id = ?", err, "i", id);
+    return rc;
+}
+
+int ah_store_tx_schedule_get(struct ah_store_tx *tx, int64_t id, json_t **ret_schedule,
+                             json_t **ret_overrides, struct ah_error *err)
+{
+    json_t *rows;
+    int rc =
+        ah_sql_rows(NULL, W(tx), "SELECT id, name, timezone, layers FROM schedules WHERE id = ?",
+                    &rows, err, "i", id);
+
+    if (rc == AH_OK)
+        rc = one(rows, "schedule", id, ret_schedule, err);
+    if (rc < 0 || ret_overrides == NULL)
+        return rc;
+    rc = ah_sql_rows(NULL, W(tx),
+                     "SELECT id, member_id, start, \"end\" FROM schedule_overrides"
+                     " WHERE schedule_id = ? ORDER BY id",
+                     ret_overrides, err, "i", id);
+    if (rc < 0) {
+        json_decref(*ret_schedule);
+        *ret_schedule = NULL;
+    }
+    return rc;
+}
+
+/* ================= overrides ================= */
+
+int ah_store_tx_override_insert(struct ah_store_tx *tx, int64_t schedule_id, const json_t *override,
+                                int64_t now, int64_t *ret_id, struct ah_error *err)
+{
+    int64_t n = 0;
+    int rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM schedules WHERE id = ?", &n, err, "i",
+                        schedule_id);
+
+    if (rc < 0)
+        return rc;
+    if (n == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" does not exist",
+                            (long long)schedule_id);
+    rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM schedule_overrides WHERE schedule_id = ?",
+                    &n, err, "i", schedule_id);
+    if (rc < 0)
+        return rc;
+    if (n >= AH_STORE_MAX_OVERRIDES)
+        return ah_error_set(err, AH_EINVAL,
+                            "schedule \"%lld\" has %d overrides, the most it may have: delete "
+                            "old ones first",
+                            (long long)schedule_id, AH_STORE_MAX_OVERRIDES);
+    rc = ah_sql_run(W(tx),
+                    "INSERT INTO schedule_overrides(schedule_id, member_id, start, \"end\","
+                    " created_at) VALUES (?, ?, ?, ?, ?)",
+                    err, "iiiii", schedule_id, ah_json_id(json_object_get(override, "member_id")),
+                    (int64_t)json_integer_value(json_object_get(override, "start")),
+                    (int64_t)json_integer_value(json_object_get(override, "end")), now);
+    if (rc < 0)
+        return rc;
+    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    return schedule_refs(tx, schedule_id, err);
+}
+
+int ah_store_tx_override_delete(struct ah_store_tx *tx, int64_t schedule_id, int64_t id,
+                                struct ah_error *err)
+{
+    int rc = ah_sql_run(W(tx), "DELETE FROM schedule_overrides WHERE schedule_id = ? AND id = ?",
+                        err, "ii", schedule_id, id);
+
+    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" has no override \"%lld\"",
+                            (long long)schedule_id, (long long)id);
+    return rc < 0 ? rc : schedule_refs(tx, schedule_id, err);
+}
+
+/* ================= members in use ================= */
+
+int ah_store_tx_member_refs_check(struct ah_store_tx *tx, int64_t member_id, struct ah_error *err)
+{
+    json_t *rows = NULL;
+    const json_t *row;
+    const char *kind, *name;
+    json_int_t others;
+    int rc = ah_sql_rows(
+        NULL, W(tx),
+        "SELECT r.kind AS kind, r.owner_id AS owner_id, coalesce(t.name, s.name) AS name,"
+        " EXISTS (SELECT 1 FROM schedule_overrides o WHERE r.kind = 'schedule'"
+        " AND o.schedule_id = r.owner_id AND o.member_id = r.member_id) AS overridden,"
+        " (SELECT count(*) FROM member_refs WHERE member_id = ?1) AS uses"
+        " FROM member_refs r LEFT JOIN teams t ON r.kind = 'team' AND t.id = r.owner_id"
+        " LEFT JOIN schedules s ON r.kind = 'schedule' AND s.id = r.owner_id"
+        " WHERE r.member_id = ?1 ORDER BY r.kind DESC, r.owner_id LIMIT 1",
+        &rows, err, "i", member_id);
+
+    if (rc < 0)
+        return rc;
+    row = json_array_get(rows, 0);
+    if (row == NULL) {
+        json_decref(rows);
+        return AH_OK;
+    }
+    kind = str(row, "kind");
+    name = str(row, "name");
+    others = json_integer_value(json_object_get(row, "uses")) - 1;
+    if (strcmp(kind, "team") == 0)
+        rc = ah_error_set(err, AH_ECONFLICT, "member \"%lld\" is in team \"%s\"%s%s%s",
+                          (long long)member_id, str(row, "owner_id"), name ? " (" : "",
+                          name ? name : "", name ? ")" : "");
+    else
+        rc = ah_error_set(
+            err, AH_ECONFLICT, "member \"%lld\" is %s schedule \"%s\"%s%s%s", (long long)member_id,
+            json_integer_value(json_object_get(row, "overridden")) ? "in an override of"
+                                                                   : "in a layer of",
+            str(row, "owner_id"), name ? " (" : "", name ? name : "", name ? ")" : "");
+    if (others > 0 && err != NULL)
+        snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+                 " and %lld other team(s) or schedule(s)", (long long)others);
+    json_decref(rows);
+    return rc;
+}
+
+/* ================= reads ================= */
+
+static int list(sqlite3 *db, int teams, const struct ah_page *page, json_t **ret,
+                struct ah_error *err)
+{
+    json_t *rows;
+    int rc = teams ? ah_sql_rows(db, NULL,
+                                 "SELECT * FROM teams WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC"
+                                 " LIMIT ?2",
+                                 &rows, err, "ii", page->cursor, (int64_t)page->limit + 1)
+                   : ah_sql_rows(db, NULL,
+                                 "SELECT * FROM schedules WHERE (?1 = 0 OR id < ?1)"
+                                 " ORDER BY id DESC LIMIT ?2",
+                                 &rows, err, "ii", page->cursor, (int64_t)page->limit + 1);
+
+    if (rc < 0)
+        return rc;
+    *ret = page_of(rows, page);
+    return AH_OK;
+}
+
+static int team(sqlite3 *db, int64_t id, json_t **ret, struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(db, NULL, "SELECT * FROM teams WHERE id = ?", &rows, err, "i", id);
+
+    return rc < 0 ? rc : one(rows, "team", id, ret, err);
+}
+
+/* One snapshot of the schedule and (@ret_overrides non-NULL) its overrides. */
+static int schedule(sqlite3 *db, int64_t id, json_t **ret, json_t **ret_overrides,
+                    struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_exec(db, "BEGIN", err);
+
+    if (rc < 0)
+        return rc;
+    rc = ah_sql_rows(db, NULL, "SELECT * FROM schedules WHERE id = ?", &rows, err, "i", id);
+    if (rc == AH_OK)
+        rc = one(rows, "schedule", id, ret, err);
+    if (rc == AH_OK && ret_overrides != NULL) {
+        rc = ah_sql_rows(db, NULL,
+                         "SELECT id, member_id, start, \"end\" FROM schedule_overrides"
+                         " WHERE schedule_id = ? ORDER BY id",
+                         ret_overrides, err, "i", id);
+        if (rc < 0) {
+            json_decref(*ret);
+            *ret = NULL;
+        }
+    }
+    if (ah_sql_exec(db, "COMMIT", NULL) < 0)
+        ah_sql_exec(db, "ROLLBACK", NULL);
+    return rc;
+}
+
+static int overrides(sqlite3 *db, int64_t schedule_id, int64_t id, json_t **ret,
+                     struct ah_error *err)
+{
+    json_t *rows;
+    int64_t n = 0;
+    int rc = ah_sql_int(db, NULL, "SELECT count(*) FROM schedules WHERE id = ?", &n, err, "i",
+                        schedule_id);
+
+    if (rc < 0)
+        return rc;
+    if (n == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" does not exist",
+                            (long long)schedule_id);
+    rc = ah_sql_rows(db, NULL,
+                     "SELECT id, schedule_id, member_id, start, \"end\", created_at"
+                     " FROM schedule_overrides WHERE schedule_id = ?1 AND (?2 = 0 OR id = ?2)"
+                     " ORDER BY start, id",
+                     &rows, err, "ii", schedule_id, id);
+    if (rc < 0)
+        return rc;
+    if (id != 0)
+        return one(rows, "override", id, ret, err);
+    *ret = json_pack("{so}", "items", rows);
+    return AH_OK;
+}
+
+static int member_names(sqlite3 *db, const json_t *ids, json_t **ret, struct ah_error *err)
+{
+    const json_t *v;
+    size_t i;
+
+    *ret = json_object();
+    json_array_foreach(ids, i, v)
+    {
+        char *name = NULL;
+        int rc = ah_sql_text(db, NULL, "SELECT name FROM members WHERE id = ?", &name, err, "i",
+                             ah_json_id(v));
+
+        if (rc < 0) {
+            json_decref(*ret);
+            *ret = NULL;
+            return rc;
+        }
+        if (name != NULL && json_is_string(v))
+            json_object_set_new(*ret, json_string_value(v), json_string(name));
+        ah_free(name);
+    }
+    return AH_OK;
+}
+
+int ah_store_read_teams(struct ah_store *s, const struct ah_page *page, json_t **ret,
+                        struct ah_error *err)
+{
+    WITH_READER(s, err, list(db_, 1, page, ret, err));
+}
+
+int ah_store_read_team(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err, team(db_, id, ret, err));
+}
+
+int ah_store_read_schedules(struct ah_store *s, const struct ah_page *page, json_t **ret,
+                            struct ah_error *err)
+{
+    WITH_READER(s, err, list(db_, 0, page, ret, err));
+}
+
+int ah_store_read_schedule(struct ah_store *s, int64_t id, json_t **ret, json_t **ret_overrides,
+                           struct ah_error *err)
+{
+    WITH_READER(s, err, schedule(db_, id, ret, ret_overrides, err));
+}
+
+int ah_store_read_overrides(struct ah_store *s, int64_t schedule_id, int64_t id, json_t **ret,
+                            struct ah_error *err)
+{
+    WITH_READER(s, err, overrides(db_, schedule_id, id, ret, err));
+}
+
+int ah_store_read_member_names(struct ah_store *s, const json_t *ids, json_t **ret,
+                               struct ah_error *err)
+{
+    WITH_READER(s, err, member_names(db_, ids, ret, err));
+}
