@@ -105,7 +105,8 @@ subscribed_channel()
     SUBS_URL="$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
 }
 
-outbox() { db "SELECT count(*) FROM deliveries WHERE status = 'pending';"; }
+# outbox: notifications waiting (pending rows and the subscribers' backlog).
+outbox() { curl -s "$AH_URL/metrics" | awk '$1 == "alerthub_outbox_depth" { print $2 }'; }
 
 start_receiver
 start_server "$BIN" "${SERVER_ARGS[@]}"

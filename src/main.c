@@ -348,7 +348,7 @@ struct parts {
 
 struct record_job {
     struct ah_job job;
-    const struct ah_delivery_result *res;
+    const struct ah_sender_outcome *res;
     size_t n;
     void (*done)(void *ctx, int committed);
     void *ctx;
@@ -363,8 +363,16 @@ static int record_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_redu
 
     (void)reduce;
     (void)now;
-    for (i = 0; rc == AH_OK && i < rj->n; i++)
-        rc = ah_store_tx_delivery_result(tx, &rj->res[i], err);
+    for (i = 0; rc == AH_OK && i < rj->n; i++) {
+        const struct ah_sender_outcome *o = &rj->res[i];
+
+        if (o->row != NULL)
+            rc = ah_store_tx_delivery_insert_outcome(tx, o->row, &o->res, err);
+        else
+            rc = ah_store_tx_delivery_result(tx, &o->res, err);
+        if (rc == AH_OK && o->cursor_feed > 0)
+            rc = ah_store_tx_target_cursor_set(tx, o->cursor_target, o->cursor_feed, err);
+    }
     return rc;
 }
 
@@ -377,7 +385,7 @@ static void record_finish(struct ah_job *job)
 }
 
 /* The sender's outcomes are written by the writer, like every other row. */
-static int record(void *arg, const struct ah_delivery_result *res, size_t n,
+static int record(void *arg, const struct ah_sender_outcome *res, size_t n,
                   void (*done)(void *ctx, int committed), void *ctx)
 {
     struct record_job *rj = ah_xcalloc(1, sizeof(*rj));

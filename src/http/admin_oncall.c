@@ -272,6 +272,7 @@ static int team_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
     json_t *t = NULL;
     int rc;
 
+    (void)reduce; /* members, targets and rotas are read from the store */
     if (strcmp(req->method, "DELETE") == 0) {
         rc = ah_store_tx_team_delete(tx, req->id, err);
     } else if (strcmp(req->method, "PATCH") == 0) {
@@ -288,8 +289,6 @@ static int team_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
         if (rc == AH_OK)
             rc = ah_store_tx_team_insert(tx, req->json, now, &req->id, err);
     }
-    if (rc == AH_OK)
-        ah_reduce_targets_changed(reduce);
     return rc;
 }
 
@@ -300,6 +299,7 @@ static int schedule_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_re
     json_t *s = NULL, *members = NULL;
     int rc;
 
+    (void)reduce; /* members, targets and rotas are read from the store */
     if (strcmp(req->method, "DELETE") == 0) {
         rc = ah_store_tx_schedule_delete(tx, req->id, err);
     } else if (strcmp(req->method, "PATCH") == 0) {
@@ -322,8 +322,6 @@ static int schedule_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_re
         if (rc == AH_OK)
             rc = ah_store_tx_schedule_insert(tx, req->json, now, &req->id, err);
     }
-    if (rc == AH_OK)
-        ah_reduce_targets_changed(reduce);
     return rc;
 }
 
@@ -334,6 +332,7 @@ static int override_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_re
     json_t *s = NULL, *m = NULL;
     int rc;
 
+    (void)reduce; /* members, targets and rotas are read from the store */
     if (strcmp(req->method, "DELETE") == 0) {
         rc = ah_store_tx_override_delete(tx, req->id, req->sub_id, err);
     } else {
@@ -351,8 +350,6 @@ static int override_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_re
         if (rc == AH_OK)
             rc = ah_store_tx_override_insert(tx, req->id, req->json, now, &req->sub_id, err);
     }
-    if (rc == AH_OK)
-        ah_reduce_targets_changed(reduce);
     return rc;
 }
 

@@ -351,6 +351,7 @@ static int member_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_redu
     json_t *m = NULL;
     int rc;
 
+    (void)reduce; /* members, targets and rotas are read from the store */
     if (strcmp(req->method, "DELETE") == 0) {
         rc = ah_store_tx_member_delete(tx, req->id, err);
     } else if (strcmp(req->method, "PATCH") == 0) {
@@ -363,8 +364,6 @@ static int member_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_redu
     } else {
         rc = ah_store_tx_member_insert(tx, req->json, now, &req->id, err);
     }
-    if (rc == AH_OK)
-        ah_reduce_targets_changed(reduce);
     return rc;
 }
 
@@ -424,6 +423,7 @@ static int target_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_redu
     json_t *t = NULL;
     int rc;
 
+    (void)reduce; /* members, targets and rotas are read from the store */
     if (strcmp(req->method, "DELETE") == 0) {
         rc = ah_store_tx_target_delete(tx, req->id, err);
     } else {
@@ -443,8 +443,6 @@ static int target_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_redu
         }
         json_decref(t);
     }
-    if (rc == AH_OK)
-        ah_reduce_targets_changed(reduce);
     return rc;
 }
 

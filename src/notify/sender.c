@@ -6,6 +6,7 @@
 
 #include "model/event.h"
 #include "notify/message.h"
+#include "notify/subs.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -20,9 +21,20 @@
 const char *const ah_sender_kinds[AH_SENDER_KINDS] = {"webhook",  "slack", "feishu",
                                                       "dingtalk", "wecom", "email"};
 
+/* A subscription's delivery before its first outcome: the row to write
+ * with it (every member owned). */
+struct sub_row {
+    int64_t feed_id;
+    struct ah_delivery d;
+    char event_id[33];
+    char *event_type, *kind, *address;
+    json_t *person;
+};
+
 struct transfer {
-    int64_t id;
-    int kind; /* index in ah_sender_kinds */
+    int64_t id;          /* the outbox row; 0 for a subscription's first attempt */
+    struct sub_row *sub; /* that first attempt's row, else NULL */
+    int kind;            /* index in ah_sender_kinds */
     int attempts;
     int64_t created_at;
     CURL *easy;
@@ -37,8 +49,9 @@ struct transfer {
 /* Outcomes handed to the writer together. */
 struct batch {
     struct ah_sender *s;
-    struct ah_delivery_result *res;
-    char **owned; /* error strings of res */
+    struct ah_sender_outcome *res;
+    char **owned;          /* error strings of res */
+    struct sub_row **rows; /* rows of res (or NULL) */
     size_t n, cap;
     int done, committed; /* under s->lock */
 };
@@ -57,6 +70,8 @@ struct ah_sender {
     struct batch *outcomes;  /* collected, not yet handed over */
     struct batch *recording; /* handed over, not yet committed */
     int64_t last_fetch_us, record_retry_us;
+    struct ah_subs *subs;
+    int64_t subs_pumped_us;
     atomic_uint_least64_t sent[AH_SENDER_KINDS], failed[AH_SENDER_KINDS], retried[AH_SENDER_KINDS];
 };
 
@@ -102,29 +117,47 @@ static struct batch *batch_new(struct ah_sender *s)
     return b;
 }
 
+static void sub_row_free(struct sub_row *r)
+{
+    if (r == NULL)
+        return;
+    ah_free(r->event_type);
+    ah_free(r->kind);
+    ah_free(r->address);
+    json_decref(r->person);
+    ah_free(r);
+}
+
 static void batch_free(struct batch *b)
 {
     size_t i;
 
     if (b == NULL)
         return;
-    for (i = 0; i < b->n; i++)
+    for (i = 0; i < b->n; i++) {
         ah_free(b->owned[i]);
+        sub_row_free(b->rows[i]);
+    }
     ah_free(b->owned);
+    ah_free(b->rows);
     ah_free(b->res);
     ah_free(b);
 }
 
-static void batch_add(struct batch *b, const struct ah_delivery_result *r, char *error)
+/* Adds @o; the batch takes @error and @row. */
+static void batch_add(struct batch *b, const struct ah_sender_outcome *o, char *error,
+                      struct sub_row *row)
 {
     if (b->n == b->cap) {
         b->cap = b->cap ? 2 * b->cap : 16;
         b->res = ah_xrealloc(b->res, b->cap * sizeof(*b->res));
         b->owned = ah_xrealloc(b->owned, b->cap * sizeof(*b->owned));
+        b->rows = ah_xrealloc(b->rows, b->cap * sizeof(*b->rows));
     }
-    b->res[b->n] = *r;
-    b->res[b->n].error = error;
-    b->owned[b->n++] = error;
+    b->res[b->n] = *o;
+    b->res[b->n].res.error = error;
+    b->owned[b->n] = error;
+    b->rows[b->n++] = row;
 }
 
 static int kind_index(const char *kind)
@@ -166,8 +199,13 @@ static void reap_recording(struct ah_sender *s)
     pthread_mutex_unlock(&s->lock);
     if (!done)
         return;
-    for (i = 0; i < b->n; i++)
-        busy_remove(s, b->res[i].id);
+    for (i = 0; i < b->n; i++) {
+        if (b->res[i].res.id != 0)
+            busy_remove(s, b->res[i].res.id);
+        /* A subscription's outcome was lost: read its entries again. */
+        if (b->rows[i] != NULL && !b->committed)
+            ah_subs_reset(s->subs);
+    }
     batch_free(b);
     s->recording = NULL;
 }
@@ -190,11 +228,12 @@ static void outcome(struct ah_sender *s, struct transfer *t, const char *status,
                     long code, char *error, const char *reason)
 {
     int64_t now = ah_clock_now(s->conf.clock);
-    struct ah_delivery_result r = {.id = t->id,
-                                   .status = status,
-                                   .attempts = t->attempts + 1,
-                                   .status_code = code,
-                                   .reason = reason};
+    struct ah_sender_outcome o = {.res = {.id = t->id,
+                                          .status = status,
+                                          .attempts = t->attempts + 1,
+                                          .status_code = code,
+                                          .reason = reason}};
+    struct ah_delivery_result r = o.res;
 
     if (retry) {
         int shift = r.attempts - 1 < 9 ? r.attempts - 1 : 9;
@@ -219,9 +258,16 @@ static void outcome(struct ah_sender *s, struct transfer *t, const char *status,
     } else if (retry) {
         atomic_fetch_add(&s->retried[t->kind], 1);
     }
+    o.res = r;
+    if (t->sub != NULL) {
+        o.row = &t->sub->d;
+        o.cursor_target = t->sub->d.target_id;
+        o.cursor_feed = ah_subs_done(s->subs, t->sub->d.target_id, t->sub->feed_id);
+    }
     if (s->outcomes == NULL)
         s->outcomes = batch_new(s);
-    batch_add(s->outcomes, &r, error);
+    batch_add(s->outcomes, &o, error, t->sub);
+    t->sub = NULL; /* the batch's now */
 }
 
 /* A chat platform's "200 but refused": {"code": N} (Feishu) or {"errcode":
@@ -301,6 +347,7 @@ static size_t read_mail(char *buf, size_t size, size_t nmemb, void *arg)
 
 static void transfer_free(struct transfer *t)
 {
+    sub_row_free(t->sub);
     curl_slist_free_all(t->headers);
     curl_slist_free_all(t->rcpt);
     curl_easy_cleanup(t->easy);
@@ -391,8 +438,9 @@ static int build(struct ah_sender *s, const json_t *row, struct transfer *t, str
     return rc;
 }
 
-/* Starts sending @row, or records why it cannot be sent. */
-static void start(struct ah_sender *s, const json_t *row)
+/* Starts sending @row (an outbox row, or @sub's first attempt, taken), or
+ * records why it cannot be sent. */
+static void start(struct ah_sender *s, const json_t *row, struct sub_row *sub)
 {
     struct transfer *t = ah_xcalloc(1, sizeof(*t));
     const char *address = json_string_value(json_object_get(row, "address"));
@@ -400,10 +448,12 @@ static void start(struct ah_sender *s, const json_t *row)
     int rc;
 
     t->id = ah_json_id(json_object_get(row, "id"));
+    t->sub = sub;
     t->kind = kind_index(json_string_value(json_object_get(row, "kind")));
     t->attempts = (int)json_integer_value(json_object_get(row, "attempts"));
     t->created_at = json_integer_value(json_object_get(row, "created_at"));
-    busy_add(s, t->id);
+    if (t->id != 0)
+        busy_add(s, t->id);
     if (t->kind == 5 && s->conf.smtp_url == NULL) {
         outcome(s, t, "suppressed", 0, 0, NULL, "smtp_not_configured");
         transfer_free(t);
@@ -448,9 +498,105 @@ static void fetch(struct ah_sender *s)
         if (s->nxfers >= (size_t)s->conf.max_inflight)
             break;
         if (!busy_has(s, ah_json_id(json_object_get(row, "id"))))
-            start(s, row);
+            start(s, row, NULL);
     }
     json_decref(rows);
+}
+
+/* ================= subscriptions ================= */
+
+/* Timeline entry @e for target @t: its delivery row (*@ret), and the
+ * outbox-like row that start() reads. */
+static json_t *sub_entry(const json_t *t, const json_t *e, struct sub_row **ret)
+{
+    struct sub_row *r = ah_xcalloc(1, sizeof(*r));
+    const json_t *detail = json_object_get(e, "detail");
+    int64_t time = json_integer_value(json_object_get(e, "time"));
+    json_t *row;
+
+    r->feed_id = ah_json_id(json_object_get(e, "feed_id"));
+    ah_store_subscription_event_id(ah_json_id(json_object_get(t, "id")), r->feed_id, r->event_id);
+    r->event_type = ah_xstrdup(json_string_value(json_object_get(e, "type")));
+    r->kind = ah_xstrdup(json_string_value(json_object_get(t, "kind")));
+    r->address = ah_xstrdup(json_string_value(json_object_get(t, "url")));
+    if (json_object_get(detail, "member_id") != NULL)
+        r->person = json_pack("{sOsO*}", "id", json_object_get(detail, "member_id"), "name",
+                              json_object_get(detail, "name"));
+    r->d = (struct ah_delivery){.incident_id = ah_json_id(json_object_get(e, "incident_id")),
+                                .channel_id = ah_json_id(json_object_get(e, "channel_id")),
+                                .event_id = r->event_id,
+                                .event_type = r->event_type,
+                                .event_time_ms = time * 1000,
+                                .kind = r->kind,
+                                .target_id = ah_json_id(json_object_get(t, "id")),
+                                .address = r->address,
+                                .person = r->person,
+                                .created_at = time};
+    row = json_object();
+    json_object_set_new(row, "kind", json_string(r->kind));
+    json_object_set_new(row, "address", json_string(r->address));
+    json_object_set_new(row, "event_id", json_string(r->event_id));
+    json_object_set_new(row, "event_type", json_string(r->event_type));
+    json_object_set_new(row, "event_time", json_integer(time * 1000));
+    json_object_set_new(row, "created_at", json_integer(time));
+    json_object_set_new(row, "incident_id", json_integer(r->d.incident_id));
+    json_object_set_new(row, "channel_id", json_integer(r->d.channel_id));
+    json_object_set_new(row, "target_id", json_integer(r->d.target_id));
+    if (r->person != NULL)
+        json_object_set(row, "person", r->person);
+    *ret = r;
+    return row;
+}
+
+static const json_t *target_by_id(const json_t *targets, int64_t id)
+{
+    const json_t *t;
+    size_t i;
+
+    json_array_foreach(targets, i, t)
+    {
+        if (ah_json_id(json_object_get(t, "id")) == id)
+            return t;
+    }
+    return NULL;
+}
+
+/* Starts the next entries of every subscribed target, in order, as many as
+ * its window and the free slots allow. */
+static void pump(struct ah_sender *s)
+{
+    json_t *targets, *entries, *e;
+    int64_t head = 0, after;
+    size_t i, j;
+    int room;
+
+    s->subs_pumped_us = ah_monotonic_us();
+    if (ah_store_read_subscriptions(s->conf.store, &targets, NULL) < 0)
+        return;
+    ah_subs_reload(s->subs, targets);
+    if (ah_subs_count(s->subs) > 0)
+        (void)ah_store_read_feed_head(s->conf.store, &head, NULL);
+    for (i = 0; i < ah_subs_count(s->subs); i++) {
+        int64_t id = ah_subs_target(s->subs, i, &room, &after);
+
+        if (room <= 0 || after >= head || s->nxfers >= (size_t)s->conf.max_inflight ||
+            ah_store_read_subscription_events(s->conf.store, id, after, room, &entries, NULL) < 0)
+            continue;
+        json_array_foreach(entries, j, e)
+        {
+            struct sub_row *r;
+            json_t *row = sub_entry(target_by_id(targets, id), e, &r);
+
+            ah_subs_started(s->subs, id, r->feed_id);
+            start(s, row, r);
+            json_decref(row);
+        }
+        /* Fewer than asked: nothing else up to head is for this target. */
+        if (json_array_size(entries) < (size_t)room)
+            ah_subs_skipped(s->subs, id, head);
+        json_decref(entries);
+    }
+    json_decref(targets);
 }
 
 static void collect(struct ah_sender *s)
@@ -503,10 +649,12 @@ static void *sender_main(void *arg)
         reap_recording(s);
         if (woken || ah_monotonic_us() - s->last_fetch_us >= 1000000)
             fetch(s);
+        if (woken || ah_monotonic_us() - s->subs_pumped_us >= 250000)
+            pump(s);
         curl_multi_perform(s->multi, &running);
         collect(s);
         hand_over(s);
-        curl_multi_poll(s->multi, NULL, 0, s->outcomes ? 100 : 1000, NULL);
+        curl_multi_poll(s->multi, NULL, 0, s->outcomes ? 100 : 250, NULL);
     }
     return NULL;
 }
@@ -527,9 +675,11 @@ int ah_sender_new(const struct ah_sender_conf *conf, struct ah_sender **ret, str
     if (s->conf.smtp_from == NULL)
         s->conf.smtp_from = "alerthub@localhost";
     s->multi = curl_multi_init();
+    s->subs = ah_subs_new();
     pthread_mutex_init(&s->lock, NULL);
     if (s->multi == NULL || pthread_create(&s->thread, NULL, sender_main, s) != 0) {
         curl_multi_cleanup(s->multi);
+        ah_subs_free(s->subs);
         pthread_mutex_destroy(&s->lock);
         ah_free(s);
         return ah_error_set(err, AH_EIO, "could not start the delivery worker");
@@ -575,6 +725,7 @@ void ah_sender_free(struct ah_sender *s)
     batch_free(s->outcomes);
     batch_free(s->recording);
     ah_free(s->busy);
+    ah_subs_free(s->subs);
     pthread_mutex_destroy(&s->lock);
     ah_free(s);
 }

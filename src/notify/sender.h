@@ -13,6 +13,12 @@
  * "suppressed" (smtp_not_configured). A receiver that hangs is cut off after
  * timeout_ms and never blocks the others (up to max_inflight at once).
  *
+ * Subscriptions (targets with channel_ids) are read from the channels'
+ * timelines, after each target's cursor, in order, at most a few in flight
+ * per target; the first outcome of each writes its delivery row and moves
+ * the cursor, so a subscriber costs ingest nothing. Its event id is derived
+ * from (target, timeline entry), the same on every attempt.
+ *
  * Outcomes are written by the writer: the sender hands them over through
  * @record and forgets a row only once its outcome is committed. */
 #ifndef AH_NOTIFY_SENDER_H
@@ -25,10 +31,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One outcome to write: @res for an outbox row (res.id), or, for a
+ * subscription's first attempt, @row to insert with @res (res.id 0). A
+ * subscription's cursor moves to @cursor_feed (0: stays). */
+struct ah_sender_outcome {
+    struct ah_delivery_result res;
+    const struct ah_delivery *row;
+    int64_t cursor_target, cursor_feed;
+};
+
 /* Hands @n outcomes (borrowed until @done) to be written; calls
  * done(@ctx, committed) once they are, or failed (then they are retried
  * later). Returns -1 when they could not even be queued. */
-typedef int (*ah_sender_record_fn)(void *arg, const struct ah_delivery_result *results, size_t n,
+typedef int (*ah_sender_record_fn)(void *arg, const struct ah_sender_outcome *outcomes, size_t n,
                                    void (*done)(void *ctx, int committed), void *ctx);
 
 struct ah_sender_conf {

@@ -302,89 +302,10 @@ static int page_level(struct fanout *f, const json_t *rule, int level, int round
     return rc;
 }
 
-/* ================= subscriptions ================= */
-
-static void free_subs(const char *key, void *value, void *arg)
+void ah_esc_reset(struct ah_reduce *r)
 {
-    (void)key;
-    (void)arg;
-    json_decref(value);
-}
-
-void ah_reduce_targets_changed(struct ah_reduce *r)
-{
-    r->subs_dirty = 1;
-}
-
-void ah_esc_clear(struct ah_reduce *r, int final)
-{
-    if (r->subs != NULL) {
-        ah_map_each(r->subs, free_subs, NULL);
-        ah_map_free(r->subs);
-    }
-    r->subs = final ? NULL : ah_map_new();
-    r->subs_dirty = 0;
     /* Timers live in the store: look there at the next chance. */
     r->next_due = 1;
-}
-
-static int subscribers(struct fanout *f, const json_t **ret, struct ah_error *err)
-{
-    struct ah_reduce *r = f->r;
-    char k[24];
-    json_t *list;
-    int rc;
-
-    if (r->subs_dirty)
-        ah_esc_clear(r, 0);
-    snprintf(k, sizeof(k), "%lld", (long long)f->inc->channel_id);
-    *ret = ah_map_find(r->subs, k);
-    if (*ret != NULL)
-        return AH_OK;
-    rc = ah_store_tx_channel_targets(f->tx, f->inc->channel_id, &list, err);
-    if (rc < 0)
-        return rc;
-    ah_map_put(r->subs, k, list);
-    *ret = list;
-    return AH_OK;
-}
-
-static int wants(const json_t *target, const char *type)
-{
-    const json_t *types = json_object_get(target, "event_types"), *t;
-    size_t i;
-
-    if (!json_is_array(types))
-        return 1;
-    json_array_foreach(types, i, t)
-    {
-        if (strcmp(json_string_value(t), type) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int fan_subscribers(struct fanout *f, struct ah_error *err)
-{
-    const json_t *subs, *t;
-    size_t i;
-    int rc = subscribers(f, &subs, err);
-
-    json_array_foreach(subs, i, t)
-    {
-        int64_t id = ah_json_id(json_object_get(t, "id"));
-
-        if (rc < 0)
-            break;
-        if (!wants(t, f->type) || sent_to(f, id))
-            continue;
-        if (f->ntargets < sizeof(f->targets) / sizeof(f->targets[0]))
-            f->targets[f->ntargets++] = id;
-        rc = deliver(f, json_string_value(json_object_get(t, "kind")), id, 0,
-                     json_string_value(json_object_get(json_object_get(t, "settings"), "url")),
-                     NULL, NULL, err);
-    }
-    return rc;
 }
 
 /* ================= escalation steps ================= */
@@ -540,11 +461,11 @@ int ah_esc_new(struct ah_reduce *r, struct ah_store_tx *tx, struct open_incident
 
     if (rc < 0)
         return rc;
-    /* A flapping alert's incident is muted: nobody hears of it. */
+    /* A flapping alert's incident is muted: nobody hears of it. (Subscribers
+     * read the timeline themselves: notify/sender.c.) */
     if (inc->row.muted_until > now)
         return deliver(&f, "none", 0, 0, "", NULL, "flapping", err);
-    rc = fan_subscribers(&f, err);
-    return rc < 0 ? rc : match_and_start(&f, s, err);
+    return match_and_start(&f, s, err);
 }
 
 /* ================= incident events ================= */
@@ -679,10 +600,8 @@ int ah_esc_event(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_in
 {
     struct fanout f = {.r = r, .tx = tx, .inc = inc, .type = type, .person = person, .now = now};
     struct ah_escalation e = {0}, *ep = NULL;
-    int rc = fan_subscribers(&f, err);
+    int rc;
 
-    if (rc < 0)
-        return rc;
     if (strcmp(type, "i_reopen") == 0)
         return reopen(&f, err);
     rc = ah_store_tx_escalation_get(tx, inc->id, &e, err);

@@ -31,8 +31,7 @@ int ah_esc_event(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_in
 int ah_esc_arm_resolve(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_incident *inc,
                        int64_t now, struct ah_error *reterr);
 
-/* Forgets the cached subscriptions (and, when @final, frees their map);
- * the next timer check reads the store. */
-void ah_esc_clear(struct ah_reduce *r, int final);
+/* The reducer was rebuilt: the next timer check reads the store. */
+void ah_esc_reset(struct ah_reduce *r);
 
 #endif

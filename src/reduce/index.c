@@ -123,7 +123,7 @@ struct ah_reduce *ah_reduce_new(void)
     r->alerts = ah_map_new();
     r->incidents = ah_map_new();
     r->channels = ah_map_new();
-    ah_esc_clear(r, 0);
+    ah_esc_reset(r);
     return r;
 }
 
@@ -157,7 +157,7 @@ static void clear(struct ah_reduce *r)
     r->alerts = ah_map_new();
     r->incidents = ah_map_new();
     ah_reduce_channels_clear(r);
-    ah_esc_clear(r, 0);
+    ah_esc_reset(r);
 }
 
 void ah_reduce_free(struct ah_reduce *r)
@@ -165,7 +165,6 @@ void ah_reduce_free(struct ah_reduce *r)
     if (r == NULL)
         return;
     clear(r);
-    ah_esc_clear(r, 1);
     ah_map_free(r->alerts);
     ah_map_free(r->incidents);
     ah_map_free(r->channels);

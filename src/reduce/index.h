@@ -83,11 +83,8 @@ struct ah_reduce {
     struct ah_map *alerts;    /* map_key -> struct open_alert */
     struct ah_map *incidents; /* "<id>" -> struct open_incident */
     struct ah_map *channels;  /* "<id>" -> struct channel_state */
-    /* Dispatch (escalate.c): targets subscribed per channel, a cache of the
-     * store ("<id>" -> json array; reloaded when subs_dirty), the earliest
-     * timer (0: none) and deliveries written since the writer last asked. */
-    struct ah_map *subs;
-    int subs_dirty;
+    /* Dispatch (escalate.c): the earliest timer (0: none) and deliveries
+     * written since the writer last asked. */
     int64_t next_due;
     size_t outbox_added;
     /* Delivery event ids: a random prefix per process and a sequence, so

@@ -136,11 +136,6 @@ int64_t ah_reduce_quick_silence_of(struct ah_reduce *r, int64_t channel_id, int6
  * none (never opened, recovered or closed). */
 int64_t ah_reduce_alert_open(struct ah_reduce *r, int64_t channel_id, const char *alert_key);
 
-/* Notify targets or members changed (admin API, inside the writer's
- * transaction): the reducer reloads its cache of channel subscriptions from
- * the store before it next fans an incident event out. */
-void ah_reduce_targets_changed(struct ah_reduce *r);
-
 /* Sizes of the indexes, for /metrics. */
 size_t ah_reduce_open_alerts(const struct ah_reduce *r);
 size_t ah_reduce_open_incidents(const struct ah_reduce *r);

@@ -171,6 +171,17 @@ const char *const ah_schema_migrations[] = {
     "  kind TEXT NOT NULL, owner_id INTEGER NOT NULL, member_id INTEGER NOT NULL,"
     "  PRIMARY KEY (kind, owner_id, member_id));"
     "CREATE INDEX member_refs_member ON member_refs(member_id);",
+    /* 7: subscriptions read the timeline (issue #8). A target subscribed to
+     * channels consumes their incidents' timeline entries in order, like a
+     * queue consumer: target_cursors holds, per target, the last entry whose
+     * outcome is committed. The timeline row written with the incident
+     * change is the outbox entry, so a subscriber costs ingest nothing. A
+     * new target starts at the newest entry (no history). */
+    "CREATE TABLE target_cursors ("
+    "  target_id INTEGER PRIMARY KEY, feed_id INTEGER NOT NULL);"
+    "INSERT INTO target_cursors(target_id, feed_id)"
+    "  SELECT id, (SELECT coalesce(max(id), 0) FROM incident_feed) FROM notify_targets;"
+    "CREATE INDEX deliveries_event ON deliveries(event_id);",
 };
 
 const size_t ah_schema_migration_count =

@@ -225,6 +225,107 @@ int ah_store_timer_next(struct ah_store *s, int64_t *ret, struct ah_error *err)
     WITH_READER(s, err, ah_sql_int(db_, NULL, timer_next_sql, ret, err, ""));
 }
 
+/* ================= subscriptions ================= */
+
+/* What a subscriber may hear, and how the timeline's types read. Without
+ * event_types it hears every incident event but the escalation steps
+ * (i_assign, i_esc: those go to whoever a level names), so that a chat
+ * group is not told twice about each new incident. */
+#define SUB_TYPES                                                                                  \
+    "('i_new', 'i_assign', 'i_esc', 'i_ack', 'i_unack', 'i_rslv', 'i_auto_close',"                 \
+    " 'i_auto_close_superseded', 'i_reopen', 'i_snooze', 'i_wake', 'i_storm')"
+#define SUB_TYPE "CASE WHEN f.type LIKE 'i_auto_close%' THEN 'i_rslv' ELSE f.type END"
+/* Entry f of incident i is for target t. */
+#define SUB_MATCH                                                                                  \
+    " f.type IN " SUB_TYPES " AND NOT (f.type = 'i_new' AND i.muted_until > f.time)"               \
+    " AND (CASE WHEN t.event_types IS NULL THEN f.type NOT IN ('i_assign', 'i_esc')"               \
+    "  ELSE EXISTS (SELECT 1 FROM json_each(t.event_types) WHERE value = " SUB_TYPE ") END)"
+
+void ah_store_subscription_event_id(int64_t target_id, int64_t feed_id, char out[33])
+{
+    /* The same digits as printf('%016x%016x', ...) in the SQL below. */
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)target_id, (unsigned long long)feed_id);
+}
+
+int ah_store_tx_target_cursor_init(struct ah_store_tx *tx, int64_t target_id, struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "INSERT OR REPLACE INTO target_cursors(target_id, feed_id)"
+                      " SELECT ?, coalesce(max(id), 0) FROM incident_feed",
+                      err, "i", target_id);
+}
+
+int ah_store_tx_target_cursor_set(struct ah_store_tx *tx, int64_t target_id, int64_t feed_id,
+                                  struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "UPDATE target_cursors SET feed_id = max(feed_id, ?) WHERE target_id = ?",
+                      err, "ii", feed_id, target_id);
+}
+
+int ah_store_read_subscriptions(struct ah_store *s, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err,
+                ah_sql_rows(db_, NULL,
+                            "SELECT t.id AS id, t.kind AS kind,"
+                            " json_extract(t.settings, '$.url') AS url,"
+                            " t.event_types AS event_types, c.feed_id AS cursor"
+                            " FROM notify_targets t JOIN target_cursors c ON c.target_id = t.id"
+                            " WHERE EXISTS (SELECT 1 FROM target_channels tc"
+                            "  WHERE tc.target_id = t.id) ORDER BY t.id",
+                            ret, err, ""));
+}
+
+int ah_store_read_subscription_events(struct ah_store *s, int64_t target_id, int64_t after,
+                                      int limit, json_t **ret, struct ah_error *err)
+{
+    WITH_READER(s, err,
+                ah_sql_rows(db_, NULL,
+                            "SELECT f.id AS feed_id, f.incident_id AS incident_id,"
+                            " i.channel_id AS channel_id, f.time AS time, " SUB_TYPE " AS type,"
+                            " f.detail AS detail"
+                            " FROM incident_feed f JOIN incidents i ON i.id = f.incident_id,"
+                            " notify_targets t WHERE t.id = ?1 AND f.id > ?2"
+                            " AND i.channel_id IN (SELECT channel_id FROM target_channels"
+                            "  WHERE target_id = ?1) AND" SUB_MATCH " ORDER BY f.id LIMIT ?3",
+                            ret, err, "iii", target_id, after, (int64_t)limit));
+}
+
+int ah_store_read_feed_head(struct ah_store *s, int64_t *ret, struct ah_error *err)
+{
+    *ret = 0;
+    WITH_READER(
+        s, err,
+        ah_sql_int(db_, NULL, "SELECT coalesce(max(id), 0) FROM incident_feed", ret, err, ""));
+}
+
+static int backlog(sqlite3 *db, int64_t *count, int64_t *oldest, struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(db, NULL,
+                         "SELECT count(*) AS n, coalesce(min(f.time), 0) AS oldest"
+                         " FROM target_cursors c JOIN notify_targets t ON t.id = c.target_id"
+                         " JOIN target_channels tc ON tc.target_id = t.id"
+                         " JOIN incidents i ON i.channel_id = tc.channel_id"
+                         " JOIN incident_feed f ON f.incident_id = i.id AND f.id > c.feed_id"
+                         " WHERE" SUB_MATCH,
+                         &rows, err, "");
+
+    if (rc < 0)
+        return rc;
+    *count = json_integer_value(json_object_get(json_array_get(rows, 0), "n"));
+    *oldest = json_integer_value(json_object_get(json_array_get(rows, 0), "oldest"));
+    json_decref(rows);
+    return AH_OK;
+}
+
+int ah_store_read_subscription_backlog(struct ah_store *s, int64_t *count, int64_t *oldest,
+                                       struct ah_error *err)
+{
+    *count = *oldest = 0;
+    WITH_READER(s, err, backlog(db_, count, oldest, err));
+}
+
 /* ================= deliveries ================= */
 
 int ah_store_tx_delivery_insert(struct ah_store_tx *tx, const struct ah_delivery *d,
@@ -251,6 +352,21 @@ int ah_store_tx_delivery_result(struct ah_store_tx *tx, const struct ah_delivery
                       r->error, r->reason, r->sent_at, r->id);
 }
 
+int ah_store_tx_delivery_insert_outcome(struct ah_store_tx *tx, const struct ah_delivery *d,
+                                        const struct ah_delivery_result *r, struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "INSERT INTO deliveries(incident_id, channel_id, event_id, event_type,"
+                      " event_time, kind, target_id, member_id, address, person, detail, status,"
+                      " attempts, next_at, last_status_code, last_error, sent_at, reason,"
+                      " created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      err, "iissiszzsjjsiizszsi", d->incident_id, d->channel_id, d->event_id,
+                      d->event_type, d->event_time_ms, d->kind, d->target_id, d->member_id,
+                      d->address ? d->address : "", d->person, d->detail, r->status,
+                      (int64_t)r->attempts, r->next_at, r->status_code, r->error, r->sent_at,
+                      r->reason, d->created_at);
+}
+
 int ah_store_read_deliveries_due(struct ah_store *s, int64_t now, int64_t after_id, int limit,
                                  json_t **ret, struct ah_error *err)
 {
@@ -271,13 +387,30 @@ static int deliveries(sqlite3 *db, int64_t incident_id, json_t **ret, struct ah_
     if (rc == AH_OK && exists == 0)
         return ah_error_set(err, AH_ENOTFOUND, "incident \"%lld\" does not exist",
                             (long long)incident_id);
+    /* The rows, then what subscribers have still to hear (no row until the
+     * first outcome): pending, no attempt yet. */
     if (rc == AH_OK)
-        rc = ah_sql_rows(db, NULL,
-                         "SELECT id, created_at, event_id, event_type, event_time, kind AS channel,"
-                         " target_id, member_id, address, status, attempts, last_status_code,"
-                         " last_error, sent_at, next_at, reason, person, detail"
-                         " FROM deliveries WHERE incident_id = ? ORDER BY id LIMIT 5000",
-                         &rows, err, "i", incident_id);
+        rc = ah_sql_rows(
+            db, NULL,
+            "SELECT * FROM (SELECT id, created_at, event_id, event_type, event_time,"
+            " kind AS channel, target_id, member_id, address, status, attempts, last_status_code,"
+            " last_error, sent_at, next_at, reason, person, detail"
+            " FROM deliveries WHERE incident_id = ?1 ORDER BY id LIMIT 5000)"
+            " UNION ALL SELECT * FROM (SELECT NULL, f.time, printf('%016x%016x', t.id, f.id),"
+            " " SUB_TYPE ", f.time * 1000, t.kind, t.id, NULL,"
+            " json_extract(t.settings, '$.url'), 'pending', 0, NULL, NULL, NULL, 0, NULL,"
+            " CASE WHEN json_extract(f.detail, '$.member_id') IS NOT NULL THEN"
+            "  json_object('id', json_extract(f.detail, '$.member_id'),"
+            "  'name', json_extract(f.detail, '$.name')) END, NULL"
+            " FROM incident_feed f JOIN incidents i ON i.id = f.incident_id"
+            " JOIN target_channels tc ON tc.channel_id = i.channel_id"
+            " JOIN notify_targets t ON t.id = tc.target_id"
+            " JOIN target_cursors c ON c.target_id = t.id"
+            " WHERE f.incident_id = ?1 AND f.id > c.feed_id AND" SUB_MATCH
+            " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.incident_id = ?1"
+            "  AND d.event_id = printf('%016x%016x', t.id, f.id))"
+            " ORDER BY f.id, t.id LIMIT 5000)",
+            &rows, err, "i", incident_id);
     if (rc < 0)
         return rc;
     *ret = json_pack("{so}", "items", rows);
@@ -290,8 +423,10 @@ int ah_store_read_deliveries(struct ah_store *s, int64_t incident_id, json_t **r
     WITH_READER(s, err, deliveries(db_, incident_id, ret, err));
 }
 
+/* Pending rows and the subscribers' backlog together. */
 static int outbox(sqlite3 *db, int64_t *depth, int64_t *oldest, struct ah_error *err)
 {
+    int64_t n = 0, t = 0;
     int rc = ah_sql_int(db, NULL, "SELECT count(*) FROM deliveries WHERE status = 'pending'", depth,
                         err, "");
 
@@ -300,6 +435,11 @@ static int outbox(sqlite3 *db, int64_t *depth, int64_t *oldest, struct ah_error 
                         "SELECT coalesce(min(created_at), 0) FROM deliveries"
                         " WHERE status = 'pending'",
                         oldest, err, "");
+    if (rc == AH_OK)
+        rc = backlog(db, &n, &t, err);
+    *depth += n;
+    if (t != 0 && (*oldest == 0 || t < *oldest))
+        *oldest = t;
     return rc;
 }
 

@@ -259,7 +259,8 @@ int ah_store_tx_target_insert(struct ah_store_tx *tx, const json_t *t, int64_t n
     if (rc < 0)
         return rc;
     *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
-    return set_channels(tx, *ret_id, json_object_get(t, "channel_ids"), err);
+    rc = ah_store_tx_target_cursor_init(tx, *ret_id, err);
+    return rc < 0 ? rc : set_channels(tx, *ret_id, json_object_get(t, "channel_ids"), err);
 }
 
 int ah_store_tx_target_update(struct ah_store_tx *tx, int64_t id, const json_t *t, int64_t now,
@@ -307,6 +308,8 @@ int ah_store_tx_target_delete(struct ah_store_tx *tx, int64_t id, struct ah_erro
         rc = ah_sql_run(W(tx), "DELETE FROM target_channels WHERE target_id = ?", err, "i", id);
     if (rc == AH_OK)
         rc = ah_sql_run(W(tx), "DELETE FROM notify_targets WHERE id = ?", err, "i", id);
+    if (rc == AH_OK)
+        rc = ah_sql_run(W(tx), "DELETE FROM target_cursors WHERE target_id = ?", err, "i", id);
     return rc;
 }
 

@@ -326,6 +326,38 @@ struct ah_delivery_result {
 };
 int ah_store_tx_delivery_result(struct ah_store_tx *tx, const struct ah_delivery_result *r,
                                 struct ah_error *reterr);
+/* A subscription delivery's first outcome: writes row @d with outcome @r
+ * (r->id is not used). */
+int ah_store_tx_delivery_insert_outcome(struct ah_store_tx *tx, const struct ah_delivery *d,
+                                        const struct ah_delivery_result *r,
+                                        struct ah_error *reterr);
+
+/* ---- subscriptions: targets consume their channels' timelines ---- */
+
+/* A new target starts after the newest timeline entry. */
+int ah_store_tx_target_cursor_init(struct ah_store_tx *tx, int64_t target_id,
+                                   struct ah_error *reterr);
+/* Moves target @target_id's cursor forward to @feed_id (never back). */
+int ah_store_tx_target_cursor_set(struct ah_store_tx *tx, int64_t target_id, int64_t feed_id,
+                                  struct ah_error *reterr);
+/* Every target subscribed to at least one channel: a new array of {id,
+ * kind, url, event_types, cursor} (no secrets). */
+int ah_store_read_subscriptions(struct ah_store *store, json_t **ret, struct ah_error *reterr);
+/* Timeline entries for target @target_id after entry @after: in its
+ * channels, of the types it wants (i_auto_close* read as i_rslv), oldest
+ * first, at most @limit: a new array of {feed_id, incident_id, channel_id,
+ * time, type, detail}. The i_new of an incident muted for flapping is left
+ * out, as escalation leaves it out. */
+int ah_store_read_subscription_events(struct ah_store *store, int64_t target_id, int64_t after,
+                                      int limit, json_t **ret, struct ah_error *reterr);
+/* The newest timeline entry's id (0: none). */
+int ah_store_read_feed_head(struct ah_store *store, int64_t *ret, struct ah_error *reterr);
+/* Timeline entries waiting for subscribers (the backlog), for /metrics. */
+int ah_store_read_subscription_backlog(struct ah_store *store, int64_t *ret_count,
+                                       int64_t *ret_oldest, struct ah_error *reterr);
+/* The event id of a subscription delivery: the same for every attempt,
+ * also after a restart (it is derived, not stored until the first outcome). */
+void ah_store_subscription_event_id(int64_t target_id, int64_t feed_id, char out[33]);
 
 /* Pending deliveries due at @now with an id above @after_id, oldest first,
  * at most @limit: a new array of rows (every column). */
