@@ -8,12 +8,11 @@
 # path, nothing stored after the first); then unique keys again through a
 # second integration that runs label enrichment (extraction, composition, a
 # 10,000-row mapping table, drop) and a pipeline (severity and title resets,
-# an inhibit check), to show what the integration layer costs; then unique
-# keys into a channel with two subscribed webhook targets whose receiver
-# answers after 2 s (every incident writes two outbox rows that the sender
-# delivers slowly, next to ingest), and unique keys again as a baseline for
-# that run. Prints requests/s, p50/p99 latency, the events in the database,
-# and the server's peak RSS.
+# an inhibit check), to show what the integration layer costs; then, on two
+# fresh servers, unique keys into a plain channel and into a channel with
+# two subscribed webhook targets whose receiver answers after 2 s (what
+# notifications cost ingest). Prints requests/s, p50/p99 latency, the events
+# in the database, and the server's peak RSS.
 #
 # Environment: BENCH_DURATION (default 15s), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (64), BENCH_SERVER_ARGS (extra server flags, e.g.
@@ -133,14 +132,25 @@ rules_integration "$CH_ID"
 wrk_run unique-rules "$$r" "$RULES_URL"
 echo "         events in the database: $(events); with enrichment and pipeline:" \
     "$(db "SELECT labels, title FROM alerts WHERE alert_key LIKE 'bench-$$r-%' LIMIT 1;")"
-subscribed_channel
-wrk_run unique-subs "$$s" "$SUBS_URL"
-echo "         events in the database: $(events); deliveries pending (outbox): $(outbox)," \
-    "sent: $(db "SELECT count(*) FROM deliveries WHERE status = 'sent';")"
-wrk_run unique-again "$$a"
-echo "         events in the database: $(events) (the baseline again, after the subscribed run)"
 echo "peak RSS (VmHWM): $(awk '/^VmHWM/ { print $2, $3 }' "/proc/$AH_PID/status")"
 echo "database size: $(du -sh "$AH_DATA" | cut -f1)"
+stop_server
+
+# Notifications next to ingest, each on a fresh server so that the two runs
+# start from the same empty database: unique keys into a plain channel, then
+# into a channel with two subscribed targets whose receiver answers after 2 s.
+echo "subscriptions (fresh server each):"
+start_server "$BIN" "${SERVER_ARGS[@]}"
+new_channel bench-plain
+new_integration bench-plain standard "$CH_ID"
+api PATCH "/integrations/$INT_ID" '{"rate_limit_per_sec":1000000,"rate_limit_per_min":1000000}'
+wrk_run unique-plain "$$p" "$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
+stop_server
+start_server "$BIN" "${SERVER_ARGS[@]}"
+subscribed_channel
+wrk_run unique-subs "$$s" "$SUBS_URL"
+echo "         notifications waiting (outbox and subscribers' backlog): $(outbox)," \
+    "sent: $(db "SELECT count(*) FROM deliveries WHERE status = 'sent';")"
 stop_server
 stop_receiver
 [ "$T_FAIL" -eq 0 ]
