@@ -7,6 +7,7 @@
  * alerts; the 200 leaves only after commit. */
 #include "http/request.h"
 #include "http/routes.h"
+#include "reduce/push.h"
 
 #include "ingest/adapter.h"
 #include "ingest/push.h"
@@ -18,28 +19,26 @@
 
 #include <string.h>
 
-/* The integration's card counts each refusal once its key is known. */
-static void count_refusal(struct ah_request *req, enum ah_metric_code code, const char *msg)
+/* Answers a refusal, counted in /metrics and, once the key is known, on
+ * the integration's card as @stat. */
+static enum MHD_Result refuse_as(struct ah_request *req, enum ah_intg_stat stat,
+                                 enum ah_metric_code code, unsigned status, const char *name,
+                                 const char *msg, int retry_after)
 {
-    enum ah_intg_stat stat = AH_STAT_REFUSED_INVALID;
-
-    if (req->intg.id == 0)
-        return;
-    if (code == AH_M_TOO_FREQUENT)
-        stat = AH_STAT_RATE_LIMITED;
-    else if (code == AH_M_UNAVAILABLE)
-        stat = AH_STAT_UNAVAILABLE;
-    else if (strncmp(msg, "no route matched", 16) == 0)
-        stat = AH_STAT_REFUSED_NO_ROUTE;
-    ah_integrations_count(req->app->integrations, req->intg.id, stat, 1);
+    ah_metrics_push(&req->app->metrics, req->push_type, code, 0, 0);
+    if (req->intg.id != 0)
+        ah_integrations_count(req->app->integrations, req->intg.id, stat, 1);
+    return ah_respond_error(req, status, name, msg, retry_after);
 }
 
 static enum MHD_Result refuse(struct ah_request *req, enum ah_metric_code code, unsigned status,
                               const char *name, const char *msg, int retry_after)
 {
-    ah_metrics_push(&req->app->metrics, req->push_type, code, 0, 0);
-    count_refusal(req, code, msg);
-    return ah_respond_error(req, status, name, msg, retry_after);
+    enum ah_intg_stat stat = code == AH_M_TOO_FREQUENT  ? AH_STAT_RATE_LIMITED
+                             : code == AH_M_UNAVAILABLE ? AH_STAT_UNAVAILABLE
+                                                        : AH_STAT_REFUSED_INVALID;
+
+    return refuse_as(req, stat, code, status, name, msg, retry_after);
 }
 
 static enum MHD_Result refuse_err(struct ah_request *req, const struct ah_error *err)
@@ -74,10 +73,11 @@ static int64_t alert_open(void *ctx, int64_t channel_id, const char *alert_key)
     return ah_reduce_alert_open(ctx, channel_id, alert_key);
 }
 
-/* Writer thread: whether a pipeline alert_inhibit rule holds event @i back
- * (a live source alert exists for one of its checks). */
-static int inhibited(struct ah_request *req, size_t i, struct ah_reduce *reduce, int64_t now)
+/* The pipeline's inhibit sources, for reduce/push.c: a source alert that
+ * holds event @i back through one of its checks, or 0. */
+static int64_t inhibit_held(void *arg, size_t i, struct ah_reduce *reduce, int64_t now)
 {
+    struct ah_request *req = arg;
     const struct ah_pipeline_verdict *v = req->verdicts ? &req->verdicts[i] : NULL;
     size_t c;
 
@@ -88,75 +88,49 @@ static int inhibited(struct ah_request *req, size_t i, struct ah_reduce *reduce,
         if (source != 0) {
             ah_log(AH_LOG_DEBUG, "request %s: event %zu inhibited by pipeline rule %zu, alert %lld",
                    req->request_id, i, v->checks[c].rule, (long long)source);
-            return 1;
+            return source;
         }
     }
     return 0;
 }
 
-/* Writer thread: one event into every channel it was routed to (one alert
- * per channel, spec 12); a firing event that opened or fed an alert becomes
- * a possible source for the pipeline's inhibit rules. */
-static int reduce_one(struct ah_request *req, size_t i, struct ah_store_tx *tx,
-                      struct ah_reduce *reduce, int64_t now, struct ah_error *err)
+static void inhibit_noted(void *arg, size_t i, int64_t channel_id, int64_t now)
 {
-    const struct ah_event *ev = &req->events.items[i];
-    const int64_t *channels = req->routed + i * AH_ROUTE_MAX_CHANNELS;
-    struct ah_pipeline *pipe = req->rules ? req->rules->pipeline : NULL;
-    struct ah_filter_subject s = ah_event_subject(ev, req->intg.id);
-    size_t c;
-    int rc = AH_OK;
+    struct ah_request *req = arg;
+    struct ah_filter_subject s = ah_event_subject(&req->events.items[i], req->intg.id);
 
-    if (req->verdicts != NULL && req->verdicts[i].dropped) {
-        req->pipeline_dropped++;
-        return AH_OK;
-    }
-    if (inhibited(req, i, reduce, now)) {
-        req->inhibited++;
-        return AH_OK;
-    }
-    for (c = 0; rc == AH_OK && c < req->nrouted[i]; c++) {
-        struct ah_reduce_input in = {
-            .ev = ev, .channel_id = channels[c], .integration_id = req->intg.id, .now = now};
-        enum ah_reduce_outcome outcome = AH_REDUCE_IGNORED;
-
-        rc = ah_reduce_event(reduce, tx, &in, &outcome, err);
-        req->dropped += outcome == AH_REDUCE_DROPPED;
-        if (rc == AH_OK && pipe != NULL &&
-            (outcome == AH_REDUCE_NEW_ALERT || outcome == AH_REDUCE_MERGED ||
-             outcome == AH_REDUCE_REFRESHED))
-            ah_pipe_sources_note(req->app->pipe_sources, pipe, &s, channels[c], now);
-    }
-    return rc;
+    ah_pipe_sources_note(req->app->pipe_sources, req->rules->pipeline, &s, channel_id, now);
 }
 
-/* Writer thread: a retry seen before answers what it answered then; else
- * every event is reduced into its channels. */
+/* Writer thread: the push as reduce/push.c takes it. */
 static int push_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
                     int64_t now, struct ah_error *err)
 {
     struct ah_request *req = ah_request_of(job);
-    json_t *keys = json_array(), *seen = NULL;
+    struct ah_push_event *events = ah_xcalloc(req->events.count + 1, sizeof(*events));
+    struct ah_push_inhibit inhibit = {inhibit_held, inhibit_noted, req};
+    struct ah_push_batch b = {.integration_id = req->intg.id,
+                              .retry_id = req->text,
+                              .events = events,
+                              .nevents = req->events.count,
+                              .inhibit = req->rules && req->rules->pipeline ? &inhibit : NULL};
+    struct ah_push_result res;
     size_t i;
-    int rc = AH_OK;
+    int rc;
 
-    req->dropped = req->pipeline_dropped = req->inhibited = 0;
-    if (req->text != NULL) {
-        rc = ah_store_tx_retry_find(tx, req->intg.id, req->text, &seen, err);
-        if (rc < 0 || seen != NULL)
-            goto out;
-    }
-    for (i = 0; rc == AH_OK && i < req->events.count; i++) {
-        rc = reduce_one(req, i, tx, reduce, now, err);
-        json_array_append_new(keys, json_string(req->events.items[i].alert_key));
-    }
-    if (rc == AH_OK)
-        rc = ah_store_tx_integration_touch(tx, req->intg.id, now, err);
-    if (rc == AH_OK && req->text != NULL)
-        rc = ah_store_tx_retry_insert(tx, req->intg.id, req->text, keys, now, err);
-out:
-    req->result = seen ? seen : json_incref(keys);
-    json_decref(keys);
+    for (i = 0; i < req->events.count; i++)
+        events[i] =
+            (struct ah_push_event){.ev = &req->events.items[i],
+                                   .channels = req->routed + i * AH_ROUTE_MAX_CHANNELS,
+                                   .nchannels = req->nrouted[i],
+                                   .dropped = req->verdicts != NULL && req->verdicts[i].dropped};
+    rc = ah_reduce_push(reduce, tx, &b, now, &res, err);
+    ah_free(events);
+    json_decref(req->result);
+    req->result = res.keys;
+    req->dropped = res.dropped;
+    req->pipeline_dropped = res.pipeline_dropped;
+    req->inhibited = res.inhibited;
     return rc;
 }
 
@@ -320,10 +294,11 @@ static int route(struct ah_request *req, enum MHD_Result *ret)
                                 req->routed + i * AH_ROUTE_MAX_CHANNELS);
         }
         if (req->nrouted[i] == 0) {
-            *ret = refuse(req, AH_M_INVALID_PARAMETER, 400, "InvalidParameter",
-                          "no route matched: the event reaches no channel of this shared "
-                          "integration",
-                          0);
+            *ret = refuse_as(req, AH_STAT_REFUSED_NO_ROUTE, AH_M_INVALID_PARAMETER, 400,
+                             "InvalidParameter",
+                             "no route matched: the event reaches no channel of this shared "
+                             "integration",
+                             0);
             return -1;
         }
     }

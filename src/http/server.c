@@ -77,18 +77,22 @@ static void job_done(struct ah_job *job)
     MHD_resume_connection(req->conn);
 }
 
+/* Suspends first, then queues: the writer may finish the job (and resume
+ * the connection) before this function returns, and libmicrohttpd only
+ * resumes a connection that is suspended. A refused job is finished at
+ * once, through @finish like any failed job (so that its refusal is counted
+ * where every other one is). */
 enum MHD_Result ah_request_submit(struct ah_request *req, ah_job_run_fn run, ah_finish_fn finish)
 {
-    struct ah_error err;
-
     req->job.run = run;
     req->job.done = job_done;
     req->finish = finish;
-    ah_error_clear(&err);
-    if (ah_writer_submit(req->app->writer, &req->job, &err) < 0)
-        return ah_respond_failure(req, &err);
     req->submitted = 1;
+    ah_error_clear(&req->job.err);
     MHD_suspend_connection(req->conn);
+    req->job.rc = ah_writer_submit(req->app->writer, &req->job, &req->job.err);
+    if (req->job.rc < 0)
+        job_done(&req->job);
     return MHD_YES;
 }
 

@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 struct slot {
     char *key; /* NULL = empty */
@@ -17,22 +19,47 @@ struct ah_map {
     struct slot *slots;
     size_t cap; /* a power of two */
     size_t count;
+    uint64_t seed; /* random per map: keys come from clients (alert keys) */
 };
 
-static uint64_t hash_key(const char *s)
+/* FNV-1a from a secret starting point, then a finalizer (MurmurHash3's
+ * fmix64) mixed with the seed again: without the seed, a client cannot
+ * choose alert keys that land in one probe chain and make every lookup
+ * slow. */
+static uint64_t hash_key(const struct ah_map *m, const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 1469598103934665603ULL ^ m->seed;
 
     while (*s) {
         h ^= (unsigned char)*s++;
         h *= 1099511628211ULL;
     }
+    h ^= m->seed >> 17;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     return h;
+}
+
+static uint64_t new_seed(const void *salt)
+{
+    uint64_t seed = 0;
+    struct timespec ts;
+
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+        return seed;
+    /* No entropy yet (early boot): weaker, but still not a constant. */
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)(uintptr_t)salt ^ ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec;
 }
 
 struct ah_map *ah_map_new(void)
 {
     struct ah_map *m = ah_xcalloc(1, sizeof(*m));
+
+    m->seed = new_seed(m);
 
     m->cap = 16;
     m->slots = ah_xcalloc(m->cap, sizeof(struct slot));
@@ -65,7 +92,7 @@ static size_t find_slot(const struct ah_map *m, const char *key, uint64_t h)
 
 void *ah_map_find(const struct ah_map *m, const char *key)
 {
-    size_t i = find_slot(m, key, hash_key(key));
+    size_t i = find_slot(m, key, hash_key(m, key));
 
     return m->slots[i].key ? m->slots[i].value : NULL;
 }
@@ -86,7 +113,7 @@ static void grow(struct ah_map *m)
 
 void ah_map_put(struct ah_map *m, const char *key, void *value)
 {
-    uint64_t h = hash_key(key);
+    uint64_t h = hash_key(m, key);
     size_t i;
 
     if ((m->count + 1) * 4 > m->cap * 3)
@@ -102,7 +129,7 @@ void ah_map_put(struct ah_map *m, const char *key, void *value)
 
 void *ah_map_remove(struct ah_map *m, const char *key)
 {
-    size_t i = find_slot(m, key, hash_key(key)), j;
+    size_t i = find_slot(m, key, hash_key(m, key)), j;
     void *value;
 
     if (m->slots[i].key == NULL)
