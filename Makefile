@@ -95,6 +95,10 @@ e2e: deps-test
 	@$(MAKE) --no-print-directory all
 	@tests/e2e/run.sh build/alerthub
 
+# make bench: install what is missing (wrk, nginx, Alertmanager), build, time
+# one grouping decision (bench/group_bench), then put alerthub side by side
+# with nginx and Alertmanager in one table (bench/run.sh; BENCH_DURATION,
+# default 10s per row).
 bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all build/bench/group_bench

@@ -1,62 +1,294 @@
 #!/usr/bin/env bash
-# run.sh BIN - push throughput and latency of alerthub (make bench).
+# run.sh BIN - alerthub side by side with nginx and Prometheus Alertmanager
+# (make bench). Prints the machine, then one table.
 #
-# Starts BIN on a temporary SQLite database, creates a channel and a standard
-# integration (rate limits raised through the API), then runs wrk twice
-# against the push URL: unique alert keys (every request stores an event,
-# opens an alert and an incident) and one repeated identical event (the dedup
-# path, nothing stored after the first); then unique keys again through a
-# second integration that runs label enrichment (extraction, composition, a
-# 10,000-row mapping table, drop) and a pipeline (severity and title resets,
-# an inhibit check), to show what the integration layer costs; then, on two
-# fresh servers, unique keys into a plain channel and into a channel with
-# two subscribed webhook targets whose receiver answers after 2 s (what
-# notifications cost ingest). Prints requests/s, p50/p99 latency, the events
-# in the database, and the server's peak RSS.
+# Every row starts its target fresh on 127.0.0.1 (a random free port, a new
+# temporary directory or database), runs the same wrk load against it
+# (BENCH_THREADS threads, BENCH_CONNECTIONS connections, BENCH_DURATION; one
+# alert per POST, the same ~1 KB alert with 8 labels in each target's shape:
+# bench/push.lua), then stops it. The rows:
 #
-# Environment: BENCH_DURATION (default 15s), BENCH_THREADS (2),
-# BENCH_CONNECTIONS (64), BENCH_SERVER_ARGS (extra server flags, e.g.
-# "--synchronous normal").
+#   nginx 204                  nginx (worker_processes 2, access_log off)
+#                              answering every POST with `return 204;`: the
+#                              floor of HTTP on this machine
+#   Alertmanager distinct      prometheus-alertmanager (one null receiver, no
+#                              cluster), POST /api/v2/alerts, a new alertname
+#                              on every request
+#   Alertmanager repeated      the same alert every time
+#   standard new / repeats     alerthub's standard push: a unique alert_key
+#                              per request (new alert, incident, event,
+#                              timeline row); repeats: one identical event
+#                              every time (dedup: stored once)
+#   RTC new / repeats          the Volcengine RTC callback; its alert_key is
+#                              rule id + resource id, so new alerts vary the
+#                              resource id
+#   RTC recoveries             the server is pre-loaded first (callbacks of
+#                              100 firing resources, for BENCH_PRELOAD); once
+#                              it has stored the callbacks still in flight,
+#                              each request recovers one of the open alerts
+#                              (RecoveredResources), in the order they opened
+#                              (peak RSS includes the pre-load)
+#   rules new                  unique keys through an integration with 4
+#                              enrichment rules (one a 10,000-row mapping
+#                              table) and 3 pipeline rules
+#   plain / subscribed         unique keys into a plain channel, then into a
+#                              channel with two subscribed webhook targets
+#                              whose receiver answers after 2 s
+#
+# Per row: requests/s; p50, p99, p99.9 latency (wrk's histogram, through the
+# done() hook of push.lua); non-2xx (wrk's count of answers >= 400; socket
+# errors are listed under the table); server CPU per request (utime + stime
+# of the server's processes, /proc/PID/stat, before and after the run, over
+# the requests); peak RSS (VmHWM, summed over nginx's master and workers);
+# req/s as a multiple of Alertmanager's (new-alert rows against Alertmanager
+# distinct, repeat rows against Alertmanager repeated) and of nginx's.
+#
+# Environment: BENCH_DURATION (default 10s), BENCH_PRELOAD (the RTC
+# pre-load, default BENCH_DURATION), BENCH_THREADS (2), BENCH_CONNECTIONS
+# (64), BENCH_SERVER_ARGS (extra alerthub flags; none by default, so
+# synchronous=full), BENCH_ROWS (an ERE matched against whole row ids, to
+# run only some: nginx am-new am-same std-new std-same rtc-new rtc-same
+# rtc-recover rules plain subs; e.g. 'nginx|am-.*').
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/e2e/lib.sh
 . "$BENCH_DIR/../tests/e2e/lib.sh"
 # shellcheck source=tests/e2e/receiver.sh
 . "$BENCH_DIR/../tests/e2e/receiver.sh"
 BIN=${1:?usage: $0 BIN}
-DURATION=${BENCH_DURATION:-15s}
+DURATION=${BENCH_DURATION:-10s}
+PRELOAD=${BENCH_PRELOAD:-$DURATION}
 THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
+ROWS=${BENCH_ROWS:-.*}
 read -r -a SERVER_ARGS <<<"${BENCH_SERVER_ARGS:-}"
+HZ=$(getconf CLK_TCK)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+T_START=$SECONDS
 
-for tool in wrk curl jq sqlite3; do
+for tool in wrk curl jq sqlite3 nginx prometheus-alertmanager python3 pgrep; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is required (scripts/deps.sh bench)" >&2; exit 2; }
 done
 
-# wrk_run MODE RUN: one wrk run; prints its summary line.
-wrk_run()
+# ---- other servers: nginx and Alertmanager ---------------------------------
+
+SRV_PID='' SRV_URL='' SRV_DIR='' SRV_N=0
+
+# Stops nginx or Alertmanager on any exit too (lib.sh's trap kills alerthub).
+srv_cleanup()
 {
-    local mode=$1 run=$2 out=$AH_TMP/wrk.$1
-    BENCH_MODE=${mode%-*} BENCH_RUN=$run wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
-        --latency -s "$BENCH_DIR/push.lua" "${3:-$URL}" >"$out" 2>&1
-    if ! grep -q '^Requests/sec' "$out"; then
+    if [ -n "$SRV_PID" ]; then
+        kill -TERM "$SRV_PID" 2>/dev/null
+        wait "$SRV_PID" 2>/dev/null
+    fi
+    ah_cleanup
+}
+trap srv_cleanup EXIT
+
+# srv_wait CHECK_URL METHOD: until it answers 2xx, the server exits, or 15 s.
+srv_wait()
+{
+    local deadline=$((SECONDS + 15)) code
+    while [ "$SECONDS" -le "$deadline" ]; do
+        kill -0 "$SRV_PID" 2>/dev/null || return 1
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -X "$2" "$1")
+        [[ $code == 2* ]] && return 0
+        sleep 0.05 # poll interval, not a wait for an assumed state
+    done
+    return 1
+}
+
+# srv_start NAME CHECK_PATH CHECK_METHOD: runs srv_cmd_NAME DIR PORT in the
+# background on a free port (retried on another port when it does not come
+# up) and waits until CHECK_PATH answers; sets SRV_PID, SRV_URL, SRV_DIR.
+srv_start()
+{
+    local name=$1 port
+    for _ in 1 2 3 4 5; do
+        SRV_N=$((SRV_N + 1))
+        SRV_DIR=$AH_TMP/$name.$SRV_N
+        mkdir -p "$SRV_DIR"
+        port=$(pick_port)
+        SRV_URL=http://127.0.0.1:$port
+        "srv_cmd_$name" "$SRV_DIR" "$port" >"$SRV_DIR/out.log" 2>&1 &
+        SRV_PID=$!
+        srv_wait "$SRV_URL$2" "$3" && return 0
+        kill -TERM "$SRV_PID" 2>/dev/null
+        wait "$SRV_PID" 2>/dev/null
+        SRV_PID=
+    done
+    echo "bench: $name did not start; log:" >&2
+    tail -n 20 "$SRV_DIR"/*.log >&2
+    exit 1
+}
+
+srv_stop()
+{
+    kill -TERM "$SRV_PID" 2>/dev/null
+    wait "$SRV_PID" 2>/dev/null
+    SRV_PID=
+}
+
+# nginx in the foreground as the current user, everything under DIR.
+srv_cmd_nginx()
+{
+    local dir=$1 user=''
+    [ "$(id -u)" -eq 0 ] && user="user $(id -un) $(id -gn);"
+    cat >"$dir/nginx.conf" <<EOF
+$user
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    server {
+        listen 127.0.0.1:$2;
+        location / { return 204; }
+    }
+}
+EOF
+    exec nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
+}
+
+# Alertmanager with one null receiver, no gossip, its storage under DIR.
+srv_cmd_am()
+{
+    local dir=$1
+    printf 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n' >"$dir/am.yml"
+    exec prometheus-alertmanager --config.file="$dir/am.yml" --storage.path="$dir/data" \
+        --web.listen-address="127.0.0.1:$2" --cluster.listen-address= --log.level=warn
+}
+
+# am_alerts: how many alerts GET /api/v2/alerts lists (counted as a stream:
+# the list can be 100 MB).
+am_alerts() { curl -s --max-time 60 "$SRV_URL/api/v2/alerts" | grep -o '"fingerprint":' | wc -l; }
+
+# ---- measuring ---------------------------------------------------------------
+
+# pids PID: PID and its children (nginx's workers).
+pids() { echo "$1" $(pgrep -P "$1"); }
+
+# ticks PID: utime + stime of PID and its children, in clock ticks.
+ticks()
+{
+    local p t=0 stat rest
+    for p in $(pids "$1"); do
+        stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+        rest=${stat##*) }                 # after "(comm) "; fields 3...
+        read -r -a f <<<"$rest"
+        t=$((t + f[11] + f[12]))          # fields 14 and 15: utime, stime
+    done
+    echo "$t"
+}
+
+# hwm PID: VmHWM of PID and its children, in kB.
+hwm()
+{
+    local p k=0 v
+    for p in $(pids "$1"); do
+        v=$(awk '/^VmHWM/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+        k=$((k + ${v:-0}))
+    done
+    echo "$k"
+}
+
+W_requests=0 W_duration_us=1 W_connect=0 W_read=0 W_write=0 W_timeout=0 W_body_bytes=0 W_counter_max=0 W_non2xx=0 W_sockerr=0
+declare -A BODY=()
+R_ID=() R_NAME=() R_KIND=() R_RPS=() R_P50=() R_P99=() R_P999=() R_BAD=() R_CPU=() R_RSS=()
+NOTES=()
+
+# wrk_bench TARGET MODE URL [RUN]: one wrk run with push.lua; sets W_* from
+# its done() line (W_requests, W_p50_us, ...), and W_rps.
+wrk_bench()
+{
+    local out=$AH_TMP/wrk.out line kv
+    BENCH_TARGET=$1 BENCH_MODE=$2 BENCH_RUN=${4:-${RUN_ID:-$$}} BENCH_THREADS=$THREADS \
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WRK_DURATION:-$DURATION}" \
+        -s "$BENCH_DIR/push.lua" "$3" >"$out" 2>&1
+    line=$(grep '^BENCH ' "$out")
+    if [ -z "$line" ]; then
         echo "bench: wrk failed:" >&2
         cat "$out" >&2
         exit 1
     fi
-    awk -v mode="$mode" '
-        $1 == "50%" { p50 = $2 }
-        $1 == "99%" { p99 = $2 }
-        /^Requests\/sec/ { rps = $2 }
-        /requests in/ { total = $1 }
-        /Non-2xx or 3xx responses/ { bad = $NF }
-        /Socket errors/ { sock = $0; sub(/^ */, "", sock) }
-        END {
-            printf "%-8s %10s req/s  p50 %8s  p99 %8s  requests %s  non-2xx %s%s\n",
-                mode, rps, p50, p99, total, (bad == "" ? 0 : bad), (sock == "" ? "" : "  " sock)
-        }' "$out"
+    for kv in ${line#BENCH }; do
+        printf -v "W_${kv%%=*}" '%s' "${kv#*=}"
+    done
+    W_rps=$((W_requests * 1000000 / W_duration_us))
+    W_sockerr=$((W_connect + W_read + W_write + W_timeout))
 }
 
-events() { db "SELECT count(*) FROM events;"; }
+# row ID NAME KIND TARGET MODE URL PID: measures one row; the server is PID
+# (and its children). KIND: base (nginx), am-new, am-same, new, same, other.
+row()
+{
+    local id=$1 name=$2 kind=$3 target=$4 mode=$5 url=$6 pid=$7 t0 t1
+    t0=$(ticks "$pid")
+    wrk_bench "$target" "$mode" "$url"
+    t1=$(ticks "$pid")
+    R_ID+=("$id") R_NAME+=("$name") R_KIND+=("$kind") R_RPS+=("$W_rps")
+    R_P50+=("$W_p50_us") R_P99+=("$W_p99_us") R_P999+=("$W_p999_us") R_BAD+=("$W_non2xx")
+    R_CPU+=("$(((t1 - t0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1)))")
+    R_RSS+=("$(($(hwm "$pid") / 1024))")
+    [ "$W_sockerr" -gt 0 ] && NOTES+=("$name: socket errors: connect $W_connect, read $W_read, write $W_write, timeout $W_timeout")
+    [ "$W_non2xx" -gt 0 ] && NOTES+=("$name: $W_non2xx answers >= 400")
+    BODY[$target]=$W_body_bytes
+    echo "  $name: $W_rps req/s, $W_requests requests" >&2
+}
+
+want() { [[ $1 =~ ^($ROWS)$ ]]; }
+
+# ---- alerthub set-ups ----------------------------------------------------------
+
+# ah_fresh TYPE: a fresh server, a channel and an integration of TYPE with
+# the rate limits raised; sets URL.
+ah_fresh()
+{
+    start_server "$BIN" "${SERVER_ARGS[@]}"
+    new_channel bench
+    new_integration bench "$1" "$CH_ID"
+    raise_limits
+    URL="$AH_URL/event/push/alert/${1/_//}?integration_key=$INT_KEY"
+}
+
+raise_limits()
+{
+    api PATCH "/integrations/$INT_ID" '{"rate_limit_per_sec":1000000,"rate_limit_per_min":1000000}'
+    assert_status 200 "raise the rate limits"
+}
+
+# counts: what the database holds after a run.
+counts()
+{
+    db "SELECT (SELECT count(*) FROM events) || ' events, '
+            || (SELECT count(*) FROM alerts WHERE end_time = 0 AND close_time = 0) || ' open alerts, '
+            || (SELECT count(*) FROM alerts WHERE end_time != 0 OR close_time != 0) || ' closed alerts, '
+            || (SELECT count(*) FROM incidents) || ' incidents';"
+}
+
+# settle: waits until the server has stored every event it was sent: no
+# connection to it is left half-closed (wrk gone, the server not done with
+# the request: CLOSE_WAIT in /proc/net/tcp) and the count of events stays
+# the same for 0.5 s; non-zero after 60 s.
+settle()
+{
+    local prev=-1 cur half deadline=$((SECONDS + 60)) port
+    port=$(printf '%04X' "$AH_PORT")
+    while [ "$SECONDS" -le "$deadline" ]; do
+        half=$(awk -v p=":$port" 'substr($2, length($2) - 4) == p && $4 == "08"' /proc/net/tcp | wc -l)
+        cur=$(db 'SELECT count(*) FROM events;')
+        [ "$half" -eq 0 ] && [ "$cur" = "$prev" ] && return 0
+        prev=$cur
+        sleep 0.5 # the quiet period that settle waits for
+    done
+    return 1
+}
 
 # rules_integration CHANNEL_ID: a second integration with enrichment and a
 # pipeline; sets RULES_URL.
@@ -64,7 +296,7 @@ rules_integration()
 {
     local sid
     new_integration bench-rules standard "$1"
-    api PATCH "/integrations/$INT_ID" '{"rate_limit_per_sec":1000000,"rate_limit_per_min":1000000}'
+    raise_limits
     api POST /mapping-schemas '{"name":"bench-hosts","source_labels":["host"],"result_labels":["owner","team"]}'
     assert_status 201 "create the mapping table"
     sid=$(jb .data.id)
@@ -100,57 +332,165 @@ subscribed_channel()
     done
     rcv_mode /slow ok 200 -1 2000
     new_integration bench-subscribed standard "$CH_ID"
-    api PATCH "/integrations/$INT_ID" '{"rate_limit_per_sec":1000000,"rate_limit_per_min":1000000}'
+    raise_limits
     SUBS_URL="$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
 }
 
 # outbox: notifications waiting (pending rows and the subscribers' backlog).
 outbox() { curl -s "$AH_URL/metrics" | awk '$1 == "alerthub_outbox_depth" { print $2 }'; }
 
-start_receiver
-start_server "$BIN" "${SERVER_ARGS[@]}"
-new_channel bench
-new_integration bench standard "$CH_ID"
-api PATCH "/integrations/$INT_ID" '{"rate_limit_per_sec":1000000,"rate_limit_per_min":1000000}'
-assert_status 200 "raise the rate limits"
-URL="$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
+# ---- the machine ---------------------------------------------------------------
 
-echo "alerthub bench: $BIN"
 sync=full
 for ((i = 0; i < ${#SERVER_ARGS[@]}; i++)); do
     [ "${SERVER_ARGS[i]}" = --synchronous ] && sync=${SERVER_ARGS[i + 1]-}
 done
-echo "server flags: --data <tmp> ${SERVER_ARGS[*]:-(no extra flags)}"
-echo "SQLite: journal_mode=$(db 'PRAGMA journal_mode;'), synchronous=$sync" \
-    "(default full: one fsync per group commit; not readable from outside)"
-echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per run, $(nproc) CPUs"
-wrk_run unique "$$"
-echo "         events in the database: $(events)"
-wrk_run same "$$"
-echo "         events in the database: $(events) (identical repeats are not stored)"
-rules_integration "$CH_ID"
-wrk_run unique-rules "$$r" "$RULES_URL"
-echo "         events in the database: $(events); with enrichment and pipeline:" \
-    "$(db "SELECT labels, title FROM alerts WHERE alert_key LIKE 'bench-$$r-%' LIMIT 1;")"
-echo "peak RSS (VmHWM): $(awk '/^VmHWM/ { print $2, $3 }' "/proc/$AH_PID/status")"
-echo "database size: $(du -sh "$AH_DATA" | cut -f1)"
-stop_server
+echo "alerthub side by side ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
+    "$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);" \
+    "load average at start: $LOAD_START"
+flags="its defaults"
+[ ${#SERVER_ARGS[@]} -gt 0 ] && flags="${SERVER_ARGS[*]}"
+echo "targets: $BIN with $flags (synchronous=$sync: every 200 is on disk), $(nginx -v 2>&1 | sed 's/.*: //')," \
+    "Alertmanager $(prometheus-alertmanager --version 2>&1 | awk 'NR == 1 { print $3 }')"
+echo "load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, one alert per POST (bench/push.lua), every target fresh on 127.0.0.1 per row"
+echo >&2 "runs:"
 
-# Notifications next to ingest, each on a fresh server so that the two runs
-# start from the same empty database: unique keys into a plain channel, then
-# into a channel with two subscribed targets whose receiver answers after 2 s.
-echo "subscriptions (fresh server each):"
-start_server "$BIN" "${SERVER_ARGS[@]}"
-new_channel bench-plain
-new_integration bench-plain standard "$CH_ID"
-api PATCH "/integrations/$INT_ID" '{"rate_limit_per_sec":1000000,"rate_limit_per_min":1000000}'
-wrk_run unique-plain "$$p" "$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
-stop_server
-start_server "$BIN" "${SERVER_ARGS[@]}"
-subscribed_channel
-wrk_run unique-subs "$$s" "$SUBS_URL"
-echo "         notifications waiting (outbox and subscribers' backlog): $(outbox)," \
-    "sent: $(db "SELECT count(*) FROM deliveries WHERE status = 'sent';")"
-stop_server
-stop_receiver
+# ---- the rows ------------------------------------------------------------------
+
+if want nginx; then
+    srv_start nginx / POST
+    row nginx "nginx 204 (baseline)" base standard new "$SRV_URL/" "$SRV_PID"
+    srv_stop
+fi
+
+for mode in new same; do
+    want "am-$mode" || continue
+    srv_start am /-/ready GET
+    before=$(am_alerts)
+    name="Alertmanager, distinct"
+    [ "$mode" = same ] && name="Alertmanager, repeated"
+    row "am-$mode" "$name" "am-$mode" am "$mode" "$SRV_URL/api/v2/alerts" "$SRV_PID"
+    NOTES+=("$name: GET /api/v2/alerts lists $(am_alerts) alerts (before the run: $before)")
+    srv_stop
+done
+
+if want std-new; then
+    ah_fresh standard
+    row std-new "standard, new alerts" new standard new "$URL" "$AH_PID"
+    NOTES+=("standard, new alerts: $(counts)")
+    stop_server
+fi
+
+if want std-same; then
+    ah_fresh standard
+    row std-same "standard, repeats" same standard same "$URL" "$AH_PID"
+    NOTES+=("standard, repeats: $(counts)")
+    stop_server
+fi
+
+if want rtc-new; then
+    ah_fresh volcengine_rtc
+    row rtc-new "Volcengine RTC, new alerts" new rtc new "$URL" "$AH_PID"
+    NOTES+=("Volcengine RTC, new alerts: $(counts)")
+    stop_server
+fi
+
+if want rtc-same; then
+    ah_fresh volcengine_rtc
+    row rtc-same "Volcengine RTC, repeats" same rtc same "$URL" "$AH_PID"
+    NOTES+=("Volcengine RTC, repeats: $(counts)")
+    stop_server
+fi
+
+if want rtc-recover; then
+    ah_fresh volcengine_rtc
+    run=$$r
+    WRK_DURATION=$PRELOAD wrk_bench rtc preload "$URL" "$run"
+    pre_req=$W_requests
+    [ $((W_non2xx + W_sockerr)) -gt 0 ] &&
+        NOTES+=("Volcengine RTC, recoveries: WARNING: the pre-load had $W_non2xx answers >= 400 and $W_sockerr socket errors")
+    # Callbacks still in flight when wrk stopped are processed after it:
+    # wait for them, so that the row does not measure the tail of the
+    # pre-load.
+    settle || NOTES+=("Volcengine RTC, recoveries: the pre-load did not settle in 60 s")
+    # The row recovers the resources that are open, in the order they opened.
+    db "SELECT json_extract(labels, '\$.resource_id') FROM alerts
+        WHERE end_time = 0 AND close_time = 0 ORDER BY id;" >"$AH_TMP/ids"
+    preloaded=$(wc -l <"$AH_TMP/ids")
+    pre=$(counts)
+    BENCH_IDS=$AH_TMP/ids RUN_ID=$run row rtc-recover "Volcengine RTC, recoveries" other rtc recover "$URL" "$AH_PID"
+    NOTES+=("Volcengine RTC, recoveries: pre-loaded by $pre_req answered callbacks of 100 firing resources in $PRELOAD ($pre), then $W_requests recoveries: $(counts)")
+    late=$(($(db 'SELECT count(*) FROM alerts;') - preloaded))
+    [ "$late" -gt 0 ] &&
+        NOTES+=("Volcengine RTC, recoveries: WARNING: $late alerts of the pre-load were stored during the row")
+    [ $((W_counter_max * THREADS)) -gt "$preloaded" ] &&
+        NOTES+=("Volcengine RTC, recoveries: WARNING: the recoveries ran past the $preloaded pre-loaded alerts (raise BENCH_PRELOAD)")
+    stop_server
+fi
+
+if want rules; then
+    start_server "$BIN" "${SERVER_ARGS[@]}"
+    new_channel bench
+    rules_integration "$CH_ID"
+    row rules "rules (enrichment + pipeline), new" new standard new "$RULES_URL" "$AH_PID"
+    NOTES+=("rules, new: $(counts); e.g. $(db "SELECT title || ' ' || labels FROM alerts LIMIT 1;")")
+    stop_server
+fi
+
+if want plain; then
+    ah_fresh standard
+    row plain "plain channel, new" new standard new "$URL" "$AH_PID"
+    NOTES+=("plain channel, new: $(counts)")
+    stop_server
+fi
+
+if want subs; then
+    start_receiver
+    start_server "$BIN" "${SERVER_ARGS[@]}"
+    subscribed_channel
+    row subs "2 slow subscribed targets, new" new standard new "$SUBS_URL" "$AH_PID"
+    NOTES+=("2 slow subscribed targets, new: $(counts); notifications waiting: $(outbox), sent: $(db "SELECT count(*) FROM deliveries WHERE status = 'sent';")")
+    stop_server
+    stop_receiver
+fi
+
+# ---- the table -----------------------------------------------------------------
+
+base_of() # KIND: the req/s of the first row of that kind, empty when none
+{
+    local i
+    for i in "${!R_KIND[@]}"; do
+        [ "${R_KIND[i]}" = "$1" ] && { echo "${R_RPS[i]}"; return; }
+    done
+}
+NGINX=$(base_of base) AM_NEW=$(base_of am-new) AM_SAME=$(base_of am-same)
+
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
+ratio() { if [ -n "$2" ] && [ "$2" -gt 0 ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; else echo "-"; fi; }
+thousands() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
+
+echo
+# The header is written out: printf pads bytes, and µ and × are two each.
+echo "| #  | target                               |   req/s |      p50 |      p99 |     p99.9 | non-2xx | CPU µs/req | peak RSS |  × AM | × nginx |"
+echo "|----|--------------------------------------|--------:|---------:|---------:|----------:|--------:|-----------:|---------:|------:|--------:|"
+for i in "${!R_ID[@]}"; do
+    case ${R_KIND[i]} in
+    new) am=$(ratio "${R_RPS[i]}" "$AM_NEW") ;;
+    same) am=$(ratio "${R_RPS[i]}" "$AM_SAME") ;;
+    *) am="-" ;;
+    esac
+    nx=$(ratio "${R_RPS[i]}" "$NGINX")
+    printf '| %-2s | %-36s | %7s | %8s | %8s | %9s | %7s | %10s | %8s | %5s | %7s |\n' \
+        "$((i + 1))" "${R_NAME[i]}" "$(thousands "${R_RPS[i]}")" \
+        "$(ms "${R_P50[i]}")" "$(ms "${R_P99[i]}")" "$(ms "${R_P999[i]}")" "${R_BAD[i]}" \
+        "$(thousands "${R_CPU[i]}")" "${R_RSS[i]} MB" "$am" "$nx"
+done
+echo
+echo "bodies (bytes): standard (also nginx's) ${BODY[standard]:--}, Alertmanager ${BODY[am]:--}, Volcengine RTC ${BODY[rtc]:--}"
+if [ ${#NOTES[@]} -gt 0 ]; then
+    echo "after each run:"
+    printf '  %s\n' "${NOTES[@]}"
+fi
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $((SECONDS - T_START)) s in all"
 [ "$T_FAIL" -eq 0 ]

@@ -16,8 +16,11 @@ pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 if [ "$want" = test ] || [ "$want" = bench ]; then
     pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager python3"
 fi
+# Bench: the load generator, and nginx as the baseline that bench/run.sh puts
+# beside alerthub and Alertmanager (run in the foreground from a temporary
+# prefix, never as a service).
 if [ "$want" = bench ]; then
-    pkgs="$pkgs wrk"
+    pkgs="$pkgs wrk nginx-light"
 fi
 
 missing=""
