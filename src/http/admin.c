@@ -3,6 +3,7 @@
 #include "http/admin.h"
 #include "http/routes.h"
 
+#include "util/alloc.h"
 #include "util/sha256.h"
 #include "util/hex.h"
 #include "util/text.h"
@@ -76,16 +77,11 @@ int ah_admin_page(struct ah_request *req, struct ah_page *page, enum MHD_Result 
 int ah_admin_check_string(struct ah_request *req, const char *field, int required, size_t min,
                           size_t max, const char **ret_value, enum MHD_Result *ret)
 {
-    json_t *v = json_object_get(req->json, field);
-    char msg[160];
+    struct ah_error err;
 
-    *ret_value = json_string_value(v);
-    if (v == NULL && !required)
+    if (ah_admin_string_field(req->json, field, required, min, max, ret_value, &err) == AH_OK)
         return 0;
-    if (*ret_value != NULL && ah_utf8_len(*ret_value) >= min && ah_utf8_len(*ret_value) <= max)
-        return 0;
-    snprintf(msg, sizeof(msg), "%s must be a string of %zu to %zu characters", field, min, max);
-    *ret = ah_respond_error(req, 400, "InvalidParameter", msg, 0);
+    *ret = ah_respond_failure(req, &err);
     return -1;
 }
 
@@ -111,6 +107,214 @@ enum MHD_Result ah_admin_read_result(struct ah_request *req, int rc, json_t *dat
         return ah_respond_failure(req, err);
     return ah_respond_data(req, 200, data);
 }
+
+/* ================= body checks ================= */
+
+int ah_admin_one_of(const char *s, const char *const *list)
+{
+    size_t i;
+
+    for (i = 0; s != NULL && list[i] != NULL; i++) {
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int ah_admin_only_keys(const json_t *obj, const char *const *keys, const char *prefix,
+                       struct ah_error *err)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        if (!ah_admin_one_of(key, keys))
+            return ah_error_set(err, AH_EINVAL, "unknown field \"%s%s\"", prefix, key);
+    }
+    return AH_OK;
+}
+
+int ah_admin_string_field(const json_t *obj, const char *field, int required, size_t min,
+                          size_t max, const char **ret_value, struct ah_error *err)
+{
+    const json_t *v = json_object_get(obj, field);
+    const char *s = json_string_value(v);
+
+    if (ret_value != NULL)
+        *ret_value = s;
+    if ((v == NULL && !required) || (s != NULL && ah_utf8_len(s) >= min && ah_utf8_len(s) <= max))
+        return AH_OK;
+    return ah_error_set(err, AH_EINVAL, "%s must be a string of %zu to %zu characters", field, min,
+                        max);
+}
+
+/* AH_EINVAL when id @seen[@i] stands earlier in @seen. */
+static int repeated(const int64_t *seen, size_t i, const struct ah_admin_ids *spec,
+                    struct ah_error *err)
+{
+    size_t j;
+
+    for (j = 0; j < i; j++) {
+        if (seen[j] == seen[i])
+            return ah_error_set(err, AH_EINVAL, "%s[%zu] repeats %s \"%lld\"", spec->field, i,
+                                spec->noun, (long long)seen[i]);
+    }
+    return AH_OK;
+}
+
+int ah_admin_check_ids(json_t *body, const struct ah_admin_ids *spec, struct ah_error *err)
+{
+    json_t *v = json_object_get(body, spec->field), *item, *ids;
+    int64_t *seen;
+    size_t i;
+    int rc = AH_OK;
+
+    if (v == NULL)
+        return AH_OK;
+    if (!json_is_null(v) && (!json_is_array(v) || json_array_size(v) > spec->max))
+        return ah_error_set(err, AH_EINVAL, "%s must be an array of at most %zu %s ids",
+                            spec->field, spec->max, spec->noun);
+    seen = ah_xcalloc(json_array_size(v) + 1, sizeof(*seen));
+    json_array_foreach(v, i, item)
+    {
+        seen[i] = spec->id_of(item);
+        if (seen[i] == 0)
+            rc = ah_error_set(err, AH_EINVAL,
+                              "%s[%zu] must be a %s id (a string or a positive "
+                              "integer)",
+                              spec->field, i, spec->noun);
+        else
+            rc = repeated(seen, i, spec, err);
+        if (rc < 0)
+            goto fail;
+    }
+    ids = json_array();
+    for (i = 0; i < json_array_size(v); i++)
+        json_array_append_new(ids, json_sprintf("%lld", (long long)seen[i]));
+    json_object_set_new(body, spec->field, ids);
+fail:
+    ah_free(seen);
+    return rc;
+}
+
+/* ================= reads, and answers after the writer ================= */
+
+enum MHD_Result ah_admin_read(struct ah_request *req, int64_t id, ah_admin_list_fn list,
+                              ah_admin_get_fn get)
+{
+    struct ah_error err;
+    struct ah_page page;
+    enum MHD_Result ret;
+    json_t *data = NULL;
+    int rc;
+
+    if (id != 0)
+        rc = get(req->app->store, id, &data, &err);
+    else if (ah_admin_page(req, &page, &ret) < 0)
+        return ret;
+    else
+        rc = list(req->app->store, &page, &data, &err);
+    return ah_admin_read_result(req, rc, data, &err);
+}
+
+int ah_admin_job_answered(struct ah_request *req, int64_t deleted_id, enum MHD_Result *ret)
+{
+    if (req->job.rc < 0)
+        *ret = ah_respond_failure(req, &req->job.err);
+    else if (strcmp(req->method, "DELETE") == 0)
+        *ret = ah_admin_deleted(req, deleted_id);
+    else
+        return 0;
+    return 1;
+}
+
+/* The row as stored after a write (201 for a POST), or the read's failure. */
+static enum MHD_Result saved(struct ah_request *req, int rc, json_t *data,
+                             const struct ah_error *err)
+{
+    if (rc < 0)
+        return ah_respond_failure(req, err);
+    return ah_respond_data(req, strcmp(req->method, "POST") == 0 ? 201 : 200, data);
+}
+
+enum MHD_Result ah_admin_answer(struct ah_request *req, int64_t deleted_id,
+                                ah_admin_reread_fn reread)
+{
+    struct ah_error err;
+    enum MHD_Result ret;
+    json_t *data = NULL;
+    int rc;
+
+    if (ah_admin_job_answered(req, deleted_id, &ret))
+        return ret;
+    rc = reread(req, &data, &err);
+    return saved(req, rc, data, &err);
+}
+
+enum MHD_Result ah_admin_finish(struct ah_request *req, ah_admin_get_fn get)
+{
+    struct ah_error err;
+    enum MHD_Result ret;
+    json_t *data = NULL;
+    int rc;
+
+    if (req->job.rc == AH_ECONFLICT && strcmp(req->method, "DELETE") == 0)
+        return ah_respond_error(req, 409, "ReferenceExist", req->job.err.msg, 0);
+    if (ah_admin_job_answered(req, req->id, &ret))
+        return ret;
+    rc = get(req->app->store, req->id, &data, &err);
+    return saved(req, rc, data, &err);
+}
+
+int ah_admin_rows_write(struct ah_request *req, struct ah_store_tx *tx, int64_t now,
+                        const struct ah_admin_rows *k, struct ah_error *err)
+{
+    json_t *row = NULL;
+    int rc;
+
+    if (strcmp(req->method, "DELETE") == 0)
+        return k->remove(tx, req->id, err);
+    if (strcmp(req->method, "PATCH") != 0) {
+        rc = k->refs != NULL ? k->refs(tx, req->json, err) : AH_OK;
+        return rc < 0 ? rc : k->insert(tx, req->json, now, &req->id, err);
+    }
+    rc = k->get(tx, req->id, &row, err);
+    if (rc == AH_OK && k->refs != NULL)
+        rc = k->refs(tx, req->json, err);
+    if (rc == AH_OK) {
+        json_object_update(row, req->json);
+        rc = k->update(tx, req->id, row, now, err);
+    }
+    json_decref(row);
+    return rc;
+}
+
+enum MHD_Result ah_admin_crud(struct ah_request *req, int64_t id, const char *action,
+                              const struct ah_admin_crud *k)
+{
+    struct ah_error err;
+    enum MHD_Result ret;
+
+    req->id = id;
+    if (action[0] != '\0')
+        return ah_admin_no_route(req);
+    if (strcmp(req->method, "GET") == 0)
+        return ah_admin_read(req, id, k->list, k->get);
+    if (strcmp(req->method, "DELETE") == 0 && id != 0)
+        return ah_request_submit(req, k->run, k->finish);
+    if (!((strcmp(req->method, "POST") == 0 && id == 0) ||
+          (strcmp(req->method, "PATCH") == 0 && id != 0)))
+        return ah_admin_not_allowed(req);
+    if (ah_request_json_object(req, &ret) < 0)
+        return ret;
+    ah_error_clear(&err);
+    if (k->check(req, &err) < 0)
+        return ah_respond_failure(req, &err);
+    return ah_request_submit(req, k->run, k->finish);
+}
+
+/* ================= authentication and dispatch ================= */
 
 static int authorized(struct ah_request *req)
 {

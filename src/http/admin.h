@@ -17,12 +17,12 @@ int ah_admin_page(struct ah_request *req, struct ah_page *page, enum MHD_Result 
  * it is not a non-negative integer. */
 int ah_admin_int_arg(struct ah_request *req, const char *name, int64_t *out, enum MHD_Result *ret);
 
-/* 405 MethodNotAllowed and 404 RouteNotFound for this path. */
 /* Checks string field @field of the body: absent is fine unless @required;
  * present it must be a string of @min..@max code points. Answers 400 itself
  * and returns -1 when it is not. */
 int ah_admin_check_string(struct ah_request *req, const char *field, int required, size_t min,
                           size_t max, const char **ret_value, enum MHD_Result *ret);
+/* 405 MethodNotAllowed and 404 RouteNotFound for this path. */
 enum MHD_Result ah_admin_not_allowed(struct ah_request *req);
 enum MHD_Result ah_admin_no_route(struct ah_request *req);
 
@@ -41,6 +41,101 @@ enum MHD_Result ah_admin_deleted(struct ah_request *req, int64_t id);
 /* Answers a read: 200 with @data, or the failure. */
 enum MHD_Result ah_admin_read_result(struct ah_request *req, int rc, json_t *data,
                                      const struct ah_error *err);
+
+/* ---- body checks (HTTP thread): AH_OK, or AH_EINVAL with the message ---- */
+
+/* 1 when @s (NULL gives 0) is one of @list (NULL-terminated). */
+int ah_admin_one_of(const char *s, const char *const *list);
+/* Refuses a member of @obj not in @keys (NULL-terminated), naming it
+ * "@prefix<key>" in the message. */
+int ah_admin_only_keys(const json_t *obj, const char *const *keys, const char *prefix,
+                       struct ah_error *reterr);
+/* As ah_admin_check_string for field @field of @obj, but the refusal goes
+ * to @reterr. *@ret_value (when @ret_value is non-NULL) is borrowed from
+ * @obj. */
+int ah_admin_string_field(const json_t *obj, const char *field, int required, size_t min,
+                          size_t max, const char **ret_value, struct ah_error *reterr);
+
+/* Parses one id of a list; 0 when @v is not one. */
+typedef int64_t (*ah_admin_id_fn)(const json_t *v);
+
+/* A list of distinct ids in a body, such as a team's member_ids. */
+struct ah_admin_ids {
+    const char *field; /* "member_ids" */
+    const char *noun;  /* "member": "member_ids[2] must be a member id ..." */
+    size_t max;        /* the most ids it may hold */
+    ah_admin_id_fn id_of;
+};
+
+/* Checks the list @spec describes in @body: absent is left alone; null or
+ * an array of at most @spec->max distinct ids is rewritten as an array of
+ * id strings. Whether the ids name rows is the writer's check. */
+int ah_admin_check_ids(json_t *body, const struct ah_admin_ids *spec, struct ah_error *reterr);
+
+/* ---- reads, and answers after the writer ---- */
+
+/* A resource's reads, as store.h declares them. */
+typedef int (*ah_admin_list_fn)(struct ah_store *store, const struct ah_page *page, json_t **ret,
+                                struct ah_error *reterr);
+typedef int (*ah_admin_get_fn)(struct ah_store *store, int64_t id, json_t **ret,
+                               struct ah_error *reterr);
+
+/* Answers a GET of a collection (@id 0: a page of @list, ?limit= and
+ * ?cursor= checked) or of row @id (@get). */
+enum MHD_Result ah_admin_read(struct ah_request *req, int64_t id, ah_admin_list_fn list,
+                              ah_admin_get_fn get);
+
+/* The start of an answer after a writer job: answers the job's failure, or
+ * 200 {"id": "@deleted_id"} after a DELETE, and returns 1; returns 0 and
+ * answers nothing after any other successful write. */
+int ah_admin_job_answered(struct ah_request *req, int64_t deleted_id, enum MHD_Result *ret);
+
+/* Reads what a write of @req wrote: a new JSON value in *@ret. */
+typedef int (*ah_admin_reread_fn)(struct ah_request *req, json_t **ret, struct ah_error *reterr);
+
+/* The answer after a writer job: as ah_admin_job_answered, else what
+ * @reread reads (201 for a POST, 200 otherwise) or its failure. */
+enum MHD_Result ah_admin_answer(struct ah_request *req, int64_t deleted_id,
+                                ah_admin_reread_fn reread);
+/* The answer after a write of row req->id: a conflict on DELETE is 409
+ * ReferenceExist (the row is in use; elsewhere a conflict is a taken name),
+ * else as ah_admin_answer with the row that @get reads. */
+enum MHD_Result ah_admin_finish(struct ah_request *req, ah_admin_get_fn get);
+
+/* The writer's half of ah_admin_crud for a resource the store keeps as
+ * JSON rows. */
+struct ah_admin_rows {
+    int (*get)(struct ah_store_tx *tx, int64_t id, json_t **ret, struct ah_error *reterr);
+    int (*insert)(struct ah_store_tx *tx, const json_t *row, int64_t now, int64_t *ret_id,
+                  struct ah_error *reterr);
+    int (*update)(struct ah_store_tx *tx, int64_t id, const json_t *row, int64_t now,
+                  struct ah_error *reterr);
+    int (*remove)(struct ah_store_tx *tx, int64_t id, struct ah_error *reterr);
+    /* Checks what a body names in the database (NULL: nothing to check). */
+    int (*refs)(struct ah_store_tx *tx, const json_t *body, struct ah_error *reterr);
+};
+
+/* In the writer: a DELETE removes row req->id; a PATCH reads it, checks
+ * @k->refs, puts req->json over it and updates it; a POST checks @k->refs
+ * and inserts req->json, setting req->id. */
+int ah_admin_rows_write(struct ah_request *req, struct ah_store_tx *tx, int64_t now,
+                        const struct ah_admin_rows *k, struct ah_error *reterr);
+
+/* A resource that ah_admin_crud serves. */
+struct ah_admin_crud {
+    ah_admin_list_fn list;
+    ah_admin_get_fn get;
+    /* Checks req->json of a POST (req->id 0) or a PATCH (req->id set). */
+    int (*check)(struct ah_request *req, struct ah_error *reterr);
+    ah_job_run_fn run;
+    ah_finish_fn finish;
+};
+
+/* /<resource>[/{id}]: GET (ah_admin_read), POST to the collection, PATCH
+ * and DELETE of row @id; a POST or PATCH body must be an object that
+ * @k->check accepts. Sets req->id; 404 for a non-empty @action. */
+enum MHD_Result ah_admin_crud(struct ah_request *req, int64_t id, const char *action,
+                              const struct ah_admin_crud *k);
 
 /* Resource handlers: @id is 0 for the collection; @action is the segment
  * after the id ("" when none). */

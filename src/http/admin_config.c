@@ -16,20 +16,10 @@
 
 /* ================= channels ================= */
 
+/* A channel still in use is a reference conflict, not a name clash. */
 static enum MHD_Result channel_finish(struct ah_request *req)
 {
-    struct ah_error err;
-    json_t *data = NULL;
-    int rc;
-
-    if (req->job.rc < 0)
-        return ah_respond_failure(req, &req->job.err);
-    if (strcmp(req->method, "DELETE") == 0)
-        return ah_admin_deleted(req, req->id);
-    rc = ah_store_read_channel(req->app->store, req->id, &data, &err);
-    if (rc < 0)
-        return ah_respond_failure(req, &err);
-    return ah_respond_data(req, strcmp(req->method, "POST") == 0 ? 201 : 200, data);
+    return ah_admin_finish(req, ah_store_read_channel);
 }
 
 static int channel_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
@@ -50,14 +40,6 @@ static int channel_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_red
     return rc < 0 ? rc : ah_admin_channel_notify_apply(req, tx, reduce, now, err);
 }
 
-static enum MHD_Result channel_delete_finish(struct ah_request *req)
-{
-    /* A channel still in use is a reference conflict, not a name clash. */
-    if (req->job.rc == AH_ECONFLICT)
-        return ah_respond_error(req, 409, "ReferenceExist", req->job.err.msg, 0);
-    return channel_finish(req);
-}
-
 /* After the commit: name mapping sees the channel's new name. */
 static void channel_committed(struct ah_job *job)
 {
@@ -72,31 +54,19 @@ static void channel_committed(struct ah_job *job)
 
 enum MHD_Result ah_admin_channels(struct ah_request *req, int64_t id, const char *action)
 {
-    struct ah_error err;
-    struct ah_page page;
     enum MHD_Result ret;
     const char *s;
-    json_t *data = NULL;
-    int rc;
 
     req->id = id;
     if (action[0] != '\0' && id != 0)
         return ah_admin_channel_rules(req, id, action);
     if (action[0] != '\0')
         return ah_admin_no_route(req);
-    if (strcmp(req->method, "GET") == 0) {
-        if (id != 0) {
-            rc = ah_store_read_channel(req->app->store, id, &data, &err);
-            return ah_admin_read_result(req, rc, data, &err);
-        }
-        if (ah_admin_page(req, &page, &ret) < 0)
-            return ret;
-        rc = ah_store_read_channels(req->app->store, &page, &data, &err);
-        return ah_admin_read_result(req, rc, data, &err);
-    }
+    if (strcmp(req->method, "GET") == 0)
+        return ah_admin_read(req, id, ah_store_read_channels, ah_store_read_channel);
     req->job.committed = channel_committed;
     if (strcmp(req->method, "DELETE") == 0 && id != 0)
-        return ah_request_submit(req, channel_run, channel_delete_finish);
+        return ah_request_submit(req, channel_run, channel_finish);
     if (!((strcmp(req->method, "POST") == 0 && id == 0) ||
           (strcmp(req->method, "PATCH") == 0 && id != 0)))
         return ah_admin_not_allowed(req);
@@ -140,12 +110,11 @@ static void decorate_items(struct ah_app *app, json_t *page)
 static enum MHD_Result integration_finish(struct ah_request *req)
 {
     struct ah_error err;
+    enum MHD_Result ret;
     json_t *data = NULL;
 
-    if (req->job.rc < 0)
-        return ah_respond_failure(req, &req->job.err);
-    if (strcmp(req->method, "DELETE") == 0)
-        return ah_admin_deleted(req, req->id);
+    if (ah_admin_job_answered(req, req->id, &ret))
+        return ret;
     if (ah_store_read_integration(req->app->store, req->intg.id, &data, &err) < 0)
         return ah_respond_failure(req, &err);
     decorate(req->app, data);

@@ -23,20 +23,7 @@
 
 static enum MHD_Result mapping_finish(struct ah_request *req)
 {
-    struct ah_error err;
-    json_t *data = NULL;
-    int rc;
-
-    if (req->job.rc == AH_ECONFLICT && strcmp(req->method, "DELETE") == 0)
-        return ah_respond_error(req, 409, "ReferenceExist", req->job.err.msg, 0);
-    if (req->job.rc < 0)
-        return ah_respond_failure(req, &req->job.err);
-    if (strcmp(req->method, "DELETE") == 0)
-        return ah_admin_deleted(req, req->id);
-    rc = ah_store_read_mapping(req->app->store, req->id, &data, &err);
-    if (rc < 0)
-        return ah_respond_failure(req, &err);
-    return ah_respond_data(req, strcmp(req->method, "POST") == 0 ? 201 : 200, data);
+    return ah_admin_finish(req, ah_store_read_mapping);
 }
 
 /* Writer thread. A new table enters the process table with no rows. */
@@ -172,26 +159,15 @@ static enum MHD_Result data(struct ah_request *req)
 
 enum MHD_Result ah_admin_mappings(struct ah_request *req, int64_t id, const char *action)
 {
-    struct ah_error err;
-    struct ah_page page;
     enum MHD_Result ret;
-    json_t *rows = NULL;
-    int rc;
 
     req->id = id;
     if (id != 0 && strcmp(action, "data") == 0)
         return data(req);
     if (action[0] != '\0')
         return ah_admin_no_route(req);
-    if (strcmp(req->method, "GET") == 0) {
-        if (id != 0)
-            rc = ah_store_read_mapping(req->app->store, id, &rows, &err);
-        else if (ah_admin_page(req, &page, &ret) < 0)
-            return ret;
-        else
-            rc = ah_store_read_mappings(req->app->store, &page, &rows, &err);
-        return ah_admin_read_result(req, rc, rows, &err);
-    }
+    if (strcmp(req->method, "GET") == 0)
+        return ah_admin_read(req, id, ah_store_read_mappings, ah_store_read_mapping);
     if (!((strcmp(req->method, "POST") == 0 && id == 0) ||
           ((strcmp(req->method, "PATCH") == 0 || strcmp(req->method, "DELETE") == 0) && id != 0)))
         return ah_admin_not_allowed(req);

@@ -42,86 +42,35 @@
 
 /* ================= body checks (HTTP thread) ================= */
 
-static int one_of(const char *s, const char *const *list)
+/* A time in Unix seconds from 0 to ONCALL_MAX_TIME, or -1. */
+static int64_t time_of(const json_t *v)
 {
-    size_t i;
+    json_int_t n;
 
-    for (i = 0; s != NULL && list[i] != NULL; i++) {
-        if (strcmp(s, list[i]) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* Refuses members of @obj not in @keys, naming "@prefix<key>". */
-static int only_keys(const json_t *obj, const char *const *keys, const char *prefix,
-                     struct ah_error *err)
-{
-    const char *key;
-    json_t *v;
-
-    json_object_foreach((json_t *)obj, key, v)
-    {
-        if (!one_of(key, keys))
-            return ah_error_set(err, AH_EINVAL, "unknown field \"%s%s\"", prefix, key);
-    }
-    return AH_OK;
+    if (!json_is_integer(v))
+        return -1;
+    n = json_integer_value(v);
+    return n >= 0 && n <= ONCALL_MAX_TIME ? (int64_t)n : -1;
 }
 
 /* A name: required on create, never null. */
 static int check_name(const json_t *body, int create, struct ah_error *err)
 {
-    const json_t *v = json_object_get(body, "name");
-    const char *s = json_string_value(v);
-
-    if ((v == NULL && !create) ||
-        (s != NULL && ah_utf8_len(s) >= 1 && ah_utf8_len(s) <= ONCALL_MAX_NAME))
-        return AH_OK;
-    return ah_error_set(err, AH_EINVAL, "name must be a string of 1 to %d characters",
-                        ONCALL_MAX_NAME);
+    return ah_admin_string_field(body, "name", create, 1, ONCALL_MAX_NAME, NULL, err);
 }
 
-/* member_ids of a team: absent, null ([]) or at most ONCALL_MAX_TEAM
- * distinct member ids (strings or positive integers), rewritten as strings.
- * Whether they name members is the writer's check. */
-static int check_member_ids(json_t *body, struct ah_error *err)
-{
-    json_t *v = json_object_get(body, "member_ids"), *ids, *m;
-    int64_t seen[ONCALL_MAX_TEAM];
-    size_t i, j;
+/* member_ids of a team: at most ONCALL_MAX_TEAM distinct member ids (null
+ * becomes []). Whether they name members is the writer's check. */
+static const struct ah_admin_ids team_members = {"member_ids", "member", ONCALL_MAX_TEAM,
+                                                 ah_json_id};
 
-    if (v == NULL)
-        return AH_OK;
-    if (!json_is_null(v) && (!json_is_array(v) || json_array_size(v) > ONCALL_MAX_TEAM))
-        return ah_error_set(err, AH_EINVAL, "member_ids must be an array of at most %d member ids",
-                            ONCALL_MAX_TEAM);
-    json_array_foreach(v, i, m)
-    {
-        seen[i] = ah_json_id(m);
-        if (seen[i] == 0)
-            return ah_error_set(err, AH_EINVAL,
-                                "member_ids[%zu] must be a member id (a string or a positive "
-                                "integer)",
-                                i);
-        for (j = 0; j < i; j++) {
-            if (seen[j] == seen[i])
-                return ah_error_set(err, AH_EINVAL, "member_ids[%zu] repeats member \"%lld\"", i,
-                                    (long long)seen[i]);
-        }
-    }
-    ids = json_array();
-    for (i = 0; i < json_array_size(v); i++)
-        json_array_append_new(ids, json_sprintf("%lld", (long long)seen[i]));
-    json_object_set_new(body, "member_ids", ids);
-    return AH_OK;
-}
-
-static int check_team(json_t *body, int create, struct ah_error *err)
+static int check_team(struct ah_request *req, struct ah_error *err)
 {
     static const char *const keys[] = {"name", "member_ids", NULL};
 
-    if (only_keys(body, keys, "", err) < 0 || check_name(body, create, err) < 0 ||
-        check_member_ids(body, err) < 0)
+    if (ah_admin_only_keys(req->json, keys, "", err) < 0 ||
+        check_name(req->json, req->id == 0, err) < 0 ||
+        ah_admin_check_ids(req->json, &team_members, err) < 0)
         return AH_EINVAL;
     return AH_OK;
 }
@@ -135,7 +84,7 @@ static int check_schedule_shape(const json_t *body, int create, struct ah_error 
     const json_t *tz = json_object_get(body, "timezone");
     const json_t *layers = json_object_get(body, "layers");
 
-    if (only_keys(body, keys, "", err) < 0 || check_name(body, create, err) < 0)
+    if (ah_admin_only_keys(body, keys, "", err) < 0 || check_name(body, create, err) < 0)
         return AH_EINVAL;
     if (tz != NULL && !json_is_string(tz))
         return ah_error_set(err, AH_EINVAL, "timezone must be a string");
@@ -168,15 +117,15 @@ static int normalize_schedule(json_t *schedule, json_t **ret_members, struct ah_
     return AH_OK;
 }
 
-/* A time in Unix seconds from 0 to ONCALL_MAX_TIME, or -1. */
-static int64_t time_of(const json_t *v)
+/* A schedule's create or PATCH body; a new schedule is compiled here, and
+ * req->result gets its members. */
+static int check_schedule(struct ah_request *req, struct ah_error *err)
 {
-    json_int_t n;
+    int create = req->id == 0;
 
-    if (!json_is_integer(v))
-        return -1;
-    n = json_integer_value(v);
-    return n >= 0 && n <= ONCALL_MAX_TIME ? (int64_t)n : -1;
+    if (check_schedule_shape(req->json, create, err) < 0)
+        return AH_EINVAL;
+    return create ? normalize_schedule(req->json, &req->result, err) : AH_OK;
 }
 
 static int check_override(json_t *body, struct ah_error *err)
@@ -186,7 +135,7 @@ static int check_override(json_t *body, struct ah_error *err)
     int64_t start = time_of(json_object_get(body, "start"));
     int64_t end = time_of(json_object_get(body, "end"));
 
-    if (only_keys(body, keys, "", err) < 0)
+    if (ah_admin_only_keys(body, keys, "", err) < 0)
         return AH_EINVAL;
     if (member == 0)
         return ah_error_set(err, AH_EINVAL,
@@ -208,22 +157,29 @@ static int check_override(json_t *body, struct ah_error *err)
 
 /* ================= writer jobs ================= */
 
-/* Every id of @ids (strings) names a member: AH_EINVAL "@field[i]: no
- * member" otherwise. */
-static int members_exist(struct ah_store_tx *tx, const json_t *ids, const char *field,
-                         struct ah_error *err)
+/* Whether member @v (an id string) exists: AH_ENOTFOUND when not. */
+static int member_found(struct ah_store_tx *tx, const json_t *v, struct ah_error *err)
+{
+    json_t *m = NULL;
+    int rc = ah_store_tx_member_get(tx, ah_json_id(v), &m, err);
+
+    json_decref(m);
+    return rc;
+}
+
+/* Every id of a team body's member_ids (strings) names a member:
+ * AH_EINVAL "member_ids[i]: no member" otherwise. */
+static int members_exist(struct ah_store_tx *tx, const json_t *body, struct ah_error *err)
 {
     const json_t *v;
     size_t i;
 
-    json_array_foreach(ids, i, v)
+    json_array_foreach(json_object_get(body, "member_ids"), i, v)
     {
-        json_t *m = NULL;
-        int rc = ah_store_tx_member_get(tx, ah_json_id(v), &m, err);
+        int rc = member_found(tx, v, err);
 
-        json_decref(m);
         if (rc == AH_ENOTFOUND)
-            return ah_error_set(err, AH_EINVAL, "%s[%zu]: no member \"%s\"", field, i,
+            return ah_error_set(err, AH_EINVAL, "member_ids[%zu]: no member \"%s\"", i,
                                 json_string_value(v));
         if (rc < 0)
             return rc;
@@ -241,10 +197,8 @@ static int layer_members_exist(struct ah_store_tx *tx, const json_t *layers, con
 
     json_array_foreach(members, k, v)
     {
-        json_t *row = NULL;
-        int rc = ah_store_tx_member_get(tx, ah_json_id(v), &row, err);
+        int rc = member_found(tx, v, err);
 
-        json_decref(row);
         if (rc != AH_ENOTFOUND) {
             if (rc < 0)
                 return rc;
@@ -265,30 +219,36 @@ static int layer_members_exist(struct ah_store_tx *tx, const json_t *layers, con
     return AH_OK;
 }
 
+static const struct ah_admin_rows team_rows = {ah_store_tx_team_get, ah_store_tx_team_insert,
+                                               ah_store_tx_team_update, ah_store_tx_team_delete,
+                                               members_exist};
+
 static int team_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
                     int64_t now, struct ah_error *err)
 {
-    struct ah_request *req = ah_request_of(job);
-    json_t *t = NULL;
-    int rc;
-
     (void)reduce; /* members, targets and rotas are read from the store */
-    if (strcmp(req->method, "DELETE") == 0) {
-        rc = ah_store_tx_team_delete(tx, req->id, err);
-    } else if (strcmp(req->method, "PATCH") == 0) {
-        rc = ah_store_tx_team_get(tx, req->id, &t, err);
-        if (rc == AH_OK)
-            rc = members_exist(tx, json_object_get(req->json, "member_ids"), "member_ids", err);
-        if (rc == AH_OK) {
-            json_object_update(t, req->json);
-            rc = ah_store_tx_team_update(tx, req->id, t, now, err);
-        }
-        json_decref(t);
-    } else {
-        rc = members_exist(tx, json_object_get(req->json, "member_ids"), "member_ids", err);
-        if (rc == AH_OK)
-            rc = ah_store_tx_team_insert(tx, req->json, now, &req->id, err);
+    return ah_admin_rows_write(ah_request_of(job), tx, now, &team_rows, err);
+}
+
+/* A PATCH: the merged schedule is compiled again, since a new zone changes
+ * how the stored layers read. */
+static int schedule_patch(struct ah_request *req, struct ah_store_tx *tx, int64_t now,
+                          struct ah_error *err)
+{
+    json_t *s = NULL, *members = NULL;
+    int rc = ah_store_tx_schedule_get(tx, req->id, &s, NULL, err);
+
+    if (rc == AH_OK) {
+        json_object_update(s, req->json);
+        json_object_del(s, "id");
+        rc = normalize_schedule(s, &members, err);
     }
+    if (rc == AH_OK)
+        rc = layer_members_exist(tx, json_object_get(s, "layers"), members, err);
+    if (rc == AH_OK)
+        rc = ah_store_tx_schedule_update(tx, req->id, s, now, err);
+    json_decref(s);
+    json_decref(members);
     return rc;
 }
 
@@ -296,110 +256,69 @@ static int schedule_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_re
                         int64_t now, struct ah_error *err)
 {
     struct ah_request *req = ah_request_of(job);
-    json_t *s = NULL, *members = NULL;
     int rc;
 
     (void)reduce; /* members, targets and rotas are read from the store */
-    if (strcmp(req->method, "DELETE") == 0) {
-        rc = ah_store_tx_schedule_delete(tx, req->id, err);
-    } else if (strcmp(req->method, "PATCH") == 0) {
-        /* The merged schedule is compiled again: a new zone changes how
-         * the stored layers read. */
-        rc = ah_store_tx_schedule_get(tx, req->id, &s, NULL, err);
-        if (rc == AH_OK) {
-            json_object_update(s, req->json);
-            json_object_del(s, "id");
-            rc = normalize_schedule(s, &members, err);
-        }
-        if (rc == AH_OK)
-            rc = layer_members_exist(tx, json_object_get(s, "layers"), members, err);
-        if (rc == AH_OK)
-            rc = ah_store_tx_schedule_update(tx, req->id, s, now, err);
-        json_decref(s);
-        json_decref(members);
-    } else {
-        rc = layer_members_exist(tx, json_object_get(req->json, "layers"), req->result, err);
-        if (rc == AH_OK)
-            rc = ah_store_tx_schedule_insert(tx, req->json, now, &req->id, err);
-    }
-    return rc;
+    if (strcmp(req->method, "DELETE") == 0)
+        return ah_store_tx_schedule_delete(tx, req->id, err);
+    if (strcmp(req->method, "PATCH") == 0)
+        return schedule_patch(req, tx, now, err);
+    rc = layer_members_exist(tx, json_object_get(req->json, "layers"), req->result, err);
+    return rc < 0 ? rc : ah_store_tx_schedule_insert(tx, req->json, now, &req->id, err);
 }
 
+/* A DELETE, or a POST of an override of an existing schedule, naming an
+ * existing member. */
 static int override_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
                         int64_t now, struct ah_error *err)
 {
     struct ah_request *req = ah_request_of(job);
-    json_t *s = NULL, *m = NULL;
+    const json_t *member = json_object_get(req->json, "member_id");
+    json_t *s = NULL;
     int rc;
 
     (void)reduce; /* members, targets and rotas are read from the store */
-    if (strcmp(req->method, "DELETE") == 0) {
-        rc = ah_store_tx_override_delete(tx, req->id, req->sub_id, err);
-    } else {
-        const json_t *member = json_object_get(req->json, "member_id");
-
-        rc = ah_store_tx_schedule_get(tx, req->id, &s, NULL, err);
-        json_decref(s);
-        if (rc == AH_OK) {
-            rc = ah_store_tx_member_get(tx, ah_json_id(member), &m, err);
-            json_decref(m);
-            if (rc == AH_ENOTFOUND)
-                rc = ah_error_set(err, AH_EINVAL, "member_id: no member \"%s\"",
-                                  json_string_value(member));
-        }
-        if (rc == AH_OK)
-            rc = ah_store_tx_override_insert(tx, req->id, req->json, now, &req->sub_id, err);
-    }
-    return rc;
+    if (strcmp(req->method, "DELETE") == 0)
+        return ah_store_tx_override_delete(tx, req->id, req->sub_id, err);
+    rc = ah_store_tx_schedule_get(tx, req->id, &s, NULL, err);
+    json_decref(s);
+    if (rc < 0)
+        return rc;
+    rc = member_found(tx, member, err);
+    if (rc == AH_ENOTFOUND)
+        return ah_error_set(err, AH_EINVAL, "member_id: no member \"%s\"",
+                            json_string_value(member));
+    return rc < 0 ? rc
+                  : ah_store_tx_override_insert(tx, req->id, req->json, now, &req->sub_id, err);
 }
 
 /* ================= answers after the writer ================= */
 
-/* The row as stored (201 for a create), or the failure. A conflict on
- * DELETE is a reference; elsewhere it is a taken name. */
-static enum MHD_Result finish(struct ah_request *req, int team)
-{
-    struct ah_error err;
-    json_t *data = NULL;
-    int rc;
-
-    if (req->job.rc == AH_ECONFLICT && strcmp(req->method, "DELETE") == 0)
-        return ah_respond_error(req, 409, "ReferenceExist", req->job.err.msg, 0);
-    if (req->job.rc < 0)
-        return ah_respond_failure(req, &req->job.err);
-    if (strcmp(req->method, "DELETE") == 0)
-        return ah_admin_deleted(req, req->id);
-    rc = team ? ah_store_read_team(req->app->store, req->id, &data, &err)
-              : ah_store_read_schedule(req->app->store, req->id, &data, NULL, &err);
-    if (rc < 0)
-        return ah_respond_failure(req, &err);
-    return ah_respond_data(req, strcmp(req->method, "POST") == 0 ? 201 : 200, data);
-}
-
 static enum MHD_Result team_finish(struct ah_request *req)
 {
-    return finish(req, 1);
+    return ah_admin_finish(req, ah_store_read_team);
+}
+
+/* ah_store_read_schedule without the overrides. */
+static int read_schedule(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *err)
+{
+    return ah_store_read_schedule(store, id, ret, NULL, err);
 }
 
 static enum MHD_Result schedule_finish(struct ah_request *req)
 {
-    return finish(req, 0);
+    return ah_admin_finish(req, read_schedule);
 }
 
+static int override_reread(struct ah_request *req, json_t **ret, struct ah_error *err)
+{
+    return ah_store_read_overrides(req->app->store, req->id, req->sub_id, ret, err);
+}
+
+/* A created override (201; the only other write is a DELETE). */
 static enum MHD_Result override_finish(struct ah_request *req)
 {
-    struct ah_error err;
-    json_t *data = NULL;
-    int rc;
-
-    if (req->job.rc < 0)
-        return ah_respond_failure(req, &req->job.err);
-    if (strcmp(req->method, "DELETE") == 0)
-        return ah_admin_deleted(req, req->sub_id);
-    rc = ah_store_read_overrides(req->app->store, req->id, req->sub_id, &data, &err);
-    if (rc < 0)
-        return ah_respond_failure(req, &err);
-    return ah_respond_data(req, 201, data);
+    return ah_admin_answer(req, req->sub_id, override_reread);
 }
 
 /* ================= reads: on call, shifts, iCalendar ================= */
@@ -731,59 +650,14 @@ static enum MHD_Result overrides(struct ah_request *req, const char *oid)
     return ah_request_submit(req, override_run, override_finish);
 }
 
-/* The body checks of a create or PATCH: a team's, or a schedule's (a new
- * schedule is compiled here; req->result gets its members). */
-static int check_body(struct ah_request *req, int team, struct ah_error *err)
-{
-    int create = req->id == 0;
-
-    if (team)
-        return check_team(req->json, create, err);
-    if (check_schedule_shape(req->json, create, err) < 0)
-        return AH_EINVAL;
-    return create ? normalize_schedule(req->json, &req->result, err) : AH_OK;
-}
-
-static enum MHD_Result serve(struct ah_request *req, int64_t id, int team)
-{
-    ah_job_run_fn run = team ? team_run : schedule_run;
-    ah_finish_fn fin = team ? team_finish : schedule_finish;
-    struct ah_error err;
-    struct ah_page page;
-    enum MHD_Result ret;
-    json_t *data = NULL;
-    int rc;
-
-    req->id = id;
-    if (strcmp(req->method, "GET") == 0) {
-        if (id != 0)
-            rc = team ? ah_store_read_team(req->app->store, id, &data, &err)
-                      : ah_store_read_schedule(req->app->store, id, &data, NULL, &err);
-        else if (ah_admin_page(req, &page, &ret) < 0)
-            return ret;
-        else
-            rc = team ? ah_store_read_teams(req->app->store, &page, &data, &err)
-                      : ah_store_read_schedules(req->app->store, &page, &data, &err);
-        return ah_admin_read_result(req, rc, data, &err);
-    }
-    if (strcmp(req->method, "DELETE") == 0 && id != 0)
-        return ah_request_submit(req, run, fin);
-    if (!((strcmp(req->method, "POST") == 0 && id == 0) ||
-          (strcmp(req->method, "PATCH") == 0 && id != 0)))
-        return ah_admin_not_allowed(req);
-    if (ah_request_json_object(req, &ret) < 0)
-        return ret;
-    ah_error_clear(&err);
-    if (check_body(req, team, &err) < 0)
-        return ah_respond_failure(req, &err);
-    return ah_request_submit(req, run, fin);
-}
+static const struct ah_admin_crud teams = {ah_store_read_teams, ah_store_read_team, check_team,
+                                           team_run, team_finish};
+static const struct ah_admin_crud schedules = {ah_store_read_schedules, read_schedule,
+                                               check_schedule, schedule_run, schedule_finish};
 
 enum MHD_Result ah_admin_teams(struct ah_request *req, int64_t id, const char *action)
 {
-    if (action[0] != '\0')
-        return ah_admin_no_route(req);
-    return serve(req, id, 1);
+    return ah_admin_crud(req, id, action, &teams);
 }
 
 enum MHD_Result ah_admin_schedules(struct ah_request *req, int64_t id, const char *action)
@@ -791,7 +665,7 @@ enum MHD_Result ah_admin_schedules(struct ah_request *req, int64_t id, const cha
     enum MHD_Result (*read)(struct ah_request * req) = NULL;
 
     if (action[0] == '\0')
-        return serve(req, id, 0);
+        return ah_admin_crud(req, id, action, &schedules);
     req->id = id;
     if (strcmp(action, "overrides") == 0)
         return overrides(req, NULL);

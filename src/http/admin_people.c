@@ -37,17 +37,6 @@ static const char *const event_types[] = {"i_new",    "i_assign", "i_esc",   "i_
 
 /* ================= value checks (pure) ================= */
 
-static int one_of(const char *s, const char *const *list)
-{
-    size_t i;
-
-    for (i = 0; s != NULL && list[i] != NULL; i++) {
-        if (strcmp(s, list[i]) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* No spaces, control characters or DEL anywhere. */
 static int printable(const char *s)
 {
@@ -126,33 +115,6 @@ static int url_ok(const char *s)
 
 /* ================= body checks (HTTP thread) ================= */
 
-/* Refuses members of @obj not in @keys, naming "@prefix<key>". */
-static int only_keys(json_t *obj, const char *const *keys, const char *prefix, struct ah_error *err)
-{
-    const char *key;
-    json_t *v;
-
-    json_object_foreach(obj, key, v)
-    {
-        if (!one_of(key, keys))
-            return ah_error_set(err, AH_EINVAL, "unknown field \"%s%s\"", prefix, key);
-    }
-    return AH_OK;
-}
-
-/* A name: required on create, never null. */
-static int check_name(const json_t *body, int create, struct ah_error *err)
-{
-    const json_t *v = json_object_get(body, "name");
-    const char *s = json_string_value(v);
-
-    if ((v == NULL && !create) ||
-        (s != NULL && ah_utf8_len(s) >= 1 && ah_utf8_len(s) <= PEOPLE_MAX_NAME))
-        return AH_OK;
-    return ah_error_set(err, AH_EINVAL, "name must be a string of 1 to %d characters",
-                        PEOPLE_MAX_NAME);
-}
-
 /* An optional string field (null unsets it) that @ok accepts. */
 static int check_optional(const json_t *body, const char *field, int (*ok)(const char *s),
                           const char *what, struct ah_error *err)
@@ -178,7 +140,7 @@ static int check_contact(json_t *c, size_t i, struct ah_error *err)
     snprintf(prefix, sizeof(prefix), "contacts[%zu].", i);
     if (!json_is_object(c))
         return ah_error_set(err, AH_EINVAL, "contacts[%zu] must be an object {kind, address}", i);
-    if (only_keys(c, keys, prefix, err) < 0)
+    if (ah_admin_only_keys(c, keys, prefix, err) < 0)
         return AH_EINVAL;
     if (kind == NULL || (strcmp(kind, "email") != 0 && strcmp(kind, "webhook") != 0))
         return ah_error_set(err, AH_EINVAL, "contacts[%zu].kind must be \"email\" or \"webhook\"",
@@ -213,11 +175,18 @@ static int check_contacts(json_t *body, struct ah_error *err)
     return AH_OK;
 }
 
-static int check_member(json_t *body, int create, struct ah_error *err)
+/* A name: required on create, never null. */
+static int check_name(const json_t *body, int create, struct ah_error *err)
+{
+    return ah_admin_string_field(body, "name", create, 1, PEOPLE_MAX_NAME, NULL, err);
+}
+
+static int check_member(struct ah_request *req, struct ah_error *err)
 {
     static const char *const keys[] = {"name", "email", "phone", "timezone", "contacts", NULL};
+    json_t *body = req->json;
 
-    if (only_keys(body, keys, "", err) < 0 || check_name(body, create, err) < 0 ||
+    if (ah_admin_only_keys(body, keys, "", err) < 0 || check_name(body, req->id == 0, err) < 0 ||
         check_optional(body, "email", email_ok, email_what, err) < 0 ||
         check_optional(body, "phone", phone_ok,
                        "at most 32 characters of digits, +, -, spaces and parentheses", err) < 0 ||
@@ -241,7 +210,7 @@ static int check_settings(json_t *body, int create, struct ah_error *err)
         return AH_OK;
     if (!json_is_object(v))
         return ah_error_set(err, AH_EINVAL, "settings must be an object {url, secret?}");
-    if (only_keys(v, keys, "settings.", err) < 0)
+    if (ah_admin_only_keys(v, keys, "settings.", err) < 0)
         return AH_EINVAL;
     url = json_string_value(json_object_get(v, "url"));
     if (url == NULL || !url_ok(url))
@@ -264,41 +233,6 @@ static int64_t channel_id_of(const json_t *c)
     return json_is_integer(c) && json_integer_value(c) > 0 ? (int64_t)json_integer_value(c) : 0;
 }
 
-/* channel_ids: distinct channel ids, rewritten as strings (null becomes
- * []). Whether they name channels is the writer's check. */
-static int check_channel_ids(json_t *body, struct ah_error *err)
-{
-    json_t *v = json_object_get(body, "channel_ids"), *ids, *c;
-    int64_t seen[PEOPLE_MAX_CHANNELS];
-    size_t i, j;
-
-    if (v == NULL)
-        return AH_OK;
-    if (!json_is_null(v) && (!json_is_array(v) || json_array_size(v) > PEOPLE_MAX_CHANNELS))
-        return ah_error_set(err, AH_EINVAL,
-                            "channel_ids must be an array of at most %d channel ids",
-                            PEOPLE_MAX_CHANNELS);
-    json_array_foreach(v, i, c)
-    {
-        seen[i] = channel_id_of(c);
-        if (seen[i] == 0)
-            return ah_error_set(err, AH_EINVAL,
-                                "channel_ids[%zu] must be a channel id (a string or a positive "
-                                "integer)",
-                                i);
-        for (j = 0; j < i; j++) {
-            if (seen[j] == seen[i])
-                return ah_error_set(err, AH_EINVAL, "channel_ids[%zu] repeats channel \"%lld\"", i,
-                                    (long long)seen[i]);
-        }
-    }
-    ids = json_array();
-    for (i = 0; i < json_array_size(v); i++)
-        json_array_append_new(ids, json_sprintf("%lld", (long long)seen[i]));
-    json_object_set_new(body, "channel_ids", ids);
-    return AH_OK;
-}
-
 /* event_types: absent or null (every event), or distinct known types. */
 static int check_event_types(const json_t *body, struct ah_error *err)
 {
@@ -311,7 +245,7 @@ static int check_event_types(const json_t *body, struct ah_error *err)
         return ah_error_set(err, AH_EINVAL, "event_types must be null or an array of event types");
     json_array_foreach(v, i, t)
     {
-        if (!one_of(json_string_value(t), event_types))
+        if (!ah_admin_one_of(json_string_value(t), event_types))
             return ah_error_set(err, AH_EINVAL,
                                 "event_types[%zu] must be one of i_new, i_assign, i_esc, i_ack, "
                                 "i_unack, i_snooze, i_wake, i_rslv, i_reopen, i_storm, i_merge",
@@ -325,18 +259,25 @@ static int check_event_types(const json_t *body, struct ah_error *err)
     return AH_OK;
 }
 
-static int check_target(json_t *body, int create, struct ah_error *err)
+/* channel_ids: distinct channel ids (null becomes []). Whether they name
+ * channels is the writer's check. */
+static const struct ah_admin_ids channel_list = {"channel_ids", "channel", PEOPLE_MAX_CHANNELS,
+                                                 channel_id_of};
+
+static int check_target(struct ah_request *req, struct ah_error *err)
 {
     static const char *const keys[] = {"name",        "kind",        "settings",
                                        "channel_ids", "event_types", NULL};
+    json_t *body = req->json;
     const json_t *kind = json_object_get(body, "kind");
+    int create = req->id == 0;
 
-    if (only_keys(body, keys, "", err) < 0 || check_name(body, create, err) < 0)
+    if (ah_admin_only_keys(body, keys, "", err) < 0 || check_name(body, create, err) < 0)
         return AH_EINVAL;
-    if ((kind != NULL || create) && !one_of(json_string_value(kind), target_kinds))
+    if ((kind != NULL || create) && !ah_admin_one_of(json_string_value(kind), target_kinds))
         return ah_error_set(err, AH_EINVAL,
                             "kind must be one of webhook, slack, feishu, dingtalk, wecom");
-    if (check_settings(body, create, err) < 0 || check_channel_ids(body, err) < 0 ||
+    if (check_settings(body, create, err) < 0 || ah_admin_check_ids(body, &channel_list, err) < 0 ||
         check_event_types(body, err) < 0)
         return AH_EINVAL;
     return AH_OK;
@@ -344,30 +285,18 @@ static int check_target(json_t *body, int create, struct ah_error *err)
 
 /* ================= writer jobs ================= */
 
+static const struct ah_admin_rows member_rows = {ah_store_tx_member_get, ah_store_tx_member_insert,
+                                                 ah_store_tx_member_update,
+                                                 ah_store_tx_member_delete, NULL};
+
 static int member_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
                       int64_t now, struct ah_error *err)
 {
-    struct ah_request *req = ah_request_of(job);
-    json_t *m = NULL;
-    int rc;
-
     (void)reduce; /* members, targets and rotas are read from the store */
-    if (strcmp(req->method, "DELETE") == 0) {
-        rc = ah_store_tx_member_delete(tx, req->id, err);
-    } else if (strcmp(req->method, "PATCH") == 0) {
-        rc = ah_store_tx_member_get(tx, req->id, &m, err);
-        if (rc == AH_OK) {
-            json_object_update(m, req->json);
-            rc = ah_store_tx_member_update(tx, req->id, m, now, err);
-        }
-        json_decref(m);
-    } else {
-        rc = ah_store_tx_member_insert(tx, req->json, now, &req->id, err);
-    }
-    return rc;
+    return ah_admin_rows_write(ah_request_of(job), tx, now, &member_rows, err);
 }
 
-/* Every id of @channel_ids (strings, see check_channel_ids) names a channel. */
+/* Every id of @channel_ids (strings, see channel_list) names a channel. */
 static int channels_exist(struct ah_store_tx *tx, const json_t *channel_ids, struct ah_error *err)
 {
     const json_t *c;
@@ -448,92 +377,27 @@ static int target_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_redu
 
 /* ================= the two resources ================= */
 
-struct people_kind {
-    int (*list)(struct ah_store *store, const struct ah_page *page, json_t **ret,
-                struct ah_error *err);
-    int (*get)(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *err);
-    int (*check)(json_t *body, int create, struct ah_error *err);
-    ah_job_run_fn run;
-    ah_finish_fn finish;
-};
-
-/* After the commit: the row as stored (201 for a create), or the failure.
- * A conflict on DELETE is a reference; elsewhere it is a taken name. */
-static enum MHD_Result finish(struct ah_request *req,
-                              int (*get)(struct ah_store *store, int64_t id, json_t **ret,
-                                         struct ah_error *err))
-{
-    struct ah_error err;
-    json_t *data = NULL;
-    int rc;
-
-    if (req->job.rc == AH_ECONFLICT && strcmp(req->method, "DELETE") == 0)
-        return ah_respond_error(req, 409, "ReferenceExist", req->job.err.msg, 0);
-    if (req->job.rc < 0)
-        return ah_respond_failure(req, &req->job.err);
-    if (strcmp(req->method, "DELETE") == 0)
-        return ah_admin_deleted(req, req->id);
-    rc = get(req->app->store, req->id, &data, &err);
-    if (rc < 0)
-        return ah_respond_failure(req, &err);
-    return ah_respond_data(req, strcmp(req->method, "POST") == 0 ? 201 : 200, data);
-}
-
 static enum MHD_Result member_finish(struct ah_request *req)
 {
-    return finish(req, ah_store_read_member);
+    return ah_admin_finish(req, ah_store_read_member);
 }
 
 static enum MHD_Result target_finish(struct ah_request *req)
 {
-    return finish(req, ah_store_read_target);
+    return ah_admin_finish(req, ah_store_read_target);
 }
 
-static const struct people_kind members = {ah_store_read_members, ah_store_read_member,
-                                           check_member, member_run, member_finish};
-static const struct people_kind targets = {ah_store_read_targets, ah_store_read_target,
-                                           check_target, target_run, target_finish};
-
-static enum MHD_Result serve(struct ah_request *req, int64_t id, const char *action,
-                             const struct people_kind *k)
-{
-    struct ah_error err;
-    struct ah_page page;
-    enum MHD_Result ret;
-    json_t *data = NULL;
-    int rc;
-
-    req->id = id;
-    if (action[0] != '\0')
-        return ah_admin_no_route(req);
-    if (strcmp(req->method, "GET") == 0) {
-        if (id != 0)
-            rc = k->get(req->app->store, id, &data, &err);
-        else if (ah_admin_page(req, &page, &ret) < 0)
-            return ret;
-        else
-            rc = k->list(req->app->store, &page, &data, &err);
-        return ah_admin_read_result(req, rc, data, &err);
-    }
-    if (strcmp(req->method, "DELETE") == 0 && id != 0)
-        return ah_request_submit(req, k->run, k->finish);
-    if (!((strcmp(req->method, "POST") == 0 && id == 0) ||
-          (strcmp(req->method, "PATCH") == 0 && id != 0)))
-        return ah_admin_not_allowed(req);
-    if (ah_request_json_object(req, &ret) < 0)
-        return ret;
-    ah_error_clear(&err);
-    if (k->check(req->json, id == 0, &err) < 0)
-        return ah_respond_failure(req, &err);
-    return ah_request_submit(req, k->run, k->finish);
-}
+static const struct ah_admin_crud members = {ah_store_read_members, ah_store_read_member,
+                                             check_member, member_run, member_finish};
+static const struct ah_admin_crud targets = {ah_store_read_targets, ah_store_read_target,
+                                             check_target, target_run, target_finish};
 
 enum MHD_Result ah_admin_members(struct ah_request *req, int64_t id, const char *action)
 {
-    return serve(req, id, action, &members);
+    return ah_admin_crud(req, id, action, &members);
 }
 
 enum MHD_Result ah_admin_notify_targets(struct ah_request *req, int64_t id, const char *action)
 {
-    return serve(req, id, action, &targets);
+    return ah_admin_crud(req, id, action, &targets);
 }

@@ -192,20 +192,14 @@ static int hold_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
     return rc;
 }
 
+static int hold_reread(struct ah_request *req, json_t **ret, struct ah_error *err)
+{
+    return ah_store_read_hold_rules(req->app->store, kind_of(req), req->id, req->sub_id, ret, err);
+}
+
 static enum MHD_Result hold_finish(struct ah_request *req)
 {
-    struct ah_error err;
-    json_t *data = NULL;
-    int rc;
-
-    if (req->job.rc < 0)
-        return ah_respond_failure(req, &req->job.err);
-    if (strcmp(req->method, "DELETE") == 0)
-        return ah_admin_deleted(req, req->sub_id);
-    rc = ah_store_read_hold_rules(req->app->store, kind_of(req), req->id, req->sub_id, &data, &err);
-    if (rc < 0)
-        return ah_respond_failure(req, &err);
-    return ah_respond_data(req, strcmp(req->method, "POST") == 0 ? 201 : 200, data);
+    return ah_admin_answer(req, req->sub_id, hold_reread);
 }
 
 static enum MHD_Result hold_rules(struct ah_request *req, int silence, const char *rest)

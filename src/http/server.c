@@ -84,15 +84,23 @@ static void job_done(struct ah_job *job)
  * where every other one is). */
 enum MHD_Result ah_request_submit(struct ah_request *req, ah_job_run_fn run, ah_finish_fn finish)
 {
+    struct ah_error err;
+    int rc;
+
     req->job.run = run;
     req->job.done = job_done;
     req->finish = finish;
     req->submitted = 1;
-    ah_error_clear(&req->job.err);
+    ah_error_clear(&err);
     MHD_suspend_connection(req->conn);
-    req->job.rc = ah_writer_submit(req->app->writer, &req->job, &req->job.err);
-    if (req->job.rc < 0)
+    /* Once queued the job is the writer's: it may already have run (and set
+     * job.rc) when this returns, so only a refusal is written here. */
+    rc = ah_writer_submit(req->app->writer, &req->job, &err);
+    if (rc < 0) {
+        req->job.rc = rc;
+        req->job.err = err;
         job_done(&req->job);
+    }
     return MHD_YES;
 }
 

@@ -5,6 +5,7 @@
  * zone is loaded once at compile time, so queries do no I/O and touch
  * nothing mutable. Depends on util/, model/ and jansson. */
 #include "rules/rota.h"
+#include "rules/field.h"
 
 #include "model/event.h"
 #include "util/alloc.h"
@@ -55,14 +56,6 @@ struct ah_rota {
 
 /* ---- compiling ---- */
 
-/* Member @key of @obj, with JSON null counted as absent. */
-static const json_t *member(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-
-    return json_is_null(v) ? NULL : v;
-}
-
 /* The text of string @v, or NULL when it is not a string or holds a NUL
  * (which C would silently cut off). */
 static const char *text_of(const json_t *v)
@@ -77,39 +70,12 @@ static const char *text_of(const json_t *v)
 static int check_keys(const json_t *obj, const char *const *known, const char *where,
                       struct ah_error *reterr)
 {
-    const char *key;
-    json_t *v;
-    size_t i;
+    const char *key = ah_field_unknown(obj, known);
 
-    json_object_foreach((json_t *)obj, key, v)
-    {
-        (void)v;
-        for (i = 0; known[i] != NULL && strcmp(known[i], key) != 0; i++)
-            ;
-        if (known[i] == NULL)
-            return ah_error_set(reterr, AH_EINVAL, "%s%sunrecognized field \"%.64s\"", where,
-                                where[0] != '\0' ? ": " : "", key);
-    }
+    if (key != NULL)
+        return ah_error_set(reterr, AH_EINVAL, "%s%sunrecognized field \"%.64s\"", where,
+                            where[0] != '\0' ? ": " : "", key);
     return AH_OK;
-}
-
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* "HH:MM" from 00:00 to 23:59 as seconds after midnight, or -1. */
-static int parse_clock(const json_t *v)
-{
-    const char *s = text_of(v);
-    int h, m;
-
-    if (s == NULL || strlen(s) != 5 || !is_digit(s[0]) || !is_digit(s[1]) || s[2] != ':' ||
-        !is_digit(s[3]) || !is_digit(s[4]))
-        return -1;
-    h = (s[0] - '0') * 10 + (s[1] - '0');
-    m = (s[3] - '0') * 10 + (s[4] - '0');
-    return h < 24 && m < 60 ? h * 3600 + m * 60 : -1;
 }
 
 static json_t *clock_json(int sod)
@@ -120,7 +86,7 @@ static json_t *clock_json(int sod)
 static int compile_name(struct layer *l, const json_t *obj, size_t idx, const char *where,
                         json_t *out, struct ah_error *reterr)
 {
-    const json_t *v = member(obj, "name");
+    const json_t *v = ah_field_get(obj, "name");
     const char *s = text_of(v);
 
     if (v == NULL) {
@@ -190,11 +156,11 @@ static int compile_rotation(struct layer *l, const json_t *obj, const char *wher
 static int compile_handoff(struct layer *l, const json_t *obj, const char *where, json_t *out,
                            struct ah_error *reterr)
 {
-    const json_t *v = member(obj, "handoff");
+    const json_t *v = ah_field_get(obj, "handoff");
 
     if (v == NULL && l->unit == UNIT_HOUR)
         return AH_OK;
-    l->handoff = parse_clock(v);
+    l->handoff = ah_field_clock(v);
     if (l->handoff < 0)
         return ah_error_set(reterr, AH_EINVAL, "%s.handoff must be HH:MM", where);
     json_object_set_new(out, "handoff", clock_json(l->handoff));
@@ -238,20 +204,13 @@ static int compile_members(struct layer *l, const json_t *obj, const char *where
 static int compile_days(struct restriction *res, const json_t *days, const char *at, json_t *out,
                         struct ah_error *reterr)
 {
-    const json_t *v;
-    json_t *list = json_array();
-    size_t i;
+    json_t *list;
     int d;
 
-    json_array_foreach(days, i, v)
-    {
-        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 7) {
-            json_decref(list);
-            return ah_error_set(reterr, AH_EINVAL,
-                                "%s.days must hold weekdays 1 (Monday) to 7 (Sunday)", at);
-        }
-        res->days |= 1u << (json_integer_value(v) - 1);
-    }
+    if (ah_field_days(days, 1, &res->days) < 0)
+        return ah_error_set(reterr, AH_EINVAL,
+                            "%s.days must hold weekdays 1 (Monday) to 7 (Sunday)", at);
+    list = json_array();
     for (d = 1; d <= 7; d++)
         if (res->days & (1u << (d - 1)))
             json_array_append_new(list, json_integer(d));
@@ -273,17 +232,17 @@ static int compile_restriction(struct restriction *res, const json_t *obj, const
     rc = check_keys(obj, keys, at, reterr);
     if (rc < 0)
         return rc;
-    days = member(obj, "days");
+    days = ah_field_get(obj, "days");
     if (days != NULL && !json_is_array(days))
         return ah_error_set(reterr, AH_EINVAL,
                             "%s.days must hold weekdays 1 (Monday) to 7 (Sunday)", at);
     rc = compile_days(res, days, at, out, reterr);
     if (rc < 0)
         return rc;
-    res->start = parse_clock(json_object_get(obj, "start"));
+    res->start = ah_field_clock(json_object_get(obj, "start"));
     if (res->start < 0)
         return ah_error_set(reterr, AH_EINVAL, "%s.start must be HH:MM", at);
-    res->end = parse_clock(json_object_get(obj, "end"));
+    res->end = ah_field_clock(json_object_get(obj, "end"));
     if (res->end < 0)
         return ah_error_set(reterr, AH_EINVAL, "%s.end must be HH:MM", at);
     json_object_set_new(out, "start", clock_json(res->start));
@@ -294,7 +253,7 @@ static int compile_restriction(struct restriction *res, const json_t *obj, const
 static int compile_restrictions(struct layer *l, const json_t *obj, const char *where, json_t *out,
                                 struct ah_error *reterr)
 {
-    const json_t *list = member(obj, "restrictions");
+    const json_t *list = ah_field_get(obj, "restrictions");
     json_t *arr = json_array();
     size_t i;
     int rc = AH_OK;

@@ -2,12 +2,12 @@
  * at compile time, so matching does no I/O and touches nothing mutable (and
  * never the process-wide TZ/localtime state). Depends on util/ and jansson. */
 #include "rules/schedule.h"
+#include "rules/field.h"
 
 #include "util/alloc.h"
 #include "util/tz.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #define WINDOWS_MAX 10
 #define ALL_DAYS    0x7fu
@@ -25,32 +25,15 @@ struct ah_schedule {
     struct window win[WINDOWS_MAX];
 };
 
-/* Member @key of @obj, with JSON null counted as absent: clients that send
- * {"time": null, "weekly": [...]} mean weekly. */
-static const json_t *member(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-
-    return json_is_null(v) ? NULL : v;
-}
-
 /* Refuses members of @obj not in @known, so that a misspelt "tz" or "days"
  * fails loudly instead of quietly meaning UTC or every day. */
 static int check_keys(const json_t *obj, const char *const *known, const char *where,
                       struct ah_error *reterr)
 {
-    const char *key;
-    json_t *v;
-    size_t i;
+    const char *key = ah_field_unknown(obj, known);
 
-    json_object_foreach((json_t *)obj, key, v)
-    {
-        (void)v;
-        for (i = 0; known[i] != NULL && strcmp(known[i], key) != 0; i++)
-            ;
-        if (known[i] == NULL)
-            return ah_error_set(reterr, AH_EINVAL, "unrecognized field \"%s.%.64s\"", where, key);
-    }
+    if (key != NULL)
+        return ah_error_set(reterr, AH_EINVAL, "unrecognized field \"%s.%.64s\"", where, key);
     return AH_OK;
 }
 
@@ -89,25 +72,14 @@ static int compile_time(struct ah_schedule *s, const json_t *t, struct ah_error 
 static int parse_days(const json_t *days, const char *where, unsigned *ret, struct ah_error *reterr)
 {
     unsigned mask = 0;
-    const json_t *v;
-    size_t i;
 
     if (days != NULL && !json_is_array(days))
         return ah_error_set(reterr, AH_EINVAL, "\"%s.days\" must be an array of weekdays", where);
-    json_array_foreach(days, i, v)
-    {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 6)
-            return ah_error_set(reterr, AH_EINVAL,
-                                "\"%s.days\" must hold weekdays 0 (Sunday) to 6 (Saturday)", where);
-        mask |= 1u << json_integer_value(v);
-    }
+    if (ah_field_days(days, 0, &mask) < 0)
+        return ah_error_set(reterr, AH_EINVAL,
+                            "\"%s.days\" must hold weekdays 0 (Sunday) to 6 (Saturday)", where);
     *ret = mask != 0 ? mask : ALL_DAYS; /* absent or empty: every day */
     return AH_OK;
-}
-
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
 }
 
 /* "HH:MM" from 00:00 to 23:59, as seconds after midnight. */
@@ -115,18 +87,13 @@ static int parse_clock(const json_t *v, const char *where, const char *key, int 
                        struct ah_error *reterr)
 {
     const char *s = json_string_value(v);
-    int h, m;
+    int sod = ah_field_clock(v);
 
     if (s == NULL)
         return ah_error_set(reterr, AH_EINVAL, "\"%s.%s\" must be a time \"HH:MM\"", where, key);
-    if (json_string_length(v) == 5 && is_digit(s[0]) && is_digit(s[1]) && s[2] == ':' &&
-        is_digit(s[3]) && is_digit(s[4])) {
-        h = (s[0] - '0') * 10 + (s[1] - '0');
-        m = (s[3] - '0') * 10 + (s[4] - '0');
-        if (h < 24 && m < 60) {
-            *ret = h * 3600 + m * 60;
-            return AH_OK;
-        }
+    if (sod >= 0) {
+        *ret = sod;
+        return AH_OK;
     }
     return ah_error_set(reterr, AH_EINVAL,
                         "invalid time \"%.32s\" in \"%s.%s\": expected HH:MM from 00:00 to 23:59",
@@ -145,14 +112,14 @@ static int compile_window(struct window *w, const json_t *obj, size_t i, struct 
         return ah_error_set(reterr, AH_EINVAL, "\"%s\" must be an object", where);
     rc = check_keys(obj, keys, where, reterr);
     if (rc == AH_OK)
-        rc = parse_days(member(obj, "days"), where, &w->days, reterr);
+        rc = parse_days(ah_field_get(obj, "days"), where, &w->days, reterr);
     if (rc == AH_OK)
         rc = parse_clock(json_object_get(obj, "start"), where, "start", &w->start, reterr);
     if (rc == AH_OK)
         rc = parse_clock(json_object_get(obj, "end"), where, "end", &w->end, reterr);
     if (rc < 0)
         return rc;
-    tz = member(obj, "tz");
+    tz = ah_field_get(obj, "tz");
     if (tz != NULL && !json_is_string(tz))
         return ah_error_set(reterr, AH_EINVAL, "\"%s.tz\" must be a string", where);
     return ah_tz_open(tz != NULL ? json_string_value(tz) : "UTC", &w->tz, reterr);
@@ -205,7 +172,8 @@ static int in_window(const struct window *w, int64_t now)
 
 int ah_schedule_compile(const json_t *rule, struct ah_schedule **ret, struct ah_error *reterr)
 {
-    const json_t *time = member(rule, "time"), *weekly = member(rule, "weekly");
+    /* {"time": null, "weekly": [...]} means weekly. */
+    const json_t *time = ah_field_get(rule, "time"), *weekly = ah_field_get(rule, "weekly");
     struct ah_schedule *s;
     int rc;
 

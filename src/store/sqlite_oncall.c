@@ -12,79 +12,11 @@
 #include "model/event.h"
 #include "util/alloc.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #define W(tx) ah_sqlite_wcache(tx)
 
 /* ================= shared ================= */
-
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-/* Takes the only row of @rows (stolen) into *@ret; AH_ENOTFOUND without one. */
-static int one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *err)
-{
-    if (json_array_size(rows) == 0) {
-        json_decref(rows);
-        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
-    }
-    *ret = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
-    return AH_OK;
-}
-
-/* Wraps @rows (limit + 1 at most; stolen) as {"items", "next_cursor"}. */
-static json_t *page_of(json_t *rows, const struct ah_page *page)
-{
-    json_t *next = json_null();
-    size_t n = json_array_size(rows);
-
-    if (n > (size_t)page->limit) {
-        json_array_remove(rows, n - 1);
-        next = json_incref(json_object_get(json_array_get(rows, n - 2), "id"));
-    }
-    return json_pack("{soso}", "items", rows, "next_cursor", next);
-}
-
-/* AH_ECONFLICT naming a channel whose escalation rules use (@kind, @id);
- * AH_OK when none does. */
-static int refused_while_used(struct ah_store_tx *tx, const char *kind, int64_t id,
-                              struct ah_error *err)
-{
-    json_t *rows = NULL;
-    const json_t *row;
-    const char *name;
-    json_int_t others;
-    int rc = ah_sql_rows(NULL, W(tx),
-                         "SELECT r.channel_id AS channel_id, c.name AS name,"
-                         " (SELECT count(*) FROM escalation_refs WHERE kind = ?1 AND ref_id = ?2)"
-                         " AS uses FROM escalation_refs r LEFT JOIN channels c"
-                         " ON c.id = r.channel_id WHERE r.kind = ?1 AND r.ref_id = ?2"
-                         " ORDER BY r.channel_id LIMIT 1",
-                         &rows, err, "si", kind, id);
-
-    if (rc < 0)
-        return rc;
-    row = json_array_get(rows, 0);
-    if (row == NULL) {
-        json_decref(rows);
-        return AH_OK;
-    }
-    name = str(row, "name");
-    others = json_integer_value(json_object_get(row, "uses")) - 1;
-    rc = ah_error_set(err, AH_ECONFLICT,
-                      "%s \"%lld\" is used by the escalation rules of channel \"%s\"%s%s%s", kind,
-                      (long long)id, str(row, "channel_id"), name ? " (" : "", name ? name : "",
-                      name ? ")" : "");
-    if (others > 0 && err != NULL)
-        snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
-                 " and %lld other channel(s)", (long long)others);
-    json_decref(rows);
-    return rc;
-}
 
 /* Adds a member_refs row (@kind, @owner, each id of @ids); repeats and
  * values that are not ids are skipped. */
@@ -114,14 +46,6 @@ static int refs_clear(struct ah_store_tx *tx, const char *kind, int64_t owner, s
                       kind, owner);
 }
 
-/* The field @key of @obj when it is an array, else NULL (binds SQL NULL). */
-static const json_t *array_or_null(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-
-    return json_is_array(v) ? v : NULL;
-}
-
 /* ================= teams ================= */
 
 static int team_refs(struct ah_store_tx *tx, int64_t id, const json_t *team, struct ah_error *err)
@@ -131,50 +55,46 @@ static int team_refs(struct ah_store_tx *tx, int64_t id, const json_t *team, str
     return rc < 0 ? rc : refs_add(tx, "team", id, json_object_get(team, "member_ids"), err);
 }
 
+/* Inserts (@id 0) or updates team @id, then its member_refs; *@ret_id (may
+ * be NULL) is the team's id (on success). */
+static int team_save(struct ah_store_tx *tx, int64_t id, const json_t *team, int64_t now,
+                     int64_t *ret_id, struct ah_error *err)
+{
+    int64_t saved = id;
+    int rc = ah_sql_run(W(tx),
+                        id == 0 ? "INSERT INTO teams(name, member_ids, updated_at, created_at)"
+                                  " VALUES (?, coalesce(?, '[]'), ?, ?)"
+                                : "UPDATE teams SET name = ?, member_ids = coalesce(?, '[]'),"
+                                  " updated_at = ? WHERE id = ?",
+                        err, "sjii", ah_sql_str(team, "name"),
+                        ah_sql_array_or_null(team, "member_ids"), now, id == 0 ? now : id);
+
+    rc = ah_sql_saved(W(tx), rc, "team", ah_sql_str(team, "name"), &saved, err);
+    if (rc == AH_OK)
+        rc = team_refs(tx, saved, team, err);
+    if (rc == AH_OK && ret_id != NULL)
+        *ret_id = saved;
+    return rc;
+}
+
 int ah_store_tx_team_insert(struct ah_store_tx *tx, const json_t *team, int64_t now,
                             int64_t *ret_id, struct ah_error *err)
 {
-    int rc =
-        ah_sql_run(W(tx),
-                   "INSERT INTO teams(name, member_ids, created_at, updated_at)"
-                   " VALUES (?, coalesce(?, '[]'), ?, ?)",
-                   err, "sjii", str(team, "name"), array_or_null(team, "member_ids"), now, now);
-
-    if (rc == AH_ECONFLICT)
-        return ah_error_set(err, AH_ECONFLICT, "a team named \"%s\" already exists",
-                            str(team, "name"));
-    if (rc < 0)
-        return rc;
-    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
-    return team_refs(tx, *ret_id, team, err);
+    return team_save(tx, 0, team, now, ret_id, err);
 }
 
 int ah_store_tx_team_update(struct ah_store_tx *tx, int64_t id, const json_t *team, int64_t now,
                             struct ah_error *err)
 {
-    int rc = ah_sql_run(W(tx),
-                        "UPDATE teams SET name = ?, member_ids = coalesce(?, '[]'), updated_at = ?"
-                        " WHERE id = ?",
-                        err, "sjii", str(team, "name"), array_or_null(team, "member_ids"), now, id);
-
-    if (rc == AH_ECONFLICT)
-        return ah_error_set(err, AH_ECONFLICT, "a team named \"%s\" already exists",
-                            str(team, "name"));
-    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "team \"%lld\" does not exist", (long long)id);
-    return rc < 0 ? rc : team_refs(tx, id, team, err);
+    return team_save(tx, id, team, now, NULL, err);
 }
 
 int ah_store_tx_team_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
-    int64_t n = 0;
-    int rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM teams WHERE id = ?", &n, err, "i", id);
+    int rc = ah_sql_exists(NULL, W(tx), "SELECT count(*) FROM teams WHERE id = ?", "team", id, err);
 
-    if (rc < 0)
-        return rc;
-    if (n == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "team \"%lld\" does not exist", (long long)id);
-    rc = refused_while_used(tx, "team", id, err);
+    if (rc == AH_OK)
+        rc = ah_sql_refused_while_used(tx, "team", "team", id, err);
     if (rc == AH_OK)
         rc = refs_clear(tx, "team", id, err);
     if (rc == AH_OK)
@@ -184,10 +104,7 @@ int ah_store_tx_team_delete(struct ah_store_tx *tx, int64_t id, struct ah_error 
 
 int ah_store_tx_team_get(struct ah_store_tx *tx, int64_t id, json_t **ret, struct ah_error *err)
 {
-    json_t *rows;
-    int rc = ah_sql_rows(NULL, W(tx), "SELECT * FROM teams WHERE id = ?", &rows, err, "i", id);
-
-    return rc < 0 ? rc : one(rows, "team", id, ret, err);
+    return ah_sql_get(NULL, W(tx), "SELECT * FROM teams WHERE id = ?", "team", id, ret, err);
 }
 
 /* ================= schedules ================= */
@@ -223,52 +140,52 @@ static int schedule_refs(struct ah_store_tx *tx, int64_t id, struct ah_error *er
     return rc;
 }
 
+/* Inserts (@id 0) or updates schedule @id, then its member_refs; *@ret_id
+ * (may be NULL) is the schedule's id (on success). */
+static int schedule_save(struct ah_store_tx *tx, int64_t id, const json_t *schedule, int64_t now,
+                         int64_t *ret_id, struct ah_error *err)
+{
+    int64_t saved = id;
+    int rc =
+        ah_sql_run(W(tx),
+                   id == 0 ? "INSERT INTO schedules(name, timezone, layers, updated_at,"
+                             " created_at) VALUES (?, ?, ?, ?, ?)"
+                           : "UPDATE schedules SET name = ?, timezone = ?, layers = ?,"
+                             " updated_at = ? WHERE id = ?",
+                   err, "ssjii", ah_sql_str(schedule, "name"), ah_sql_str(schedule, "timezone"),
+                   json_object_get(schedule, "layers"), now, id == 0 ? now : id);
+
+    rc = ah_sql_saved(W(tx), rc, "schedule", ah_sql_str(schedule, "name"), &saved, err);
+    if (rc == AH_OK)
+        rc = schedule_refs(tx, saved, err);
+    if (rc == AH_OK && ret_id != NULL)
+        *ret_id = saved;
+    return rc;
+}
+
 int ah_store_tx_schedule_insert(struct ah_store_tx *tx, const json_t *schedule, int64_t now,
                                 int64_t *ret_id, struct ah_error *err)
 {
-    int rc = ah_sql_run(W(tx),
-                        "INSERT INTO schedules(name, timezone, layers, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        err, "ssjii", str(schedule, "name"), str(schedule, "timezone"),
-                        json_object_get(schedule, "layers"), now, now);
-
-    if (rc == AH_ECONFLICT)
-        return ah_error_set(err, AH_ECONFLICT, "a schedule named \"%s\" already exists",
-                            str(schedule, "name"));
-    if (rc < 0)
-        return rc;
-    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
-    return schedule_refs(tx, *ret_id, err);
+    return schedule_save(tx, 0, schedule, now, ret_id, err);
 }
 
 int ah_store_tx_schedule_update(struct ah_store_tx *tx, int64_t id, const json_t *schedule,
                                 int64_t now, struct ah_error *err)
 {
-    int rc = ah_sql_run(W(tx),
-                        "UPDATE schedules SET name = ?, timezone = ?, layers = ?, updated_at = ?"
-                        " WHERE id = ?",
-                        err, "ssjii", str(schedule, "name"), str(schedule, "timezone"),
-                        json_object_get(schedule, "layers"), now, id);
+    return schedule_save(tx, id, schedule, now, NULL, err);
+}
 
-    if (rc == AH_ECONFLICT)
-        return ah_error_set(err, AH_ECONFLICT, "a schedule named \"%s\" already exists",
-                            str(schedule, "name"));
-    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" does not exist", (long long)id);
-    return rc < 0 ? rc : schedule_refs(tx, id, err);
+static int schedule_exists(sqlite3 *db, struct ah_sql_cache *c, int64_t id, struct ah_error *err)
+{
+    return ah_sql_exists(db, c, "SELECT count(*) FROM schedules WHERE id = ?", "schedule", id, err);
 }
 
 int ah_store_tx_schedule_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
-    int64_t n = 0;
-    int rc =
-        ah_sql_int(NULL, W(tx), "SELECT count(*) FROM schedules WHERE id = ?", &n, err, "i", id);
+    int rc = schedule_exists(NULL, W(tx), id, err);
 
-    if (rc < 0)
-        return rc;
-    if (n == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" does not exist", (long long)id);
-    rc = refused_while_used(tx, "schedule", id, err);
+    if (rc == AH_OK)
+        rc = ah_sql_refused_while_used(tx, "schedule", "schedule", id, err);
     if (rc == AH_OK)
         rc = refs_clear(tx, "schedule", id, err);
     if (rc == AH_OK)
@@ -279,27 +196,32 @@ int ah_store_tx_schedule_delete(struct ah_store_tx *tx, int64_t id, struct ah_er
     return rc;
 }
 
-int ah_store_tx_schedule_get(struct ah_store_tx *tx, int64_t id, json_t **ret_schedule,
-                             json_t **ret_overrides, struct ah_error *err)
+/* The schedule row that @sql selects and (@ret_overrides non-NULL) its
+ * overrides; @db and @c as for ah_sql_get. Nothing is returned on failure. */
+static int schedule_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, int64_t id,
+                         json_t **ret, json_t **ret_overrides, struct ah_error *err)
 {
-    json_t *rows;
-    int rc =
-        ah_sql_rows(NULL, W(tx), "SELECT id, name, timezone, layers FROM schedules WHERE id = ?",
-                    &rows, err, "i", id);
+    int rc = ah_sql_get(db, c, sql, "schedule", id, ret, err);
 
-    if (rc == AH_OK)
-        rc = one(rows, "schedule", id, ret_schedule, err);
     if (rc < 0 || ret_overrides == NULL)
         return rc;
-    rc = ah_sql_rows(NULL, W(tx),
+    rc = ah_sql_rows(db, c,
                      "SELECT id, member_id, start, \"end\" FROM schedule_overrides"
                      " WHERE schedule_id = ? ORDER BY id",
                      ret_overrides, err, "i", id);
     if (rc < 0) {
-        json_decref(*ret_schedule);
-        *ret_schedule = NULL;
+        json_decref(*ret);
+        *ret = NULL;
     }
     return rc;
+}
+
+int ah_store_tx_schedule_get(struct ah_store_tx *tx, int64_t id, json_t **ret_schedule,
+                             json_t **ret_overrides, struct ah_error *err)
+{
+    return schedule_rows(NULL, W(tx),
+                         "SELECT id, name, timezone, layers FROM schedules WHERE id = ?", id,
+                         ret_schedule, ret_overrides, err);
 }
 
 /* ================= overrides ================= */
@@ -308,14 +230,10 @@ int ah_store_tx_override_insert(struct ah_store_tx *tx, int64_t schedule_id, con
                                 int64_t now, int64_t *ret_id, struct ah_error *err)
 {
     int64_t n = 0;
-    int rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM schedules WHERE id = ?", &n, err, "i",
-                        schedule_id);
+    int rc = schedule_exists(NULL, W(tx), schedule_id, err);
 
     if (rc < 0)
         return rc;
-    if (n == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" does not exist",
-                            (long long)schedule_id);
     rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM schedule_overrides WHERE schedule_id = ?",
                     &n, err, "i", schedule_id);
     if (rc < 0)
@@ -353,11 +271,9 @@ int ah_store_tx_override_delete(struct ah_store_tx *tx, int64_t schedule_id, int
 
 int ah_store_tx_member_refs_check(struct ah_store_tx *tx, int64_t member_id, struct ah_error *err)
 {
-    json_t *rows = NULL;
-    const json_t *row;
+    json_t *row = NULL;
     const char *kind, *name;
-    json_int_t others;
-    int rc = ah_sql_rows(
+    int rc = ah_sql_first(
         NULL, W(tx),
         "SELECT r.kind AS kind, r.owner_id AS owner_id, coalesce(t.name, s.name) AS name,"
         " EXISTS (SELECT 1 FROM schedule_overrides o WHERE r.kind = 'schedule'"
@@ -366,86 +282,40 @@ int ah_store_tx_member_refs_check(struct ah_store_tx *tx, int64_t member_id, str
         " FROM member_refs r LEFT JOIN teams t ON r.kind = 'team' AND t.id = r.owner_id"
         " LEFT JOIN schedules s ON r.kind = 'schedule' AND s.id = r.owner_id"
         " WHERE r.member_id = ?1 ORDER BY r.kind DESC, r.owner_id LIMIT 1",
-        &rows, err, "i", member_id);
+        &row, err, "i", member_id);
 
-    if (rc < 0)
+    if (rc < 0 || row == NULL)
         return rc;
-    row = json_array_get(rows, 0);
-    if (row == NULL) {
-        json_decref(rows);
-        return AH_OK;
-    }
-    kind = str(row, "kind");
-    name = str(row, "name");
-    others = json_integer_value(json_object_get(row, "uses")) - 1;
+    kind = ah_sql_str(row, "kind");
+    name = ah_sql_str(row, "name");
     if (strcmp(kind, "team") == 0)
         rc = ah_error_set(err, AH_ECONFLICT, "member \"%lld\" is in team \"%s\"%s%s%s",
-                          (long long)member_id, str(row, "owner_id"), name ? " (" : "",
+                          (long long)member_id, ah_sql_str(row, "owner_id"), name ? " (" : "",
                           name ? name : "", name ? ")" : "");
     else
         rc = ah_error_set(
             err, AH_ECONFLICT, "member \"%lld\" is %s schedule \"%s\"%s%s%s", (long long)member_id,
             json_integer_value(json_object_get(row, "overridden")) ? "in an override of"
                                                                    : "in a layer of",
-            str(row, "owner_id"), name ? " (" : "", name ? name : "", name ? ")" : "");
-    if (others > 0 && err != NULL)
-        snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
-                 " and %lld other team(s) or schedule(s)", (long long)others);
-    json_decref(rows);
+            ah_sql_str(row, "owner_id"), name ? " (" : "", name ? name : "", name ? ")" : "");
+    ah_sql_conflict_others(err, json_integer_value(json_object_get(row, "uses")) - 1,
+                           "team(s) or schedule(s)");
+    json_decref(row);
     return rc;
 }
 
 /* ================= reads ================= */
 
-static int list(sqlite3 *db, int teams, const struct ah_page *page, json_t **ret,
-                struct ah_error *err)
-{
-    json_t *rows;
-    int rc = teams ? ah_sql_rows(db, NULL,
-                                 "SELECT * FROM teams WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC"
-                                 " LIMIT ?2",
-                                 &rows, err, "ii", page->cursor, (int64_t)page->limit + 1)
-                   : ah_sql_rows(db, NULL,
-                                 "SELECT * FROM schedules WHERE (?1 = 0 OR id < ?1)"
-                                 " ORDER BY id DESC LIMIT ?2",
-                                 &rows, err, "ii", page->cursor, (int64_t)page->limit + 1);
-
-    if (rc < 0)
-        return rc;
-    *ret = page_of(rows, page);
-    return AH_OK;
-}
-
-static int team(sqlite3 *db, int64_t id, json_t **ret, struct ah_error *err)
-{
-    json_t *rows;
-    int rc = ah_sql_rows(db, NULL, "SELECT * FROM teams WHERE id = ?", &rows, err, "i", id);
-
-    return rc < 0 ? rc : one(rows, "team", id, ret, err);
-}
-
 /* One snapshot of the schedule and (@ret_overrides non-NULL) its overrides. */
 static int schedule(sqlite3 *db, int64_t id, json_t **ret, json_t **ret_overrides,
                     struct ah_error *err)
 {
-    json_t *rows;
     int rc = ah_sql_exec(db, "BEGIN", err);
 
     if (rc < 0)
         return rc;
-    rc = ah_sql_rows(db, NULL, "SELECT * FROM schedules WHERE id = ?", &rows, err, "i", id);
-    if (rc == AH_OK)
-        rc = one(rows, "schedule", id, ret, err);
-    if (rc == AH_OK && ret_overrides != NULL) {
-        rc = ah_sql_rows(db, NULL,
-                         "SELECT id, member_id, start, \"end\" FROM schedule_overrides"
-                         " WHERE schedule_id = ? ORDER BY id",
-                         ret_overrides, err, "i", id);
-        if (rc < 0) {
-            json_decref(*ret);
-            *ret = NULL;
-        }
-    }
+    rc = schedule_rows(db, NULL, "SELECT * FROM schedules WHERE id = ?", id, ret, ret_overrides,
+                       err);
     if (ah_sql_exec(db, "COMMIT", NULL) < 0)
         ah_sql_exec(db, "ROLLBACK", NULL);
     return rc;
@@ -455,15 +325,10 @@ static int overrides(sqlite3 *db, int64_t schedule_id, int64_t id, json_t **ret,
                      struct ah_error *err)
 {
     json_t *rows;
-    int64_t n = 0;
-    int rc = ah_sql_int(db, NULL, "SELECT count(*) FROM schedules WHERE id = ?", &n, err, "i",
-                        schedule_id);
+    int rc = schedule_exists(db, NULL, schedule_id, err);
 
     if (rc < 0)
         return rc;
-    if (n == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" does not exist",
-                            (long long)schedule_id);
     rc = ah_sql_rows(db, NULL,
                      "SELECT id, schedule_id, member_id, start, \"end\", created_at"
                      " FROM schedule_overrides WHERE schedule_id = ?1 AND (?2 = 0 OR id = ?2)"
@@ -472,7 +337,7 @@ static int overrides(sqlite3 *db, int64_t schedule_id, int64_t id, json_t **ret,
     if (rc < 0)
         return rc;
     if (id != 0)
-        return one(rows, "override", id, ret, err);
+        return ah_sql_one(rows, "override", id, ret, err);
     *ret = json_pack("{so}", "items", rows);
     return AH_OK;
 }
@@ -504,18 +369,27 @@ static int member_names(sqlite3 *db, const json_t *ids, json_t **ret, struct ah_
 int ah_store_read_teams(struct ah_store *s, const struct ah_page *page, json_t **ret,
                         struct ah_error *err)
 {
-    WITH_READER(s, err, list(db_, 1, page, ret, err));
+    WITH_READER(s, err,
+                ah_sql_list(db_,
+                            "SELECT * FROM teams WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC"
+                            " LIMIT ?2",
+                            page, ret, err));
 }
 
 int ah_store_read_team(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(s, err, team(db_, id, ret, err));
+    WITH_READER(s, err,
+                ah_sql_get(db_, NULL, "SELECT * FROM teams WHERE id = ?", "team", id, ret, err));
 }
 
 int ah_store_read_schedules(struct ah_store *s, const struct ah_page *page, json_t **ret,
                             struct ah_error *err)
 {
-    WITH_READER(s, err, list(db_, 0, page, ret, err));
+    WITH_READER(s, err,
+                ah_sql_list(db_,
+                            "SELECT * FROM schedules WHERE (?1 = 0 OR id < ?1)"
+                            " ORDER BY id DESC LIMIT ?2",
+                            page, ret, err));
 }
 
 int ah_store_read_schedule(struct ah_store *s, int64_t id, json_t **ret, json_t **ret_overrides,

@@ -1,5 +1,6 @@
 /* sqlite_util.c - see sqlite_util.h. */
 #include "store/sqlite_util.h"
+#include "store/store.h"
 
 #include "util/alloc.h"
 
@@ -149,46 +150,59 @@ int ah_sql_run(struct ah_sql_cache *c, const char *sql, struct ah_error *err, co
     return rc;
 }
 
-int ah_sql_int(sqlite3 *db, struct ah_sql_cache *c, const char *sql, int64_t *ret,
-               struct ah_error *err, const char *fmt, ...)
+static void take_int(sqlite3_stmt *st, void *ret)
+{
+    *(int64_t *)ret = sqlite3_column_int64(st, 0);
+}
+
+static void take_text(sqlite3_stmt *st, void *ret)
+{
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *(char **)ret = ah_xstrdup((const char *)sqlite3_column_text(st, 0));
+}
+
+/* Runs a one-value query; @take stores the first column of its row in
+ * @ret, and is not called when there is no row. */
+static int one_value(sqlite3 *db, struct ah_sql_cache *c, const char *sql,
+                     void (*take)(sqlite3_stmt *st, void *ret), void *ret, struct ah_error *err,
+                     const char *fmt, va_list ap)
 {
     sqlite3_stmt *st;
-    va_list ap;
-    int rc;
+    int rc = start(db, c, sql, &st, err, fmt, ap);
 
-    va_start(ap, fmt);
-    rc = start(db, c, sql, &st, err, fmt, ap);
-    va_end(ap);
     if (rc < 0)
         return rc;
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        *ret = sqlite3_column_int64(st, 0);
+        take(st, ret);
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? AH_OK
                                                : ah_sql_error(sqlite3_db_handle(st), "query", err);
     finish(c, st);
     return rc;
 }
 
-int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret,
-                struct ah_error *err, const char *fmt, ...)
+int ah_sql_int(sqlite3 *db, struct ah_sql_cache *c, const char *sql, int64_t *ret,
+               struct ah_error *err, const char *fmt, ...)
 {
-    sqlite3_stmt *st;
     va_list ap;
     int rc;
 
     va_start(ap, fmt);
-    rc = start(db, c, sql, &st, err, fmt, ap);
+    rc = one_value(db, c, sql, take_int, ret, err, fmt, ap);
     va_end(ap);
-    if (rc < 0)
-        return rc;
+    return rc;
+}
+
+int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret,
+                struct ah_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
     *ret = NULL;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *ret = ah_xstrdup((const char *)sqlite3_column_text(st, 0));
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? AH_OK
-                                               : ah_sql_error(sqlite3_db_handle(st), "query", err);
-    finish(c, st);
+    va_start(ap, fmt);
+    rc = one_value(db, c, sql, take_text, ret, err, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
@@ -259,17 +273,13 @@ static json_t *column_json(sqlite3_stmt *st, int i)
     return json_string((const char *)sqlite3_column_text(st, i));
 }
 
-int ah_sql_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
-                struct ah_error *err, const char *fmt, ...)
+static int rows_v(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
+                  struct ah_error *err, const char *fmt, va_list ap)
 {
     sqlite3_stmt *st;
     json_t *rows;
-    va_list ap;
-    int rc, i;
+    int i, rc = start(db, c, sql, &st, err, fmt, ap);
 
-    va_start(ap, fmt);
-    rc = start(db, c, sql, &st, err, fmt, ap);
-    va_end(ap);
     if (rc < 0)
         return rc;
     rows = json_array();
@@ -289,4 +299,155 @@ int ah_sql_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **r
     finish(c, st);
     *ret = rows;
     return AH_OK;
+}
+
+int ah_sql_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
+                struct ah_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = rows_v(db, c, sql, ret, err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int ah_sql_first(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
+                 struct ah_error *err, const char *fmt, ...)
+{
+    json_t *rows = NULL;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = rows_v(db, c, sql, &rows, err, fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        return rc;
+    *ret = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return AH_OK;
+}
+
+/* ================= rows of the API's resources ================= */
+
+const char *ah_sql_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+const json_t *ah_sql_array_or_null(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+
+    return json_is_array(v) ? v : NULL;
+}
+
+int ah_sql_one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *err)
+{
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+    }
+    *ret = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return AH_OK;
+}
+
+int ah_sql_get(sqlite3 *db, struct ah_sql_cache *c, const char *sql, const char *what, int64_t id,
+               json_t **ret, struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(db, c, sql, &rows, err, "i", id);
+
+    return rc < 0 ? rc : ah_sql_one(rows, what, id, ret, err);
+}
+
+/* Wraps @rows (limit + 1 at most; stolen) as {"items", "next_cursor"}. */
+static json_t *page_of(json_t *rows, const struct ah_page *page)
+{
+    json_t *next = json_null();
+    size_t n = json_array_size(rows);
+
+    if (n > (size_t)page->limit) {
+        json_array_remove(rows, n - 1);
+        next = json_incref(json_object_get(json_array_get(rows, n - 2), "id"));
+    }
+    return json_pack("{soso}", "items", rows, "next_cursor", next);
+}
+
+int ah_sql_list(sqlite3 *db, const char *sql, const struct ah_page *page, json_t **ret,
+                struct ah_error *err)
+{
+    json_t *rows;
+    int rc = ah_sql_rows(db, NULL, sql, &rows, err, "ii", page->cursor, (int64_t)page->limit + 1);
+
+    if (rc < 0)
+        return rc;
+    *ret = page_of(rows, page);
+    return AH_OK;
+}
+
+int ah_sql_exists(sqlite3 *db, struct ah_sql_cache *c, const char *sql, const char *what,
+                  int64_t id, struct ah_error *err)
+{
+    int64_t n = 0;
+    int rc = ah_sql_int(db, c, sql, &n, err, "i", id);
+
+    if (rc < 0)
+        return rc;
+    if (n == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+    return AH_OK;
+}
+
+int ah_sql_saved(struct ah_sql_cache *c, int rc, const char *what, const char *name, int64_t *id,
+                 struct ah_error *err)
+{
+    if (rc == AH_ECONFLICT)
+        return ah_error_set(err, AH_ECONFLICT, "a %s named \"%s\" already exists", what, name);
+    if (rc < 0)
+        return rc;
+    if (*id == 0)
+        *id = sqlite3_last_insert_rowid(c->db);
+    else if (sqlite3_changes(c->db) == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)*id);
+    return AH_OK;
+}
+
+void ah_sql_conflict_others(struct ah_error *err, int64_t others, const char *things)
+{
+    size_t used;
+
+    if (others <= 0 || err == NULL)
+        return;
+    used = strlen(err->msg);
+    snprintf(err->msg + used, sizeof(err->msg) - used, " and %lld other %s", (long long)others,
+             things);
+}
+
+int ah_sql_refused_while_used(struct ah_store_tx *tx, const char *kind, const char *what,
+                              int64_t id, struct ah_error *err)
+{
+    json_t *row = NULL;
+    const char *name;
+    int rc = ah_sql_first(NULL, ah_sqlite_wcache(tx),
+                          "SELECT r.channel_id AS channel_id, c.name AS name,"
+                          " (SELECT count(*) FROM escalation_refs WHERE kind = ?1 AND ref_id = ?2)"
+                          " AS uses FROM escalation_refs r LEFT JOIN channels c"
+                          " ON c.id = r.channel_id WHERE r.kind = ?1 AND r.ref_id = ?2"
+                          " ORDER BY r.channel_id LIMIT 1",
+                          &row, err, "si", kind, id);
+
+    if (rc < 0 || row == NULL)
+        return rc;
+    name = ah_sql_str(row, "name");
+    rc = ah_error_set(err, AH_ECONFLICT,
+                      "%s \"%lld\" is used by the escalation rules of channel \"%s\"%s%s%s", what,
+                      (long long)id, ah_sql_str(row, "channel_id"), name ? " (" : "",
+                      name ? name : "", name ? ")" : "");
+    ah_sql_conflict_others(err, json_integer_value(json_object_get(row, "uses")) - 1, "channel(s)");
+    json_decref(row);
+    return rc;
 }

@@ -45,9 +45,54 @@ int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret
 /* Runs a query and answers a new JSON array of row objects (row_json). */
 int ah_sql_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
                 struct ah_error *reterr, const char *fmt, ...);
+/* As ah_sql_rows, but answers only the first row (a new object), or NULL
+ * when there is none. */
+int ah_sql_first(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
+                 struct ah_error *reterr, const char *fmt, ...);
 
 /* Maps an SQLite failure to AH_ESTORE or (constraint) AH_ECONFLICT. */
 int ah_sql_error(sqlite3 *db, const char *what, struct ah_error *reterr);
+
+/* ---- rows of the API's resources (members, targets, teams, schedules) ---- */
+
+struct ah_page;
+
+/* The string field @key of @obj, or NULL; borrowed from @obj. */
+const char *ah_sql_str(const json_t *obj, const char *key);
+/* The field @key of @obj when it is an array, else NULL (which binds SQL
+ * NULL); borrowed from @obj. */
+const json_t *ah_sql_array_or_null(const json_t *obj, const char *key);
+
+/* Takes the only row of @rows (stolen, also on failure) into *@ret, a new
+ * reference; AH_ENOTFOUND "@what "@id" does not exist" without one. */
+int ah_sql_one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *reterr);
+/* Runs @sql (one id parameter) and answers its only row as ah_sql_one
+ * does. @db and @c as for ah_sql_int. */
+int ah_sql_get(sqlite3 *db, struct ah_sql_cache *c, const char *sql, const char *what, int64_t id,
+               json_t **ret, struct ah_error *reterr);
+/* Runs the list query @sql (parameters: the cursor and a limit, to which
+ * one is added to learn whether a next page exists) and answers a new
+ * {"items", "next_cursor"}. */
+int ah_sql_list(sqlite3 *db, const char *sql, const struct ah_page *page, json_t **ret,
+                struct ah_error *reterr);
+/* AH_OK when the count query @sql (one id parameter) counts a row, else
+ * AH_ENOTFOUND "@what "@id" does not exist". */
+int ah_sql_exists(sqlite3 *db, struct ah_sql_cache *c, const char *sql, const char *what,
+                  int64_t id, struct ah_error *reterr);
+/* Maps the outcome @rc of ah_sql_run for an INSERT (*@id == 0) or an
+ * UPDATE of row *@id in a table of unique names: a constraint failure is
+ * AH_ECONFLICT "a @what named "@name" already exists", an UPDATE that
+ * changed no row AH_ENOTFOUND; after an INSERT *@id is the new row's id. */
+int ah_sql_saved(struct ah_sql_cache *c, int rc, const char *what, const char *name, int64_t *id,
+                 struct ah_error *reterr);
+/* Inside a write: AH_ECONFLICT "@what "@id" is used by the escalation
+ * rules of channel ..." while escalation_refs holds (@kind, @id), else
+ * AH_OK. */
+int ah_sql_refused_while_used(struct ah_store_tx *tx, const char *kind, const char *what,
+                              int64_t id, struct ah_error *reterr);
+/* Appends " and @others other @things" to the message of @err when
+ * @others > 0 (a refusal that names the first of several users). */
+void ah_sql_conflict_others(struct ah_error *err, int64_t others, const char *things);
 
 /* Accessors into the store (sqlite.c). */
 struct ah_sql_cache *ah_sqlite_wcache(struct ah_store_tx *tx);
