@@ -321,6 +321,26 @@ assert_code 409 ReferenceExist
 api DELETE "/teams/$TEAM"
 assert_code 409 ReferenceExist
 
+section "subscribers hear escalation steps only when they ask"
+std_channel subs-steps
+rules "$CH" "$(jq -nc --arg a "$ALICE" '{rules: [{name: "s", levels: [{member_ids: [$a]}]}]}')"
+api POST /notify-targets "$(jq -nc --arg u "$RCV_URL/sub-default" --arg c "$CH" \
+    '{name: "sub-default", kind: "webhook", settings: {url: $u}, channel_ids: [$c]}')"
+assert_status 201 "a subscriber with every default event"
+api POST /notify-targets "$(jq -nc --arg u "$RCV_URL/sub-steps" --arg c "$CH" \
+    '{name: "sub-steps", kind: "webhook", settings: {url: $u}, channel_ids: [$c],
+      event_types: ["i_assign"]}')"
+assert_status 201 "a subscriber to i_assign only"
+send Critical "steps" st1
+assert_wait "the default subscriber hears i_new" \
+    "rcv_requests /sub-default | jq -r '[.[].headers[\"x-alerthub-event\"]] | join(\",\")'" i_new
+assert_wait "the i_assign subscriber hears the page" \
+    "rcv_requests /sub-steps | jq -r '[.[].headers[\"x-alerthub-event\"]] | join(\",\")'" i_assign
+api POST "/incidents/$INC/ack"
+assert_wait "the default subscriber hears the ack" \
+    "rcv_requests /sub-default | jq -r '[.[].headers[\"x-alerthub-event\"]] | join(\",\")'" i_new,i_ack
+assert_eq "the i_assign subscriber hears nothing else" 1 "$(rcv_count /sub-steps)"
+
 section "bad rules are refused and nothing is saved"
 std_channel refused
 rules "$CH" "$TWO_LEVELS"
