@@ -428,8 +428,11 @@ static int match_and_start(struct fanout *f, const struct ah_filter_subject *s,
     const char *type = f->type;
     int rc;
 
+    /* No rule: nobody is paged. The delivery log says so from the missing
+     * escalation row (store: ah_store_read_deliveries), not from a row
+     * written here on every new incident of a channel without rules. */
     if (rule == NULL)
-        return deliver(f, "none", 0, 0, "", NULL, "no_rule_matched", err);
+        return AH_OK;
     rc = start(f, rule, err);
     f->type = type;
     return rc;

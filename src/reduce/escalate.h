@@ -12,7 +12,8 @@
 #include "reduce/index.h"
 
 /* A new incident: subscribers hear i_new; the channel's first matching
- * escalation rule starts (or "no_rule_matched" is logged). A muted
+ * escalation rule starts (or nobody is paged: the delivery log shows
+ * "no_rule_matched" for an incident without an escalation). A muted
  * (flapping) incident pages nobody. @s is its first alert. */
 int ah_esc_new(struct ah_reduce *r, struct ah_store_tx *tx, struct open_incident *inc,
                const struct ah_filter_subject *s, int64_t now, struct ah_error *reterr);

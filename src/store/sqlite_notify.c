@@ -387,12 +387,24 @@ static int deliveries(sqlite3 *db, int64_t incident_id, json_t **ret, struct ah_
     if (rc == AH_OK && exists == 0)
         return ah_error_set(err, AH_ENOTFOUND, "incident \"%lld\" does not exist",
                             (long long)incident_id);
-    /* The rows, then what subscribers have still to hear (no row until the
+    /* An incident that no escalation rule matched (nor muted for flapping)
+     * has no escalation row: it is told as one suppressed entry, written
+     * by nobody, so that a channel without rules costs ingest no row. Then
+     * the rows, then what subscribers have still to hear (no row until the
      * first outcome): pending, no attempt yet. */
     if (rc == AH_OK)
         rc = ah_sql_rows(
             db, NULL,
-            "SELECT * FROM (SELECT id, created_at, event_id, event_type, event_time,"
+            "SELECT NULL AS id, i.start_time AS created_at, NULL AS event_id,"
+            " 'i_new' AS event_type, i.start_time * 1000 AS event_time, 'none' AS channel,"
+            " NULL AS target_id, NULL AS member_id, '' AS address, 'suppressed' AS status,"
+            " 0 AS attempts, NULL AS last_status_code, NULL AS last_error, NULL AS sent_at,"
+            " 0 AS next_at, 'no_rule_matched' AS reason, NULL AS person, NULL AS detail"
+            " FROM incidents i WHERE i.id = ?1"
+            " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.incident_id = i.id)"
+            " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.incident_id = i.id"
+            "  AND d.reason = 'flapping')"
+            " UNION ALL SELECT * FROM (SELECT id, created_at, event_id, event_type, event_time,"
             " kind AS channel, target_id, member_id, address, status, attempts, last_status_code,"
             " last_error, sent_at, next_at, reason, person, detail"
             " FROM deliveries WHERE incident_id = ?1 ORDER BY id LIMIT 5000)"
