@@ -95,7 +95,7 @@ static int sent_to(struct fanout *f, int64_t target_id)
     return 0;
 }
 
-static int page_target(struct fanout *f, int64_t id, const json_t *detail, const char *reason,
+static int page_target(struct fanout *f, int64_t id, json_t *detail, const char *reason,
                        struct ah_error *err)
 {
     json_t *t = NULL;
@@ -267,6 +267,16 @@ static const json_t *level_of(const json_t *rule, int level)
     return json_array_get(json_object_get(rule, "levels"), (size_t)level);
 }
 
+/* Who a level names, list by list, and how each is paged. */
+static const struct {
+    const char *list;
+    int (*page)(struct fanout *f, int64_t id, json_t *detail, const char *reason,
+                struct ah_error *err);
+} pagers[] = {{"member_ids", page_member},
+              {"team_ids", page_team},
+              {"schedule_ids", page_schedule},
+              {"target_ids", page_target}};
+
 /* Sends to everyone on @level of @rule; @reason non-NULL writes suppressed
  * entries instead. */
 static int page_level(struct fanout *f, const json_t *rule, int level, int round,
@@ -275,28 +285,15 @@ static int page_level(struct fanout *f, const json_t *rule, int level, int round
     const json_t *lv = level_of(rule, level), *id;
     json_t *detail = json_pack("{sOsisi}", "rule", json_object_get(rule, "name"), "level",
                                level + 1, "round", round);
-    size_t i;
+    size_t i, k;
     int rc = AH_OK;
 
-    json_array_foreach(json_object_get(lv, "member_ids"), i, id)
-    {
-        if (rc == AH_OK)
-            rc = page_member(f, ah_json_id(id), detail, reason, err);
-    }
-    json_array_foreach(json_object_get(lv, "team_ids"), i, id)
-    {
-        if (rc == AH_OK)
-            rc = page_team(f, ah_json_id(id), detail, reason, err);
-    }
-    json_array_foreach(json_object_get(lv, "schedule_ids"), i, id)
-    {
-        if (rc == AH_OK)
-            rc = page_schedule(f, ah_json_id(id), detail, reason, err);
-    }
-    json_array_foreach(json_object_get(lv, "target_ids"), i, id)
-    {
-        if (rc == AH_OK)
-            rc = page_target(f, ah_json_id(id), detail, reason, err);
+    for (k = 0; k < sizeof(pagers) / sizeof(pagers[0]); k++) {
+        json_array_foreach(json_object_get(lv, pagers[k].list), i, id)
+        {
+            if (rc == AH_OK)
+                rc = pagers[k].page(f, ah_json_id(id), detail, reason, err);
+        }
     }
     json_decref(detail);
     return rc;

@@ -219,12 +219,6 @@ int ah_store_tx_timer_next(struct ah_store_tx *tx, int64_t *ret, struct ah_error
     return ah_sql_int(NULL, W(tx), timer_next_sql, ret, err, "");
 }
 
-int ah_store_timer_next(struct ah_store *s, int64_t *ret, struct ah_error *err)
-{
-    *ret = 0;
-    WITH_READER(s, err, ah_sql_int(db_, NULL, timer_next_sql, ret, err, ""));
-}
-
 /* ================= subscriptions ================= */
 
 /* What a subscriber may hear, and how the timeline's types read. Without
@@ -317,13 +311,6 @@ static int backlog(sqlite3 *db, int64_t *count, int64_t *oldest, struct ah_error
     *oldest = json_integer_value(json_object_get(json_array_get(rows, 0), "oldest"));
     json_decref(rows);
     return AH_OK;
-}
-
-int ah_store_read_subscription_backlog(struct ah_store *s, int64_t *count, int64_t *oldest,
-                                       struct ah_error *err)
-{
-    *count = *oldest = 0;
-    WITH_READER(s, err, backlog(db_, count, oldest, err));
 }
 
 /* ================= deliveries ================= */

@@ -10,43 +10,10 @@
 #include "store/sqlite_util.h"
 #include "store/store.h"
 
+#include "model/event.h"
 #include "util/alloc.h"
 
-#include <stdlib.h>
-
 #define W(tx) ah_sqlite_wcache(tx)
-
-/* ================= shared ================= */
-
-/* A channel id as the API gives it: "12" or 12; 0 when neither. */
-static int64_t id_of(const json_t *v)
-{
-    const char *s = json_string_value(v);
-    char *end;
-    long long n;
-
-    if (json_is_integer(v))
-        return json_integer_value(v) > 0 ? (int64_t)json_integer_value(v) : 0;
-    if (s == NULL || s[0] < '1' || s[0] > '9')
-        return 0;
-    n = strtoll(s, &end, 10);
-    return *end == '\0' && n > 0 ? (int64_t)n : 0;
-}
-
-int ah_store_tx_ref_exists(struct ah_store_tx *tx, const char *kind, int64_t id,
-                           struct ah_error *err)
-{
-    int64_t n = 0;
-    int rc = ah_sql_int(NULL, W(tx),
-                        "SELECT count(*) FROM escalation_refs WHERE kind = ? AND ref_id = ?", &n,
-                        err, "si", kind, id);
-
-    if (rc < 0)
-        return rc;
-    return n ? AH_OK
-             : ah_error_set(err, AH_ENOTFOUND, "no escalation rule uses %s \"%lld\"", kind,
-                            (long long)id);
-}
 
 /* ================= members ================= */
 
@@ -133,11 +100,11 @@ static int set_channels(struct ah_store_tx *tx, int64_t id, const json_t *channe
     {
         if (rc < 0)
             break;
-        if (id_of(v) != 0)
+        if (ah_json_id(v) != 0)
             rc = ah_sql_run(W(tx),
                             "INSERT OR IGNORE INTO target_channels(target_id, channel_id)"
                             " VALUES (?, ?)",
-                            err, "ii", id, id_of(v));
+                            err, "ii", id, ah_json_id(v));
     }
     return rc;
 }

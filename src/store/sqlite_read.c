@@ -6,51 +6,6 @@
 #include "store/sqlite_util.h"
 #include "store/store.h"
 
-/* Wraps @rows (limit + 1 at most; stolen) as {"items", "next_cursor"}. */
-static json_t *page_of(json_t *rows, const struct ah_page *page)
-{
-    json_t *next = json_null();
-    size_t n = json_array_size(rows);
-
-    if (n > (size_t)page->limit) {
-        json_array_remove(rows, n - 1);
-        next = json_incref(json_object_get(json_array_get(rows, n - 2), "id"));
-    }
-    return json_pack("{soso}", "items", rows, "next_cursor", next);
-}
-
-static int one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *err)
-{
-    if (json_array_size(rows) == 0) {
-        json_decref(rows);
-        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
-    }
-    *ret = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
-    return AH_OK;
-}
-
-static int list(sqlite3 *db, const char *sql, const struct ah_page *page, json_t **ret,
-                struct ah_error *err)
-{
-    json_t *rows;
-    int rc = ah_sql_rows(db, NULL, sql, &rows, err, "ii", page->cursor, (int64_t)page->limit + 1);
-
-    if (rc < 0)
-        return rc;
-    *ret = page_of(rows, page);
-    return AH_OK;
-}
-
-static int get(sqlite3 *db, const char *sql, const char *what, int64_t id, json_t **ret,
-               struct ah_error *err)
-{
-    json_t *rows;
-    int rc = ah_sql_rows(db, NULL, sql, &rows, err, "i", id);
-
-    return rc < 0 ? rc : one(rows, what, id, ret, err);
-}
-
 /* ================= channels, integrations ================= */
 
 /* The escalation rules have their own path (/channels/{id}/escalations). */
@@ -66,12 +21,13 @@ static const char channels_sql[] = CHANNEL_COLS " WHERE (?1 = 0 OR id < ?1)"
 int ah_store_read_channels(struct ah_store *s, const struct ah_page *page, json_t **ret,
                            struct ah_error *err)
 {
-    WITH_READER(s, err, list(db_, channels_sql, page, ret, err));
+    WITH_READER(s, err, ah_sql_list(db_, channels_sql, page, ret, err));
 }
 
 int ah_store_read_channel(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(s, err, get(db_, CHANNEL_COLS " WHERE id = ?", "channel", id, ret, err));
+    WITH_READER(s, err,
+                ah_sql_get(db_, NULL, CHANNEL_COLS " WHERE id = ?", "channel", id, ret, err));
 }
 
 #define INTEGRATION_COLS                                                                           \
@@ -82,13 +38,16 @@ int ah_store_read_integrations(struct ah_store *s, const struct ah_page *page, j
                                struct ah_error *err)
 {
     WITH_READER(s, err,
-                list(db_, INTEGRATION_COLS " WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2",
-                     page, ret, err));
+                ah_sql_list(db_,
+                            INTEGRATION_COLS " WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2",
+                            page, ret, err));
 }
 
 int ah_store_read_integration(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(s, err, get(db_, INTEGRATION_COLS " WHERE id = ?", "integration", id, ret, err));
+    WITH_READER(
+        s, err,
+        ah_sql_get(db_, NULL, INTEGRATION_COLS " WHERE id = ?", "integration", id, ret, err));
 }
 
 /* ================= incidents, alerts, events ================= */
@@ -113,7 +72,7 @@ static int incidents(sqlite3 *db, const struct ah_incident_filter *f, const stru
 
     if (rc < 0)
         return rc;
-    *ret = page_of(rows, page);
+    *ret = ah_sql_page_of(rows, page);
     return AH_OK;
 }
 
@@ -129,7 +88,7 @@ static int with_children(sqlite3 *db, const char *parent_sql, const char *what,
                          struct ah_error *err)
 {
     json_t *children;
-    int rc = get(db, parent_sql, what, id, ret, err);
+    int rc = ah_sql_get(db, NULL, parent_sql, what, id, ret, err);
 
     if (rc < 0)
         return rc;
@@ -152,7 +111,9 @@ int ah_store_read_incident(struct ah_store *s, int64_t id, json_t **ret, struct 
 
 int ah_store_read_incident_row(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(s, err, get(db_, "SELECT * FROM incidents WHERE id = ?", "incident", id, ret, err));
+    WITH_READER(
+        s, err,
+        ah_sql_get(db_, NULL, "SELECT * FROM incidents WHERE id = ?", "incident", id, ret, err));
 }
 
 int ah_store_read_alert(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
@@ -176,7 +137,7 @@ static int events(sqlite3 *db, int64_t integration_id, int64_t since, const stru
 
     if (rc < 0)
         return rc;
-    *ret = page_of(rows, page);
+    *ret = ah_sql_page_of(rows, page);
     return AH_OK;
 }
 
@@ -192,8 +153,8 @@ int ah_store_read_channel_rules(struct ah_store *s, int64_t channel_id, json_t *
                                 struct ah_error *err)
 {
     WITH_READER(s, err,
-                get(db_, "SELECT grouping, flapping FROM channels WHERE id = ?", "channel",
-                    channel_id, ret, err));
+                ah_sql_get(db_, NULL, "SELECT grouping, flapping FROM channels WHERE id = ?",
+                           "channel", channel_id, ret, err));
 }
 
 /* Flattens {id, channel_id, rule: {...}, ...} into one object. */
@@ -231,7 +192,7 @@ static int hold_rules(sqlite3 *db, enum ah_store_hold_kind kind, int64_t channel
         *ret = json_pack("{soso}", "items", rows, "next_cursor", json_null());
         return AH_OK;
     }
-    return one(rows, kind == AH_STORE_SILENCE ? "silence" : "inhibit rule", id, ret, err);
+    return ah_sql_one(rows, kind == AH_STORE_SILENCE ? "silence" : "inhibit rule", id, ret, err);
 }
 
 int ah_store_read_hold_rules(struct ah_store *s, enum ah_store_hold_kind kind, int64_t channel_id,
@@ -263,8 +224,9 @@ int ah_store_read_integration_rules(struct ah_store *s, int64_t integration_id, 
                                     struct ah_error *err)
 {
     WITH_READER(s, err,
-                get(db_, "SELECT routes, enrichment, pipeline FROM integrations WHERE id = ?",
-                    "integration", integration_id, ret, err));
+                ah_sql_get(db_, NULL,
+                           "SELECT routes, enrichment, pipeline FROM integrations WHERE id = ?",
+                           "integration", integration_id, ret, err));
 }
 
 #define MAPPING_COLS                                                                               \
@@ -275,13 +237,16 @@ int ah_store_read_mappings(struct ah_store *s, const struct ah_page *page, json_
                            struct ah_error *err)
 {
     WITH_READER(s, err,
-                list(db_, MAPPING_COLS " WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2", page,
-                     ret, err));
+                ah_sql_list(db_,
+                            MAPPING_COLS " WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2",
+                            page, ret, err));
 }
 
 int ah_store_read_mapping(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(s, err, get(db_, MAPPING_COLS " WHERE id = ?", "mapping schema", id, ret, err));
+    WITH_READER(
+        s, err,
+        ah_sql_get(db_, NULL, MAPPING_COLS " WHERE id = ?", "mapping schema", id, ret, err));
 }
 
 static int mapping_csv(sqlite3 *db, int64_t id, char **ret, struct ah_error *err)

@@ -364,8 +364,7 @@ int ah_sql_get(sqlite3 *db, struct ah_sql_cache *c, const char *sql, const char 
     return rc < 0 ? rc : ah_sql_one(rows, what, id, ret, err);
 }
 
-/* Wraps @rows (limit + 1 at most; stolen) as {"items", "next_cursor"}. */
-static json_t *page_of(json_t *rows, const struct ah_page *page)
+json_t *ah_sql_page_of(json_t *rows, const struct ah_page *page)
 {
     json_t *next = json_null();
     size_t n = json_array_size(rows);
@@ -385,7 +384,7 @@ int ah_sql_list(sqlite3 *db, const char *sql, const struct ah_page *page, json_t
 
     if (rc < 0)
         return rc;
-    *ret = page_of(rows, page);
+    *ret = ah_sql_page_of(rows, page);
     return AH_OK;
 }
 

@@ -70,6 +70,9 @@ int ah_sql_one(json_t *rows, const char *what, int64_t id, json_t **ret, struct 
  * does. @db and @c as for ah_sql_int. */
 int ah_sql_get(sqlite3 *db, struct ah_sql_cache *c, const char *sql, const char *what, int64_t id,
                json_t **ret, struct ah_error *reterr);
+/* Wraps @rows (limit + 1 at most; stolen) as a new {"items",
+ * "next_cursor"}: the extra row only says that a next page exists. */
+json_t *ah_sql_page_of(json_t *rows, const struct ah_page *page);
 /* Runs the list query @sql (parameters: the cursor and a limit, to which
  * one is added to learn whether a next page exists) and answers a new
  * {"items", "next_cursor"}. */

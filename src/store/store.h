@@ -290,7 +290,6 @@ int ah_store_tx_timers_due(struct ah_store_tx *tx, int64_t now, int limit, json_
                            struct ah_error *reterr);
 /* The earliest due time, or 0 when no timer is set. */
 int ah_store_tx_timer_next(struct ah_store_tx *tx, int64_t *ret_due, struct ah_error *reterr);
-int ah_store_timer_next(struct ah_store *store, int64_t *ret_due, struct ah_error *reterr);
 
 /* A delivery: one message to one address, the outbox row and its log
  * entry. Strings and JSON are borrowed for the call. */
@@ -352,9 +351,6 @@ int ah_store_read_subscription_events(struct ah_store *store, int64_t target_id,
                                       int limit, json_t **ret, struct ah_error *reterr);
 /* The newest timeline entry's id (0: none). */
 int ah_store_read_feed_head(struct ah_store *store, int64_t *ret, struct ah_error *reterr);
-/* Timeline entries waiting for subscribers (the backlog), for /metrics. */
-int ah_store_read_subscription_backlog(struct ah_store *store, int64_t *ret_count,
-                                       int64_t *ret_oldest, struct ah_error *reterr);
 /* The event id of a subscription delivery: the same for every attempt,
  * also after a restart (it is derived, not stored until the first outcome). */
 void ah_store_subscription_event_id(int64_t target_id, int64_t feed_id, char out[33]);
@@ -474,10 +470,6 @@ int ah_store_tx_target_get(struct ah_store_tx *tx, int64_t id, json_t **ret,
  * ah_store_tx_target_get) subscribed to channel @channel_id, by id. */
 int ah_store_tx_channel_targets(struct ah_store_tx *tx, int64_t channel_id, json_t **ret,
                                 struct ah_error *reterr);
-/* AH_OK when escalation_refs names (@kind "member" or "target", @id) for
- * some channel, else AH_ENOTFOUND. */
-int ah_store_tx_ref_exists(struct ah_store_tx *tx, const char *kind, int64_t id,
-                           struct ah_error *reterr);
 
 /* Reads (any thread). Lists are newest first, {items, next_cursor}. */
 int ah_store_read_members(struct ah_store *store, const struct ah_page *page, json_t **ret,
