@@ -48,7 +48,11 @@
 # (64), BENCH_SERVER_ARGS (extra alerthub flags; none by default, so
 # synchronous=full), BENCH_ROWS (an ERE matched against whole row ids, to
 # run only some: nginx am-new am-same std-new std-same rtc-new rtc-same
-# rtc-recover rules plain subs; e.g. 'nginx|am-.*').
+# rtc-recover rules plain subs scale; e.g. 'nginx|am-.*'), BENCH_ALERTS
+# (open alerts at the last size of the scale run, default 1000000),
+# BENCH_PERF (a folder:
+# each alerthub row is recorded with perf record -g, and ID.txt there gets
+# the samples per thread and the writer thread's profile).
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/e2e/lib.sh
 . "$BENCH_DIR/../tests/e2e/lib.sh"
@@ -187,6 +191,20 @@ ticks()
     echo "$t"
 }
 
+# thread_ticks PID NAME: utime + stime of PID's thread called NAME, or empty.
+thread_ticks()
+{
+    local t stat rest
+    for t in /proc/"$1"/task/*; do
+        [ "$(cat "$t/comm" 2>/dev/null)" = "$2" ] || continue
+        stat=$(cat "$t/stat" 2>/dev/null) || continue
+        rest=${stat##*) }
+        read -r -a f <<<"$rest"
+        echo $((f[11] + f[12]))
+        return
+    done
+}
+
 # hwm PID: VmHWM of PID and its children, in kB.
 hwm()
 {
@@ -200,7 +218,7 @@ hwm()
 
 W_requests=0 W_duration_us=1 W_connect=0 W_read=0 W_write=0 W_timeout=0 W_body_bytes=0 W_counter_max=0 W_non2xx=0 W_sockerr=0
 declare -A BODY=()
-R_ID=() R_NAME=() R_KIND=() R_RPS=() R_P50=() R_P99=() R_P999=() R_BAD=() R_CPU=() R_RSS=()
+R_ID=() R_NAME=() R_KIND=() R_RPS=() R_P50=() R_P99=() R_P999=() R_BAD=() R_CPU=() R_RSS=() R_WRITER=()
 NOTES=()
 
 # wrk_bench TARGET MODE URL [RUN]: one wrk run with push.lua; sets W_* from
@@ -228,14 +246,26 @@ wrk_bench()
 # (and its children). KIND: base (nginx), am-new, am-same, new, same, other.
 row()
 {
-    local id=$1 name=$2 kind=$3 target=$4 mode=$5 url=$6 pid=$7 t0 t1
-    t0=$(ticks "$pid")
+    local id=$1 name=$2 kind=$3 target=$4 mode=$5 url=$6 pid=$7 t0 t1 w0 w1 s0 s1 perf_pid=''
+    t0=$(ticks "$pid") w0=$(thread_ticks "$pid" ah-writer) s0=$SECONDS$(date +%N)
+    if [ -n "${BENCH_PERF:-}" ] && [ "$pid" = "${AH_PID:-}" ]; then
+        mkdir -p "$BENCH_PERF"
+        perf record -q -F 499 --call-graph dwarf,16384 -p "$pid" -o "$BENCH_PERF/$id.data" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
     wrk_bench "$target" "$mode" "$url"
-    t1=$(ticks "$pid")
+    t1=$(ticks "$pid") w1=$(thread_ticks "$pid" ah-writer) s1=$SECONDS$(date +%N)
+    [ -n "$perf_pid" ] && perf_report "$perf_pid" "$BENCH_PERF/$id"
     R_ID+=("$id") R_NAME+=("$name") R_KIND+=("$kind") R_RPS+=("$W_rps")
     R_P50+=("$W_p50_us") R_P99+=("$W_p99_us") R_P999+=("$W_p999_us") R_BAD+=("$W_non2xx")
     R_CPU+=("$(((t1 - t0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1)))")
     R_RSS+=("$(($(hwm "$pid") / 1024))")
+    if [ -n "$w0" ] && [ -n "$w1" ]; then
+        R_WRITER+=("$(awk -v t="$((w1 - w0))" -v hz="$HZ" -v a="$s0" -v b="$s1" \
+            'BEGIN { printf "%d%%", 100 * t / hz / ((b - a) / 1e9) }')")
+    else
+        R_WRITER+=("-")
+    fi
     [ "$W_sockerr" -gt 0 ] && NOTES+=("$name: socket errors: connect $W_connect, read $W_read, write $W_write, timeout $W_timeout")
     [ "$W_non2xx" -gt 0 ] && NOTES+=("$name: $W_non2xx answers >= 400")
     BODY[$target]=$W_body_bytes
@@ -243,6 +273,26 @@ row()
 }
 
 want() { [[ $1 =~ ^($ROWS)$ ]]; }
+
+# perf_report PID BASE: stops the perf record PID and writes BASE.txt: each
+# thread's share of the samples, then the writer thread's hottest symbols
+# (self time) and hottest call chains.
+perf_report()
+{
+    kill -INT "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    {
+        echo "== samples per thread"
+        perf report -i "$2.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$'
+        echo "== ah-writer, self time per symbol"
+        perf report -i "$2.data" --no-children --comms ah-writer --sort dso,sym --stdio -g none 2>/dev/null |
+            grep -v '^#' | grep -v '^$' | head -40
+        echo "== ah-writer, time per callee of writer_main (children)"
+        perf report -i "$2.data" --children --comms ah-writer --sort sym --stdio -g none 2>/dev/null |
+            grep -v '^#' | grep -v '^$' | head -60
+    } >"$2.txt"
+    echo "  profile: $2.txt" >&2
+}
 
 # ---- alerthub set-ups ----------------------------------------------------------
 
@@ -455,6 +505,25 @@ if want subs; then
     stop_receiver
 fi
 
+# ---- scale: the writer alone from 10^3 to BENCH_ALERTS open alerts ----------
+
+# bench/writer_bench drives the real writer thread without HTTP and keeps its
+# database; the server is then started on it, and its RSS after loading every
+# open alert, over the open alerts, is the memory one alert costs.
+if want scale; then
+    WB_DIR=$AH_TMP/scale
+    echo "  scale: writer_bench up to ${BENCH_ALERTS:-1000000} open alerts" >&2
+    SCALE_OUT=$("$(dirname "$BIN")/bench/writer_bench" "$WB_DIR" "${BENCH_ALERTS:-1000000}")
+    AH_BIN=$BIN AH_ARGS=("${SERVER_ARGS[@]}") AH_DATA=$WB_DIR
+    launch_server
+    OPEN=$(db "SELECT count(*) FROM alerts WHERE end_time = 0 AND close_time = 0;")
+    RSS_KB=$(awk '/^VmRSS/ { print $2 }' "/proc/$AH_PID/status")
+    new_integration scale standard "$(db 'SELECT min(id) FROM channels;')"
+    push_std "$INT_KEY" '{"event_status":"Warning","title_rule":"one more","alert_key":"scale-check"}'
+    SCALE_OUT+=$'\n'"server started on that database: $OPEN open alerts, RSS $((RSS_KB / 1024)) MiB = $(awk -v k="$RSS_KB" -v n="$OPEN" 'BEGIN { printf "%.2f", k / n }') KiB per open alert (a push after the start: HTTP $H_STATUS)"
+    stop_server
+fi
+
 # ---- the table -----------------------------------------------------------------
 
 base_of() # KIND: the req/s of the first row of that kind, empty when none
@@ -472,8 +541,8 @@ thousands() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\
 
 echo
 # The header is written out: printf pads bytes, and µ and × are two each.
-echo "| #  | target                               |   req/s |      p50 |      p99 |     p99.9 | non-2xx | CPU µs/req | peak RSS |  × AM | × nginx |"
-echo "|----|--------------------------------------|--------:|---------:|---------:|----------:|--------:|-----------:|---------:|------:|--------:|"
+echo "| #  | target                               |   req/s |      p50 |      p99 |     p99.9 | non-2xx | CPU µs/req | writer | peak RSS |  × AM | × nginx |"
+echo "|----|--------------------------------------|--------:|---------:|---------:|----------:|--------:|-----------:|-------:|---------:|------:|--------:|"
 for i in "${!R_ID[@]}"; do
     case ${R_KIND[i]} in
     new) am=$(ratio "${R_RPS[i]}" "$AM_NEW") ;;
@@ -481,16 +550,20 @@ for i in "${!R_ID[@]}"; do
     *) am="-" ;;
     esac
     nx=$(ratio "${R_RPS[i]}" "$NGINX")
-    printf '| %-2s | %-36s | %7s | %8s | %8s | %9s | %7s | %10s | %8s | %5s | %7s |\n' \
+    printf '| %-2s | %-36s | %7s | %8s | %8s | %9s | %7s | %10s | %6s | %8s | %5s | %7s |\n' \
         "$((i + 1))" "${R_NAME[i]}" "$(thousands "${R_RPS[i]}")" \
         "$(ms "${R_P50[i]}")" "$(ms "${R_P99[i]}")" "$(ms "${R_P999[i]}")" "${R_BAD[i]}" \
-        "$(thousands "${R_CPU[i]}")" "${R_RSS[i]} MB" "$am" "$nx"
+        "$(thousands "${R_CPU[i]}")" "${R_WRITER[i]}" "${R_RSS[i]} MB" "$am" "$nx"
 done
 echo
 echo "bodies (bytes): standard (also nginx's) ${BODY[standard]:--}, Alertmanager ${BODY[am]:--}, Volcengine RTC ${BODY[rtc]:--}"
 if [ ${#NOTES[@]} -gt 0 ]; then
     echo "after each run:"
     printf '  %s\n' "${NOTES[@]}"
+fi
+if [ -n "${SCALE_OUT:-}" ]; then
+    echo
+    echo "$SCALE_OUT"
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $((SECONDS - T_START)) s in all"
 [ "$T_FAIL" -eq 0 ]

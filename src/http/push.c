@@ -326,5 +326,8 @@ enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path)
     process(req);
     if (route(req, &ret) < 0)
         return ret;
+    /* The writer binds the labels' text; it does not serialize them. */
+    for (size_t i = 0; i < req->events.count; i++)
+        ah_event_seal(&req->events.items[i]);
     return ah_request_submit(req, push_run, push_finish);
 }

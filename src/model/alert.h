@@ -36,6 +36,7 @@ struct ah_alert {
     const char *title;
     const char *description;
     json_t *labels;
+    const char *labels_text;   /* @labels as compact JSON when the caller has it, or NULL */
     enum ah_severity severity; /* the highest level seen */
     enum ah_severity level;    /* the current level (status when firing) */
     int recovered;             /* status Ok */
@@ -53,6 +54,7 @@ struct ah_incident {
     const char *title;
     const char *description;
     json_t *labels;
+    const char *labels_text;   /* @labels as compact JSON, or NULL (as in ah_alert) */
     enum ah_severity severity; /* the highest of its alerts */
     int recovered;             /* all its alerts recovered: status Ok */
     enum ah_progress progress;
@@ -73,7 +75,9 @@ struct ah_event_row {
     const char *title;
     const char *description;
     json_t *labels;
-    json_t *images; /* may be NULL */
+    json_t *images;          /* may be NULL */
+    const char *labels_text; /* @labels and @images as compact JSON, or NULL */
+    const char *images_text;
     enum ah_severity severity;
     int recovered;
     int64_t event_time;

@@ -23,11 +23,23 @@ void ah_event_done(struct ah_event *ev)
     ah_free(ev->alert_key);
     json_decref(ev->labels);
     json_decref(ev->images);
+    ah_free(ev->labels_text);
+    ah_free(ev->images_text);
     memset(ev, 0, sizeof(*ev));
+}
+
+void ah_event_seal(struct ah_event *ev)
+{
+    ah_free(ev->labels_text);
+    ah_free(ev->images_text);
+    ev->labels_text = json_dumps(ev->labels, JSON_COMPACT);
+    ev->images_text = ev->images ? json_dumps(ev->images, JSON_COMPACT) : NULL;
 }
 
 void ah_event_set_label(struct ah_event *ev, const char *key, const char *value)
 {
+    ah_free(ev->labels_text); /* no longer the labels' text */
+    ev->labels_text = NULL;
     json_object_set_new(ev->labels, key, json_string(value));
 }
 
@@ -41,6 +53,8 @@ int ah_event_put_label(struct ah_event *ev, const char *key, const char *value, 
         (old == NULL && json_object_size(ev->labels) >= AH_MAX_LABELS) || !ah_utf8_valid(value))
         return 0;
     cut = ah_utf8_truncate(value, AH_MAX_LABEL_VALUE, NULL);
+    ah_free(ev->labels_text);
+    ev->labels_text = NULL;
     rc = json_object_set_new(ev->labels, key, json_string(cut)) == 0;
     ah_free(cut);
     return rc;

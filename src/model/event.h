@@ -36,10 +36,19 @@ struct ah_event {
     int64_t event_time;        /* Unix seconds; 0 = not given (now) */
     json_t *labels;            /* object of string -> string; never NULL */
     json_t *images;            /* array of {src, alt?, href?} or NULL */
+    /* @labels and @images as compact JSON, set by ah_event_seal once nothing
+     * changes them any more, so that the writer binds text: NULL before. */
+    char *labels_text;
+    char *images_text;
 };
 
 void ah_event_init(struct ah_event *ev);
 void ah_event_done(struct ah_event *ev);
+
+/* Serializes @labels and @images once the event is final (after the
+ * integration layer, on the HTTP thread). Changing either afterwards needs
+ * another call. */
+void ah_event_seal(struct ah_event *ev);
 
 /* Sets label @key to a copy of @value (replacing any value). */
 void ah_event_set_label(struct ah_event *ev, const char *key, const char *value);

@@ -641,6 +641,7 @@ static void *sender_main(void *arg)
     struct ah_sender *s = arg;
     int running, stopping = 0;
 
+    pthread_setname_np(pthread_self(), "ah-sender"); /* for top -H and perf */
     while (1) {
         int woken = take_wake(s, &stopping);
 

@@ -31,6 +31,8 @@ static int store_event(struct ah_store_tx *tx, const struct ah_reduce_input *in,
         .description = ev->description,
         .labels = ev->labels,
         .images = ev->images,
+        .labels_text = ev->labels_text,
+        .images_text = ev->images_text,
         .severity = ev->severity,
         .recovered = ev->recovered,
         .event_time = ev->event_time ? ev->event_time : in->now,
@@ -123,6 +125,7 @@ static int open_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct 
                            .title = ev->title,
                            .description = ev->description,
                            .labels = ev->labels,
+                           .labels_text = ev->labels_text,
                            .severity = ev->severity,
                            .level = ev->severity,
                            .event_count = 1,
@@ -157,9 +160,10 @@ static int open_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct 
         rc = ah_incident_merged(r, inc, tx, &row, in->now, err);
     if (rc == AH_OK && row.flapping)
         rc = mark_flapping(inc, tx, muted_until, in->now, err);
+    /* A new incident was inserted with the alert's labels already. */
     if (rc == AH_OK)
         rc = ah_incident_alert_changed(inc, tx, row.severity, 1,
-                                       inc->row.first_alert_id == row.id ? row.labels : NULL,
+                                       merged && inc->row.first_alert_id == row.id ? &row : NULL,
                                        in->now, err);
     /* Only a new incident pages: merged alerts never do (a storm aside). */
     if (rc == AH_OK && !merged)
@@ -180,8 +184,41 @@ static void add_missing_labels(json_t *labels, const json_t *from)
     }
 }
 
-/* Reads the alert row, lets @apply change it, writes it back, then tells the
- * incident. */
+/* Writes the alert's new state. A firing event replaces every field it
+ * changes, and the index holds the rest (highest severity, event count), so
+ * nothing is read; a recovery keeps the stored labels, so it reads the row. */
+static int write_alert(struct ah_store_tx *tx, const struct ah_reduce_input *in,
+                       const struct open_alert *a, int stored, struct ah_alert *row, json_t **owner,
+                       struct ah_error *err)
+{
+    const struct ah_event *ev = in->ev;
+    int rc;
+
+    if (!ev->recovered) {
+        *row =
+            (struct ah_alert){.id = a->id,
+                              .title = ev->title,
+                              .description = ev->description,
+                              .labels = ev->labels,
+                              .labels_text = ev->labels_text,
+                              .level = ev->severity,
+                              .severity = ev->severity > a->severity ? ev->severity : a->severity,
+                              .event_count = a->event_count + stored,
+                              .last_time = in->now};
+        return ah_store_tx_alert_refresh(tx, row, err);
+    }
+    rc = ah_store_tx_alert_get(tx, a->id, row, owner, err);
+    if (rc < 0)
+        return rc;
+    row->last_time = in->now;
+    row->event_count += stored;
+    add_missing_labels(row->labels, ev->labels);
+    row->recovered = 1;
+    row->end_time = in->now;
+    return ah_store_tx_alert_update(tx, row, err);
+}
+
+/* Updates the alert, then tells the incident. */
 static int update_alert(struct ah_reduce *r, struct ah_store_tx *tx,
                         const struct ah_reduce_input *in, struct open_alert *a, int stored,
                         struct ah_error *err)
@@ -189,30 +226,13 @@ static int update_alert(struct ah_reduce *r, struct ah_store_tx *tx,
     const struct ah_event *ev = in->ev;
     struct open_incident *inc = ah_reduce_incident_find(r, a->incident_id);
     struct ah_alert row;
-    json_t *owner;
-    int rc = ah_store_tx_alert_get(tx, a->id, &row, &owner, err);
+    json_t *owner = NULL;
+    int rc = write_alert(tx, in, a, stored, &row, &owner, err);
 
-    if (rc < 0)
-        return rc;
-    row.last_time = in->now;
-    row.event_count += stored;
-    if (ev->recovered) {
-        add_missing_labels(row.labels, ev->labels);
-        row.recovered = 1;
-        row.end_time = in->now;
-    } else {
-        row.labels = ev->labels;
-        row.title = ev->title;
-        row.description = ev->description;
-        row.level = ev->severity;
-        if (ev->severity > row.severity)
-            row.severity = ev->severity;
-    }
-    rc = ah_store_tx_alert_update(tx, &row, err);
     if (rc == AH_OK && inc != NULL)
         rc = ah_incident_alert_changed(inc, tx, row.severity, stored,
-                                       inc->row.first_alert_id == row.id ? row.labels : NULL,
-                                       in->now, err);
+                                       inc->row.first_alert_id == row.id ? &row : NULL, in->now,
+                                       err);
     a->severity = row.severity;
     a->level = row.level;
     a->event_count = row.event_count;

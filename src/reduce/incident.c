@@ -19,6 +19,7 @@ static int open_incident(struct ah_reduce *r, struct ah_store_tx *tx, struct ah_
     row.title = a->title;
     row.description = a->description;
     row.labels = a->labels;
+    row.labels_text = a->labels_text;
     row.severity = a->severity;
     row.progress = AH_PROGRESS_TRIGGERED;
     row.start_time = row.last_time = a->start_time;
@@ -141,8 +142,8 @@ int ah_incident_merged(struct ah_reduce *r, struct open_incident *inc, struct ah
 }
 
 int ah_incident_alert_changed(struct open_incident *inc, struct ah_store_tx *tx,
-                              enum ah_severity severity, int64_t events_added, json_t *labels,
-                              int64_t now, struct ah_error *err)
+                              enum ah_severity severity, int64_t events_added,
+                              const struct ah_alert *first, int64_t now, struct ah_error *err)
 {
     struct ah_incident row;
 
@@ -151,7 +152,9 @@ int ah_incident_alert_changed(struct open_incident *inc, struct ah_store_tx *tx,
     inc->row.event_count += events_added;
     inc->row.last_time = now;
     row = inc->row;
-    row.labels = labels; /* NULL keeps the stored labels */
+    /* NULL keeps the stored labels */
+    row.labels = first ? first->labels : NULL;
+    row.labels_text = first ? first->labels_text : NULL;
     return ah_store_tx_incident_update(tx, &row, err);
 }
 

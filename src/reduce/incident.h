@@ -22,11 +22,12 @@ int ah_incident_merged(struct ah_reduce *r, struct open_incident *inc, struct ah
                        const struct ah_alert *a, int64_t now, struct ah_error *reterr);
 
 /* Records a change of one of @inc's alerts: @severity raised to at least the
- * alert's, @events_added events stored, @labels (when the alert is the
- * incident's first; may be NULL) copied. Writes the incident. */
+ * alert's, @events_added events stored, and the labels of @first (the
+ * alert, when it is the incident's first and its labels changed; NULL
+ * otherwise) copied. Writes the incident. */
 int ah_incident_alert_changed(struct open_incident *inc, struct ah_store_tx *tx,
-                              enum ah_severity severity, int64_t events_added, json_t *labels,
-                              int64_t now, struct ah_error *reterr);
+                              enum ah_severity severity, int64_t events_added,
+                              const struct ah_alert *first, int64_t now, struct ah_error *reterr);
 
 /* One of @inc's alerts stopped being active (recovered when @recovered, else
  * superseded). The incident closes when none is left active: recovered if

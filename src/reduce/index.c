@@ -59,6 +59,7 @@ struct open_incident *ah_reduce_incident_add(struct ah_reduce *r, const struct a
      * caller and are not kept. */
     inc->row.title = inc->row.description = inc->row.group_key = NULL;
     inc->row.labels = NULL;
+    inc->row.labels_text = NULL;
     id_key(row->id, k);
     ah_map_put(r->incidents, k, inc);
     return inc;

@@ -199,6 +199,7 @@ static void *writer_main(void *arg)
     struct ah_job *batch;
     int64_t last = ah_monotonic_us(), timer_backoff = 0;
 
+    pthread_setname_np(pthread_self(), "ah-writer"); /* for top -H and perf */
     /* Stopping drains the queue first: queued jobs were promised an answer. */
     while (!stopping(w)) {
         batch = take(w, timer_backoff > ah_monotonic_us() ? 1 : wait_secs(w));

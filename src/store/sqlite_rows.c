@@ -125,48 +125,50 @@ int ah_store_tx_incident_get(struct ah_store_tx *tx, int64_t id, struct ah_incid
     return AH_OK;
 }
 
+/* The start-up scans go row by row: at 10^6 open alerts a whole result as
+ * JSON took gigabytes that the allocator kept afterwards. */
+struct scan {
+    void (*alert)(const struct ah_alert *a, void *arg);
+    void (*incident)(const struct ah_incident *inc, void *arg);
+    void *arg;
+};
+
+static void scan_alert(json_t *row, void *arg)
+{
+    struct scan *sc = arg;
+    struct ah_alert a;
+
+    alert_from_row(row, &a);
+    sc->alert(&a, sc->arg);
+}
+
+static void scan_incident(json_t *row, void *arg)
+{
+    struct scan *sc = arg;
+    struct ah_incident inc;
+
+    incident_from_row(row, &inc);
+    sc->incident(&inc, sc->arg);
+}
+
 int ah_store_alerts_open_each(struct ah_store *s, void (*fn)(const struct ah_alert *a, void *arg),
                               void *arg, struct ah_error *err)
 {
-    json_t *rows, *row;
-    size_t i;
-    int rc =
-        ah_sql_rows(ah_sqlite_wdb(s), NULL,
-                    "SELECT * FROM alerts WHERE end_time = 0 AND close_time = 0", &rows, err, "");
+    struct scan sc = {.alert = fn, .arg = arg};
 
-    if (rc < 0)
-        return rc;
-    json_array_foreach(rows, i, row)
-    {
-        struct ah_alert a;
-
-        alert_from_row(row, &a);
-        fn(&a, arg);
-    }
-    json_decref(rows);
-    return AH_OK;
+    return ah_sql_each(ah_sqlite_wdb(s),
+                       "SELECT * FROM alerts WHERE end_time = 0 AND close_time = 0", scan_alert,
+                       &sc, err, "");
 }
 
 int ah_store_incidents_open_each(struct ah_store *s,
                                  void (*fn)(const struct ah_incident *inc, void *arg), void *arg,
                                  struct ah_error *err)
 {
-    json_t *rows, *row;
-    size_t i;
-    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
-                         "SELECT * FROM incidents WHERE progress <> 'Closed'", &rows, err, "");
+    struct scan sc = {.incident = fn, .arg = arg};
 
-    if (rc < 0)
-        return rc;
-    json_array_foreach(rows, i, row)
-    {
-        struct ah_incident inc;
-
-        incident_from_row(row, &inc);
-        fn(&inc, arg);
-    }
-    json_decref(rows);
-    return AH_OK;
+    return ah_sql_each(ah_sqlite_wdb(s), "SELECT * FROM incidents WHERE progress <> 'Closed'",
+                       scan_incident, &sc, err, "");
 }
 
 int ah_store_channel_rules_each(struct ah_store *s,

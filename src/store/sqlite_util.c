@@ -61,13 +61,17 @@ static int bind(sqlite3_stmt *st, const char *fmt, va_list ap)
         } else if (fmt[i] == 's') {
             const char *s = va_arg(ap, const char *);
 
-            rc = s ? sqlite3_bind_text(st, pos, s, -1, SQLITE_TRANSIENT)
-                   : sqlite3_bind_null(st, pos);
-        } else if (fmt[i] == 'j') {
+            /* Static: every string outlives the call that binds it, and
+             * SQLite reads it only while stepping: no copy. */
+            rc = s ? sqlite3_bind_text(st, pos, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, pos);
+        } else if (fmt[i] == 'j' || fmt[i] == 'J') {
             const json_t *j = va_arg(ap, const json_t *);
-            char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+            const char *ready = fmt[i] == 'J' ? va_arg(ap, const char *) : NULL;
+            char *text = ready == NULL && j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
-            rc = text ? sqlite3_bind_text(st, pos, text, -1, free) : sqlite3_bind_null(st, pos);
+            rc = ready  ? sqlite3_bind_text(st, pos, ready, -1, SQLITE_STATIC)
+                 : text ? sqlite3_bind_text(st, pos, text, -1, free)
+                        : sqlite3_bind_null(st, pos);
         }
     }
     return rc;
@@ -273,32 +277,58 @@ static json_t *column_json(sqlite3_stmt *st, int i)
     return json_string((const char *)sqlite3_column_text(st, i));
 }
 
-static int rows_v(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
-                  struct ah_error *err, const char *fmt, va_list ap)
+/* Calls @fn with each row as an object (row_json), one at a time. */
+static int each_v(sqlite3 *db, struct ah_sql_cache *c, const char *sql,
+                  void (*fn)(json_t *row, void *arg), void *arg, struct ah_error *err,
+                  const char *fmt, va_list ap)
 {
     sqlite3_stmt *st;
-    json_t *rows;
     int i, rc = start(db, c, sql, &st, err, fmt, ap);
 
     if (rc < 0)
         return rc;
-    rows = json_array();
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *row = json_object();
 
         for (i = 0; i < sqlite3_column_count(st); i++)
             json_object_set_new(row, sqlite3_column_name(st, i), column_json(st, i));
-        json_array_append_new(rows, row);
+        fn(row, arg);
+        json_decref(row);
     }
-    if (rc != SQLITE_DONE) {
-        rc = ah_sql_error(sqlite3_db_handle(st), "query", err);
+    rc = rc == SQLITE_DONE ? AH_OK : ah_sql_error(sqlite3_db_handle(st), "query", err);
+    finish(c, st);
+    return rc;
+}
+
+static void append_row(json_t *row, void *rows)
+{
+    json_array_append(rows, row);
+}
+
+static int rows_v(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
+                  struct ah_error *err, const char *fmt, va_list ap)
+{
+    json_t *rows = json_array();
+    int rc = each_v(db, c, sql, append_row, rows, err, fmt, ap);
+
+    if (rc < 0) {
         json_decref(rows);
-        finish(c, st);
         return rc;
     }
-    finish(c, st);
     *ret = rows;
     return AH_OK;
+}
+
+int ah_sql_each(sqlite3 *db, const char *sql, void (*fn)(json_t *row, void *arg), void *arg,
+                struct ah_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = each_v(db, NULL, sql, fn, arg, err, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int ah_sql_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,

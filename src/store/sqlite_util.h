@@ -30,7 +30,11 @@ void ah_sql_cache_done(struct ah_sql_cache *c);
 
 /* Parameters, one letter each in @fmt:
  *   i int64_t, s const char * (NULL binds NULL), j const json_t * (dumped
- *   compactly; NULL binds NULL), z int64_t bound as NULL when 0. */
+ *   compactly; NULL binds NULL), J two arguments: a const json_t * and its
+ *   compact text when the caller already has it (used instead of dumping;
+ *   may be NULL), z int64_t bound as NULL when 0.
+ * Strings are bound without a copy: they must stay valid until the call
+ * returns. */
 int ah_sql_exec(sqlite3 *db, const char *sql, struct ah_error *reterr);
 /* Runs a statement from the cache to completion. */
 int ah_sql_run(struct ah_sql_cache *c, const char *sql, struct ah_error *reterr, const char *fmt,
@@ -44,6 +48,10 @@ int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret
                 struct ah_error *reterr, const char *fmt, ...);
 /* Runs a query and answers a new JSON array of row objects (row_json). */
 int ah_sql_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
+                struct ah_error *reterr, const char *fmt, ...);
+/* As ah_sql_rows, but hands @fn one row at a time (borrowed), so that a
+ * large result is never held whole. */
+int ah_sql_each(sqlite3 *db, const char *sql, void (*fn)(json_t *row, void *arg), void *arg,
                 struct ah_error *reterr, const char *fmt, ...);
 /* As ah_sql_rows, but answers only the first row (a new object), or NULL
  * when there is none. */

@@ -238,10 +238,11 @@ int ah_store_tx_event_insert(struct ah_store_tx *tx, const struct ah_event_row *
                       "INSERT INTO events(alert_id, channel_id, integration_id, alert_key,"
                       " event_status, severity, title, description, labels, images, event_time,"
                       " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      err, "iiisssssjjii", e->alert_id, e->channel_id, e->integration_id,
+                      err, "iiisssssJJii", e->alert_id, e->channel_id, e->integration_id,
                       e->alert_key, ah_status_name(e->severity, e->recovered),
                       ah_severity_name(e->severity), e->title, e->description ? e->description : "",
-                      e->labels, e->images, e->event_time, e->received_at);
+                      e->labels, e->labels_text, e->images, e->images_text, e->event_time,
+                      e->received_at);
 }
 
 static const char *hold_name(enum ah_alert_hold h)
@@ -257,11 +258,11 @@ int ah_store_tx_alert_insert(struct ah_store_tx *tx, struct ah_alert *a, struct 
                         " last_time, end_time, close_time, group_key, reason, held, flapping)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                         " coalesce(?, '{}'), ?, ?)",
-                        err, "iiisssssjiiiiisjsi", a->incident_id, a->channel_id, a->integration_id,
+                        err, "iiisssssJiiiiisjsi", a->incident_id, a->channel_id, a->integration_id,
                         a->alert_key, a->title, a->description ? a->description : "",
                         ah_severity_name(a->severity), ah_status_name(a->level, a->recovered),
-                        a->labels, a->event_count, a->start_time, a->last_time, a->end_time,
-                        a->close_time, a->group_key ? a->group_key : "", a->reason,
+                        a->labels, a->labels_text, a->event_count, a->start_time, a->last_time,
+                        a->end_time, a->close_time, a->group_key ? a->group_key : "", a->reason,
                         hold_name(a->held), (int64_t)a->flapping);
 
     if (rc < 0)
@@ -276,10 +277,21 @@ int ah_store_tx_alert_update(struct ah_store_tx *tx, const struct ah_alert *a, s
                       "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
                       " labels = ?, event_count = ?, last_time = ?, end_time = ?, close_time = ?,"
                       " reason = coalesce(?, reason), flapping = ?, incident_id = ? WHERE id = ?",
-                      err, "ssssjiiiijiii", a->title, a->description ? a->description : "",
+                      err, "ssssJiiiijiii", a->title, a->description ? a->description : "",
                       ah_severity_name(a->severity), ah_status_name(a->level, a->recovered),
-                      a->labels, a->event_count, a->last_time, a->end_time, a->close_time,
-                      a->reason, (int64_t)a->flapping, a->incident_id, a->id);
+                      a->labels, a->labels_text, a->event_count, a->last_time, a->end_time,
+                      a->close_time, a->reason, (int64_t)a->flapping, a->incident_id, a->id);
+}
+
+int ah_store_tx_alert_refresh(struct ah_store_tx *tx, const struct ah_alert *a,
+                              struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
+                      " labels = ?, event_count = ?, last_time = ? WHERE id = ?",
+                      err, "ssssJiii", a->title, a->description ? a->description : "",
+                      ah_severity_name(a->severity), ah_status_name(a->level, 0), a->labels,
+                      a->labels_text, a->event_count, a->last_time, a->id);
 }
 
 int ah_store_tx_alerts_close(struct ah_store_tx *tx, int64_t incident_id, int64_t now,
@@ -299,12 +311,13 @@ int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
         " labels, alert_count, active_alert_count, event_count, start_time, last_time,"
         " ack_time, close_time, group_key, first_alert_id, flapping, muted_until)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        err, "isssssjiiiiiiisiii", inc->channel_id, inc->title,
+        err, "isssssJiiiiiiisiii", inc->channel_id, inc->title,
         inc->description ? inc->description : "", ah_severity_name(inc->severity),
         ah_status_name(inc->severity, inc->recovered), ah_progress_name(inc->progress), inc->labels,
-        inc->alert_count, inc->active_alert_count, inc->event_count, inc->start_time,
-        inc->last_time, inc->ack_time, inc->close_time, inc->group_key ? inc->group_key : "",
-        inc->first_alert_id, (int64_t)inc->flapping, inc->muted_until);
+        inc->labels_text, inc->alert_count, inc->active_alert_count, inc->event_count,
+        inc->start_time, inc->last_time, inc->ack_time, inc->close_time,
+        inc->group_key ? inc->group_key : "", inc->first_alert_id, (int64_t)inc->flapping,
+        inc->muted_until);
 
     if (rc < 0)
         return rc;
@@ -315,16 +328,17 @@ int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
 int ah_store_tx_incident_update(struct ah_store_tx *tx, const struct ah_incident *inc,
                                 struct ah_error *err)
 {
-    return ah_sql_run(
-        W(tx),
-        "UPDATE incidents SET severity = ?, status = ?, progress = ?,"
-        " labels = coalesce(?, labels), alert_count = ?, active_alert_count = ?,"
-        " event_count = ?, last_time = ?, ack_time = ?, close_time = ?,"
-        " first_alert_id = ?, flapping = ?, muted_until = ? WHERE id = ?",
-        err, "sssjiiiiiiiiii", ah_severity_name(inc->severity),
-        ah_status_name(inc->severity, inc->recovered), ah_progress_name(inc->progress), inc->labels,
-        inc->alert_count, inc->active_alert_count, inc->event_count, inc->last_time, inc->ack_time,
-        inc->close_time, inc->first_alert_id, (int64_t)inc->flapping, inc->muted_until, inc->id);
+    return ah_sql_run(W(tx),
+                      "UPDATE incidents SET severity = ?, status = ?, progress = ?,"
+                      " labels = coalesce(?, labels), alert_count = ?, active_alert_count = ?,"
+                      " event_count = ?, last_time = ?, ack_time = ?, close_time = ?,"
+                      " first_alert_id = ?, flapping = ?, muted_until = ? WHERE id = ?",
+                      err, "sssJiiiiiiiiii", ah_severity_name(inc->severity),
+                      ah_status_name(inc->severity, inc->recovered),
+                      ah_progress_name(inc->progress), inc->labels, inc->labels_text,
+                      inc->alert_count, inc->active_alert_count, inc->event_count, inc->last_time,
+                      inc->ack_time, inc->close_time, inc->first_alert_id, (int64_t)inc->flapping,
+                      inc->muted_until, inc->id);
 }
 
 /* ================= noise-reduction rules and timelines ================= */

@@ -105,6 +105,10 @@ int ah_store_tx_alert_insert(struct ah_store_tx *tx, struct ah_alert *a,
  * level, recovered, event_count, last/end/close times). */
 int ah_store_tx_alert_update(struct ah_store_tx *tx, const struct ah_alert *a,
                              struct ah_error *reterr);
+/* A firing alert's new event: writes title, description, labels, severity,
+ * level (firing), event_count and last_time only. */
+int ah_store_tx_alert_refresh(struct ah_store_tx *tx, const struct ah_alert *a,
+                              struct ah_error *reterr);
 /* Reads the alert @id: strings in @ret are borrowed from *@ret_row, a new
  * JSON object that owns them (json_decref it). */
 int ah_store_tx_alert_get(struct ah_store_tx *tx, int64_t id, struct ah_alert *ret,

@@ -1,5 +1,6 @@
 /* hex.c - see hex.h. */
 #include "util/hex.h"
+#include "util/sha256.h"
 
 #include <string.h>
 #include <sys/random.h>
@@ -37,10 +38,7 @@ int ah_random_hex(size_t nbytes, char *out)
 
 int ah_secret_equal(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b), i;
-    unsigned char diff = la != lb;
+    size_t la = strlen(a), lb = strlen(b);
 
-    for (i = 0; i < la && i < lb; i++)
-        diff |= (unsigned char)(a[i] ^ b[i]);
-    return diff == 0;
+    return la == lb && ah_equal_ct(a, b, la);
 }

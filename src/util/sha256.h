@@ -1,6 +1,7 @@
-/* sha256.h - SHA-256 (FIPS 180-4). None of the project's libraries exposes a
- * digest, so this small, vector-tested implementation lives here; it is used
- * to derive alert keys and to store the admin token hashed. */
+/* sha256.h - SHA-256 and constant-time comparison, through OpenSSL's
+ * libcrypto (its SHA-256 uses the CPU's SHA extensions where present). Used
+ * to derive alert keys, to digest what deduplication compares, and to store
+ * secrets (the admin token, integration keys) hashed. */
 #ifndef AH_UTIL_SHA256_H
 #define AH_UTIL_SHA256_H
 
@@ -9,11 +10,9 @@
 
 #define AH_SHA256_LEN 32
 
+/* A running digest. ah_sha256_init allocates; ah_sha256_final frees. */
 struct ah_sha256 {
-    uint32_t h[8];
-    uint64_t total;
-    unsigned char block[64];
-    size_t fill;
+    void *ctx; /* EVP_MD_CTX */
 };
 
 void ah_sha256_init(struct ah_sha256 *c);
@@ -23,5 +22,9 @@ void ah_sha256_final(struct ah_sha256 *c, unsigned char out[AH_SHA256_LEN]);
 void ah_sha256(const void *p, size_t n, unsigned char out[AH_SHA256_LEN]);
 /* Writes the lower-case hex digest of the NUL-terminated @s into @hex (65 bytes). */
 void ah_sha256_hex(const char *s, char hex[2 * AH_SHA256_LEN + 1]);
+
+/* 1 when the @n bytes at @a and @b are equal, in time that does not depend
+ * on where they differ (for secrets and their digests). */
+int ah_equal_ct(const void *a, const void *b, size_t n);
 
 #endif
