@@ -250,6 +250,16 @@ static int authenticate(struct ah_request *req, const struct ah_adapter *adapter
     return 0;
 }
 
+/* Lends @b (NULL: takes it back) to every event, for the filters of
+ * enrichment, pipeline and routes. */
+static void budget_events(struct ah_request *req, struct ah_rule_budget *b)
+{
+    size_t i;
+
+    for (i = 0; i < req->events.count; i++)
+        req->events.items[i].budget = b;
+}
+
 /* The integration layer, in the order spec 7 gives: enrichment on every
  * event, then the pipeline on firing events (it may rewrite, drop, or name
  * inhibit checks for the writer). */
@@ -308,7 +318,9 @@ static int route(struct ah_request *req, enum MHD_Result *ret)
 enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path)
 {
     const struct ah_adapter *adapter = ah_adapter_by_path(type_path);
+    struct ah_rule_budget budget;
     enum MHD_Result ret;
+    int rc;
 
     req->push_type = adapter ? adapter->type : NULL;
     if (adapter == NULL)
@@ -323,8 +335,18 @@ enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path)
     if (authenticate(req, adapter, &ret) < 0 || prepare(req, adapter, &ret) < 0)
         return ret;
     req->rules = ah_process_table_get(req->app->process, req->intg.id);
+    /* Every event of the request may spend the per-event budget. */
+    ah_rule_budget_start(&budget, AH_EVENT_RULE_NS * (int64_t)req->events.count);
+    budget_events(req, &budget);
     process(req);
-    if (route(req, &ret) < 0)
+    rc = route(req, &ret);
+    budget_events(req, NULL);
+    if (budget.exhausted)
+        ah_log(AH_LOG_WARN,
+               "request %s: the integration's rules used up their CPU budget; the rules left "
+               "did not match",
+               req->request_id);
+    if (rc < 0)
         return ret;
     /* The writer binds the labels' text; it does not serialize them. */
     for (size_t i = 0; i < req->events.count; i++)

@@ -40,6 +40,9 @@ struct ah_event {
      * changes them any more, so that the writer binds text: NULL before. */
     char *labels_text;
     char *images_text;
+    /* While the integration layer runs: the request's budget for rules
+     * (rules/filter.h), borrowed; NULL otherwise. */
+    struct ah_rule_budget *budget;
 };
 
 void ah_event_init(struct ah_event *ev);

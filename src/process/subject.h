@@ -17,7 +17,8 @@ static inline struct ah_filter_subject ah_event_subject(const struct ah_event *e
                                   .description = ev->description,
                                   .alert_key = ev->alert_key,
                                   .integration_id = integration_id,
-                                  .labels = ev->labels};
+                                  .labels = ev->labels,
+                                  .budget = ev->budget};
 
     return s;
 }

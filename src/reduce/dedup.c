@@ -51,7 +51,8 @@ static struct ah_filter_subject subject_of(const struct ah_reduce_input *in)
                                       .description = ev->description,
                                       .alert_key = ev->alert_key,
                                       .integration_id = in->integration_id,
-                                      .labels = ev->labels};
+                                      .labels = ev->labels,
+                                      .budget = in->budget};
 }
 
 static struct open_alert *index_alert(struct ah_reduce *r, const struct ah_reduce_input *in,

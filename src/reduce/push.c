@@ -1,6 +1,9 @@
 /* push.c - see push.h. */
 #include "reduce/push.h"
 
+#include "rules/filter.h"
+#include "util/log.h"
+
 /* One event into every channel it was routed to (one alert per channel,
  * spec 12). */
 static int push_one(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_push_batch *b,
@@ -8,6 +11,7 @@ static int push_one(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah
 {
     const struct ah_push_event *pe = &b->events[i];
     const struct ah_push_inhibit *inh = b->inhibit;
+    struct ah_rule_budget budget;
     size_t c;
     int rc = AH_OK;
 
@@ -19,11 +23,13 @@ static int push_one(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah
         ret->inhibited++;
         return AH_OK;
     }
+    ah_rule_budget_start(&budget, AH_EVENT_RULE_NS);
     for (c = 0; rc == AH_OK && c < pe->nchannels; c++) {
         struct ah_reduce_input in = {.ev = pe->ev,
                                      .channel_id = pe->channels[c],
                                      .integration_id = b->integration_id,
-                                     .now = now};
+                                     .now = now,
+                                     .budget = &budget};
         enum ah_reduce_outcome outcome = AH_REDUCE_IGNORED;
 
         rc = ah_reduce_event(r, tx, &in, &outcome, err);
@@ -32,6 +38,13 @@ static int push_one(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah
             (outcome == AH_REDUCE_NEW_ALERT || outcome == AH_REDUCE_MERGED ||
              outcome == AH_REDUCE_REFRESHED))
             inh->noted(inh->arg, i, pe->channels[c], now);
+    }
+    if (budget.exhausted) {
+        ret->budget_exhausted++;
+        ah_log(AH_LOG_WARN,
+               "event \"%.100s\": its rules used up their CPU budget (%lld ms); the rules "
+               "left did not match",
+               pe->ev->alert_key, AH_EVENT_RULE_NS / 1000000);
     }
     return rc;
 }

@@ -52,6 +52,7 @@ struct ah_push_result {
     size_t dropped;          /* (event, channel) pairs a drop rule held back */
     size_t pipeline_dropped; /* events the pipeline discarded */
     size_t inhibited;        /* events an inhibit check held back */
+    size_t budget_exhausted; /* events whose rules ran out of budget (rules/filter.h) */
 };
 
 /* Runs @b inside the writer's transaction. *@ret is filled (ret->keys is new:

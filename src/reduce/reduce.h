@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ah_rule_budget; /* rules/filter.h */
+
 /* An alert stops merging events this long after it started (spec 5). */
 #define AH_ALERT_MAX_AGE (24 * 3600)
 
@@ -46,6 +48,9 @@ struct ah_reduce_input {
     int64_t channel_id;
     int64_t integration_id;
     int64_t now; /* the receive time: alerts and incidents use server time */
+    /* The event's budget for rules (rules/filter.h), shared by every channel
+     * it goes to; NULL: unbounded. */
+    struct ah_rule_budget *budget;
 };
 
 /* Applies one event to its channel. */

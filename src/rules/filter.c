@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define LABEL_PREFIX     "labels."
 #define LABEL_PREFIX_LEN (sizeof(LABEL_PREFIX) - 1)
@@ -455,6 +456,44 @@ static int compile_groups(struct ah_filter *f, const json_t *json, struct ah_err
     return AH_OK;
 }
 
+/* Calls @fn on each regex of @f; returns how many there are. */
+static size_t each_regex(struct ah_filter *f, void (*fn)(struct ah_regex *re, uint32_t arg),
+                         uint32_t arg)
+{
+    size_t g, c, v, n = 0;
+
+    for (g = 0; g < f->ngroups; g++) {
+        for (c = 0; c < f->groups[g].nconds; c++) {
+            const struct cond *cond = &f->groups[g].conds[c];
+
+            for (v = 0; v < cond->nvals; v++) {
+                if (cond->vals[v].kind != VAL_REGEX)
+                    continue;
+                n++;
+                if (fn != NULL)
+                    fn(cond->vals[v].re, arg);
+            }
+        }
+    }
+    return n;
+}
+
+/* Divides the rule's step budget among its patterns (filter.h). */
+static int share_budget(struct ah_filter *f, struct ah_error *reterr)
+{
+    size_t n = each_regex(f, NULL, 0);
+
+    if (n == 0)
+        return AH_OK;
+    if (AH_RULE_STEPS / n < AH_REGEX_MIN_STEPS)
+        return ah_error_set(reterr, AH_EINVAL,
+                            "filter has %zu regular expressions; at most %d fit in one rule's "
+                            "budget of %d match steps",
+                            n, AH_RULE_STEPS / AH_REGEX_MIN_STEPS, AH_RULE_STEPS);
+    (void)each_regex(f, ah_regex_set_limit, (uint32_t)(AH_RULE_STEPS / n));
+    return AH_OK;
+}
+
 int ah_filter_compile(const json_t *json, enum ah_filter_shape shape, struct ah_filter **ret,
                       struct ah_error *reterr)
 {
@@ -476,6 +515,8 @@ int ah_filter_compile(const json_t *json, enum ah_filter_shape shape, struct ah_
     } else {
         rc = compile_groups(f, json, reterr);
     }
+    if (rc == AH_OK)
+        rc = share_budget(f, reterr);
     if (rc < 0)
         goto fail;
 out:
@@ -599,7 +640,31 @@ static int num_match(const struct value *v, const char *field)
     return 0;
 }
 
-static int value_match(const struct value *v, const char *field)
+void ah_rule_budget_start(struct ah_rule_budget *b, int64_t ns)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    b->deadline_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + ns;
+    b->exhausted = 0;
+}
+
+/* 1 while @b (may be NULL) has time left; checked before each regex, the
+ * only matching that can take long. */
+static int budget_left(struct ah_rule_budget *b)
+{
+    struct timespec ts;
+
+    if (b == NULL)
+        return 1;
+    if (!b->exhausted) {
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        b->exhausted = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec >= b->deadline_ns;
+    }
+    return !b->exhausted;
+}
+
+static int value_match(const struct value *v, const char *field, struct ah_rule_budget *b)
 {
     switch (v->kind) {
     case VAL_EXACT:
@@ -609,8 +674,9 @@ static int value_match(const struct value *v, const char *field)
     case VAL_WILDCARD:
         return glob_match(v->text, field);
     case VAL_REGEX:
-        /* Hitting the match or depth limit is "no match". */
-        return ah_regex_search(v->re, field);
+        /* Hitting the match or depth limit is "no match"; a spent budget
+         * makes the whole filter fail (ah_filter_match). */
+        return budget_left(b) && ah_regex_search(v->re, field);
     case VAL_CIDR:
         return cidr_match(v, field);
     case VAL_NUM:
@@ -628,7 +694,7 @@ static int cond_match(const struct cond *c, const struct ah_filter_subject *s)
 
     /* A missing field matches no value, so IN fails and NOTIN holds. */
     for (i = 0; field != NULL && !any && i < c->nvals; i++)
-        any = value_match(&c->vals[i], field);
+        any = value_match(&c->vals[i], field, s->budget);
     return c->notin ? !any : any;
 }
 
@@ -643,6 +709,10 @@ int ah_filter_match(const struct ah_filter *f, const struct ah_filter_subject *s
 
         for (c = 0; c < grp->nconds && cond_match(&grp->conds[c], s); c++)
             ;
+        /* Once the budget is spent no answer can be trusted (a NOTIN of a
+         * skipped pattern would hold): the rule does not match. */
+        if (s->budget != NULL && s->budget->exhausted)
+            return 0;
         if (c == grp->nconds)
             return 1;
     }

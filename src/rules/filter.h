@@ -36,6 +36,28 @@
 
 struct ah_filter;
 
+/* Budgets (docs/security.md): a hostile rule must not stall a thread.
+ * - Per rule, at save time: its regular expressions share AH_RULE_STEPS
+ *   PCRE2 match steps (about 20 ms here): each pattern's match limit is
+ *   AH_RULE_STEPS / (patterns in the rule), at most AH_REGEX_MATCH_LIMIT;
+ *   a rule needing a limit under AH_REGEX_MIN_STEPS (more than 1,000
+ *   patterns) is refused.
+ * - Per event, at run time: every rule the event meets shares
+ *   AH_EVENT_RULE_NS of the thread's CPU time. Once it is spent, each
+ *   filter still to be matched does not match (as if the rule did not
+ *   apply), and the budget says so, for a counter and a log line. */
+#define AH_RULE_STEPS      1000000
+#define AH_REGEX_MIN_STEPS 1000
+#define AH_EVENT_RULE_NS   (50 * 1000000LL)
+
+struct ah_rule_budget {
+    int64_t deadline_ns; /* CLOCK_THREAD_CPUTIME_ID */
+    int exhausted;
+};
+
+/* Starts a budget of @ns of this thread's CPU time (AH_EVENT_RULE_NS). */
+void ah_rule_budget_start(struct ah_rule_budget *b, int64_t ns);
+
 /* What a filter looks at: an event or an alert (strings may be NULL when the
  * field is absent; @labels may be NULL). Borrowed for the call. */
 struct ah_filter_subject {
@@ -45,6 +67,7 @@ struct ah_filter_subject {
     const char *alert_key;
     int64_t integration_id;
     const json_t *labels;
+    struct ah_rule_budget *budget; /* NULL: unbounded (previews, tests) */
 };
 
 enum ah_filter_shape {

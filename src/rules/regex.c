@@ -66,6 +66,11 @@ int ah_regex_compile(const char *pattern, size_t len, struct ah_regex **ret,
     return AH_OK;
 }
 
+void ah_regex_set_limit(struct ah_regex *re, uint32_t limit)
+{
+    pcre2_set_match_limit(re->mctx, limit < AH_REGEX_MATCH_LIMIT ? limit : AH_REGEX_MATCH_LIMIT);
+}
+
 void ah_regex_free(struct ah_regex *re)
 {
     if (re == NULL)

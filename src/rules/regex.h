@@ -9,8 +9,9 @@
 #include "util/error.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
-#define AH_REGEX_MATCH_LIMIT 100000 /* PCRE2 match limit per match */
+#define AH_REGEX_MATCH_LIMIT 100000 /* PCRE2 match limit per match, at most */
 #define AH_REGEX_DEPTH_LIMIT 10000
 
 struct ah_regex;
@@ -22,6 +23,10 @@ struct ah_regex;
 int ah_regex_compile(const char *pattern, size_t len, struct ah_regex **ret,
                      struct ah_error *reterr);
 void ah_regex_free(struct ah_regex *re); /* NULL is a no-op */
+
+/* Lowers @re's match limit to @limit steps (before @re is shared between
+ * threads: a rule divides its budget among its patterns). */
+void ah_regex_set_limit(struct ah_regex *re, uint32_t limit);
 
 /* Returns 1 when @re matches somewhere in @subject (unanchored), else 0.
  * @subject need not be valid UTF-8: where PCRE2 has PCRE2_MATCH_INVALID_UTF

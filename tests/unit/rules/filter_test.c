@@ -262,6 +262,82 @@ static void test_regex_match_limit(void **state)
     ah_filter_free(f);
 }
 
+/* An AND filter of @nconds conditions NOTIN on the title, each with 100
+ * values /(a+)+$N/: hostile patterns, all different. A new JSON array. */
+static json_t *hostile(int nconds)
+{
+    json_t *conds = json_array();
+    char re[32];
+    int c, v;
+
+    for (c = 0; c < nconds; c++) {
+        json_t *vals = json_array();
+
+        for (v = 0; v < 100; v++) {
+            snprintf(re, sizeof(re), "/(a+)+$%d/", c * 100 + v);
+            json_array_append_new(vals, json_string(re));
+        }
+        json_array_append_new(
+            conds, json_pack("{sssss o}", "key", "title", "oper", "NOTIN", "vals", vals));
+    }
+    return conds;
+}
+
+/* A rule's patterns share AH_RULE_STEPS: over 1,000 of them are refused at
+ * save time, and 1,000 hostile ones on a hostile title cost about one rule's
+ * budget, not 1,000 full match limits (seconds). */
+static void test_rule_budget_at_save(void **state)
+{
+    struct ah_filter_subject s = subject();
+    struct ah_filter *f = NULL;
+    struct ah_error err = {AH_OK, ""};
+    json_t *json = hostile(11);
+    struct timespec t0, t1;
+    double secs;
+
+    (void)state;
+    refuse_json(json, AH_FILTER_AND,
+                "filter has 1100 regular expressions; at most 1000 fit in one rule's budget of "
+                "1000000 match steps");
+    json_decref(json);
+    json = hostile(10);
+    assert_int_equal(ah_filter_compile(json, AH_FILTER_AND, &f, &err), AH_OK);
+    json_decref(json);
+    s.title = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
+    assert_int_equal(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0), 0);
+    assert_int_equal(ah_filter_match(f, &s), 1); /* no pattern settles: NOTIN holds */
+    assert_int_equal(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1), 0);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (secs >= 0.5) /* 1000 full limits would take about 2 s; one budget ~20 ms */
+        fail_msg("1,000 hostile patterns took %.3f s of CPU", secs);
+    ah_filter_free(f);
+}
+
+/* Once an event's budget is spent, a filter does not match, even where a
+ * NOTIN of the skipped patterns would hold; the budget says so. */
+static void test_event_budget(void **state)
+{
+    struct ah_filter_subject s = subject();
+    struct ah_rule_budget b;
+    json_t *json = hostile(1);
+    struct ah_filter *f = NULL;
+    struct ah_error err = {AH_OK, ""};
+
+    (void)state;
+    assert_int_equal(ah_filter_compile(json, AH_FILTER_AND, &f, &err), AH_OK);
+    json_decref(json);
+    s.title = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
+    assert_int_equal(ah_filter_match(f, &s), 1); /* unbounded: NOTIN holds */
+    ah_rule_budget_start(&b, AH_EVENT_RULE_NS);
+    s.budget = &b;
+    assert_int_equal(ah_filter_match(f, &s), 1); /* within the budget */
+    assert_int_equal(b.exhausted, 0);
+    ah_rule_budget_start(&b, 0); /* nothing left */
+    assert_int_equal(ah_filter_match(f, &s), 0);
+    assert_int_equal(b.exhausted, 1);
+    ah_filter_free(f);
+}
+
 static void test_cidr_v4(void **state)
 {
     (void)state;
@@ -632,6 +708,8 @@ int main(void)
         cmocka_unit_test(test_wildcard_no_blowup),
         cmocka_unit_test(test_regex),
         cmocka_unit_test(test_regex_match_limit),
+        cmocka_unit_test(test_rule_budget_at_save),
+        cmocka_unit_test(test_event_budget),
         cmocka_unit_test(test_cidr_v4),
         cmocka_unit_test(test_cidr_v6),
         cmocka_unit_test(test_num),
