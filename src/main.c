@@ -336,6 +336,7 @@ static int wait_for_signal(const sigset_t *set)
 struct parts {
     struct ah_process_table *process;
     struct ah_pipe_sources *pipe_sources;
+    struct ah_tokens *tokens;
     struct ah_store *store;
     struct ah_reduce *reduce;
     struct ah_writer *writer;
@@ -441,6 +442,8 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
         rc = init_admin_token(p->store, c->admin_token, app->admin_token_hash, new_token, err);
     if (rc == AH_OK)
         rc = prune_retries(p->store, err);
+    if (rc == AH_OK)
+        rc = ah_tokens_new(p->store, &p->tokens, err);
     p->integrations = ah_integrations_new();
     if (rc == AH_OK)
         rc = ah_store_integrations_each(p->store, load_integration, p->integrations, err);
@@ -478,6 +481,7 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     app->integrations = p->integrations;
     app->process = p->process;
     app->pipe_sources = p->pipe_sources;
+    app->tokens = p->tokens;
     if (rc == AH_OK)
         rc = ah_server_start(&hc, app, &p->server, err);
     return rc;
@@ -501,6 +505,7 @@ static void stop(struct parts *p)
     ah_integrations_free(p->integrations);
     ah_process_table_free(p->process);
     ah_pipe_sources_free(p->pipe_sources);
+    ah_tokens_free(p->tokens);
     ah_store_free(p->store);
 }
 

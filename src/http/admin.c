@@ -316,15 +316,41 @@ enum MHD_Result ah_admin_crud(struct ah_request *req, int64_t id, const char *ac
 
 /* ================= authentication and dispatch ================= */
 
-static int authorized(struct ah_request *req)
+/* The scope of the request's bearer token: the command line's admin token,
+ * or one made through /tokens; AH_SCOPE_NONE without a valid one. */
+enum ah_scope ah_admin_scope(struct ah_request *req)
 {
     const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Authorization");
     char hash[2 * AH_SHA256_LEN + 1];
 
-    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-        return 0;
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
+        return AH_SCOPE_NONE;
     ah_sha256_hex(h + 7, hash);
-    return ah_secret_equal(hash, req->app->admin_token_hash);
+    if (ah_secret_equal(hash, req->app->admin_token_hash))
+        return AH_SCOPE_ADMIN;
+    return req->app->tokens ? ah_tokens_find(req->app->tokens, hash) : AH_SCOPE_NONE;
+}
+
+/* Answers 401 or 403 and returns -1 unless the token may make @req. */
+static int allowed(struct ah_request *req, const char *path, enum MHD_Result *ret)
+{
+    enum ah_scope have = ah_admin_scope(req), need = ah_scope_needed(req->method, path);
+    char msg[160];
+
+    if (have == AH_SCOPE_NONE) {
+        *ret = ah_respond_error(req, 401, "Unauthorized",
+                                "missing or wrong bearer token in the Authorization header", 0);
+        return -1;
+    }
+    if (have < need) {
+        /* The method is one libmicrohttpd accepted; the path is not quoted
+         * (it is the client's text and may not be UTF-8). */
+        snprintf(msg, sizeof(msg), "this token's scope is %s; this %.16s needs the %s scope",
+                 ah_scope_name(have), req->method, ah_scope_name(need));
+        *ret = ah_respond_error(req, 403, "Forbidden", msg, 0);
+        return -1;
+    }
+    return 0;
 }
 
 static const struct {
@@ -336,6 +362,7 @@ static const struct {
     {"events", ah_admin_events},       {"mapping-schemas", ah_admin_mappings},
     {"members", ah_admin_members},     {"notify-targets", ah_admin_notify_targets},
     {"teams", ah_admin_teams},         {"schedules", ah_admin_schedules},
+    {"tokens", ah_admin_tokens},
 };
 
 enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path)
@@ -343,10 +370,10 @@ enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path)
     const char *seg = path[0] == '/' ? path + 1 : path, *slash, *action = "";
     size_t n, i;
     int64_t id = 0;
+    enum MHD_Result ret;
 
-    if (!authorized(req))
-        return ah_respond_error(req, 401, "Unauthorized",
-                                "missing or wrong bearer token in the Authorization header", 0);
+    if (allowed(req, seg, &ret) < 0)
+        return ret;
     if (strcmp(seg, "test/clock") == 0)
         return ah_admin_test_clock(req);
     slash = strchr(seg, '/');

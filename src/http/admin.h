@@ -4,8 +4,12 @@
 #define AH_HTTP_ADMIN_H
 
 #include "http/request.h"
+#include "http/tokens.h"
 #include "reduce/reduce.h"
 #include "store/store.h"
+
+/* The scope of the request's bearer token (tokens.h). */
+enum ah_scope ah_admin_scope(struct ah_request *req);
 
 /* Parses a decimal id (1..INT64_MAX) of @len bytes; 0 when it is not one. */
 int64_t ah_admin_parse_id(const char *s, size_t len);
@@ -148,6 +152,8 @@ enum MHD_Result ah_admin_mappings(struct ah_request *req, int64_t id, const char
 /* /members and /notify-targets (admin_people.c). */
 enum MHD_Result ah_admin_members(struct ah_request *req, int64_t id, const char *action);
 enum MHD_Result ah_admin_notify_targets(struct ah_request *req, int64_t id, const char *action);
+/* /tokens (admin_tokens.c). */
+enum MHD_Result ah_admin_tokens(struct ah_request *req, int64_t id, const char *action);
 /* /teams and /schedules[/{id}/overrides|oncall|shifts|ical] (admin_oncall.c). */
 enum MHD_Result ah_admin_teams(struct ah_request *req, int64_t id, const char *action);
 enum MHD_Result ah_admin_schedules(struct ah_request *req, int64_t id, const char *action);

@@ -182,6 +182,11 @@ const char *const ah_schema_migrations[] = {
     "INSERT INTO target_cursors(target_id, feed_id)"
     "  SELECT id, (SELECT coalesce(max(id), 0) FROM incident_feed) FROM notify_targets;"
     "CREATE INDEX deliveries_event ON deliveries(event_id);",
+    /* 8: scoped API tokens (issue #12, api.md section 7): only the SHA-256
+     * of a token is kept; the token itself is shown once, when made. */
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL,"
+    "  token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);",
 };
 
 const size_t ah_schema_migration_count =

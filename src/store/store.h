@@ -570,4 +570,22 @@ int ah_store_read_overrides(struct ah_store *store, int64_t schedule_id, int64_t
 int ah_store_read_member_names(struct ah_store *store, const json_t *ids, json_t **ret,
                                struct ah_error *reterr);
 
+/* ---- scoped API tokens (issue #12, api.md section 7) ---- */
+
+/* @token_hash is the token's SHA-256 in hex; the token is never stored. */
+int ah_store_tx_token_insert(struct ah_store_tx *tx, const char *name, const char *scope,
+                             const char *token_hash, int64_t now, int64_t *ret_id,
+                             struct ah_error *reterr);
+/* Deletes token @id (AH_ENOTFOUND when none) and answers its hash. */
+int ah_store_tx_token_delete(struct ah_store_tx *tx, int64_t id, char ret_hash[65],
+                             struct ah_error *reterr);
+/* {id, name, scope, created_at}: never the hash. Lists newest first. */
+int ah_store_read_token(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *reterr);
+int ah_store_read_tokens(struct ah_store *store, const struct ah_page *page, json_t **ret,
+                         struct ah_error *reterr);
+/* Every token's hash and scope, for the cache (start-up). */
+int ah_store_tokens_each(struct ah_store *store,
+                         void (*fn)(const char *hash, const char *scope, void *arg), void *arg,
+                         struct ah_error *reterr);
+
 #endif
