@@ -44,7 +44,8 @@ static int token_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduc
     }
     ah_sha256_hex(req->text, hash);
     return ah_store_tx_token_insert(tx, json_string_value(json_object_get(req->json, "name")),
-                                    json_string_value(json_object_get(req->json, "scope")), hash, now, &req->id, err);
+                                    json_string_value(json_object_get(req->json, "scope")), hash,
+                                    now, &req->id, err);
 }
 
 static enum MHD_Result token_finish(struct ah_request *req)

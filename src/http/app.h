@@ -25,7 +25,7 @@ struct ah_app {
     struct ah_writer *writer;
     struct ah_sender *sender; /* the delivery worker (its counters for /metrics) */
     struct ah_integrations *integrations;
-    struct ah_tokens *tokens; /* scoped API tokens (tokens.h) */
+    struct ah_tokens *tokens;             /* scoped API tokens (tokens.h) */
     struct ah_process_table *process;     /* integrations' rules, mapping tables, channel names */
     struct ah_pipe_sources *pipe_sources; /* pipeline inhibit sources: writer thread only */
     struct ah_metrics metrics;

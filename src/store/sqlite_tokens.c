@@ -78,6 +78,6 @@ int ah_store_tokens_each(struct ah_store *s,
 {
     struct token_scan sc = {fn, arg};
 
-    return ah_sql_each(ah_sqlite_wdb(s), "SELECT token_hash, scope FROM api_tokens", token_row,
-                       &sc, err, "");
+    return ah_sql_each(ah_sqlite_wdb(s), "SELECT token_hash, scope FROM api_tokens", token_row, &sc,
+                       err, "");
 }
