@@ -8,6 +8,11 @@
 
 #include <string.h>
 
+/* A batch running longer than this makes /readyz fail: the writer is stuck
+ * (a lock held from outside, a storage stall). Well above a normal batch
+ * (milliseconds) and above the default busy timeout (5 s). */
+#define AH_READY_STUCK_MS 10000
+
 /* Dispatch: deliveries by kind and outcome, and the outbox. */
 static void notify_metrics(struct ah_app *app, struct ah_buf *out)
 {
@@ -65,7 +70,10 @@ int ah_handle_ops(struct ah_request *req, const char *path, enum MHD_Result *ret
         *ret = ah_respond_data(req, 200, json_pack("{ss}", "status", "ok"));
     } else if (strcmp(path, "/readyz") == 0) {
         ah_error_clear(&err);
-        if (ah_store_ping(req->app->store, &err) == AH_OK)
+        if (ah_store_ping(req->app->store, &err) == AH_OK &&
+            !ah_writer_ready(req->app->writer, AH_READY_STUCK_MS, err.msg, sizeof(err.msg)))
+            err.code = AH_EBUSY;
+        if (err.code == AH_OK)
             *ret = ah_respond_data(req, 200, json_pack("{ss}", "status", "ready"));
         else
             *ret = ah_respond_error(req, 503, "ServiceUnavailable", err.msg, 1);

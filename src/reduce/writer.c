@@ -6,6 +6,7 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <time.h>
 #include <stdatomic.h>
@@ -24,7 +25,26 @@ struct ah_writer {
     size_t depth;
     int stopping;
     atomic_size_t open_alerts, open_incidents; /* published after each batch */
+    /* Readiness (ah_writer_ready): whether the last commit failed, and why
+     * (under @lock); when the batch being run started (0: idle). */
+    atomic_int failed;
+    char failure[sizeof(((struct ah_error *)0)->msg)];
+    atomic_llong busy_since_us;
 };
+
+/* After a transaction: a failure makes the server unready until a commit
+ * that @clears (one that wrote: a batch of jobs, the housekeeping probe)
+ * succeeds. Timers often commit nothing, which succeeds on a full disk. */
+static void note_commit(struct ah_writer *w, int rc, const struct ah_error *err, int clears)
+{
+    if (rc < 0) {
+        pthread_mutex_lock(&w->lock);
+        snprintf(w->failure, sizeof(w->failure), "%s", err->msg);
+        pthread_mutex_unlock(&w->lock);
+    }
+    if (rc < 0 || clears)
+        atomic_store(&w->failed, rc < 0);
+}
 
 /* After a transaction: wakes the sender when committed deliveries wait. */
 static void outbox_written(struct ah_writer *w, int committed)
@@ -86,6 +106,7 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
         /* Memory may hold changes that were never committed. */
         (void)ah_reduce_load(w->reduce, w->store, NULL);
     }
+    note_commit(w, rc, &err, 1);
     outbox_written(w, rc == AH_OK);
     for (job = batch; job != NULL;) {
         struct ah_job *next = job->next; /* done may free the job */
@@ -142,17 +163,31 @@ static struct ah_job *take(struct ah_writer *w, int64_t secs)
 static void maintain(struct ah_writer *w)
 {
     struct ah_store_tx *tx;
-    int rc = ah_store_tx_begin(w->store, &tx, NULL);
+    struct ah_error err;
+    int probe = atomic_load(&w->failed), rc = ah_store_tx_begin(w->store, &tx, &err);
+    int64_t now = ah_clock_now(w->conf.clock);
+    char stamp[24];
 
-    if (rc < 0)
+    if (rc < 0) {
+        if (probe)
+            note_commit(w, rc, &err, 1);
         return;
-    rc = ah_reduce_maintain(w->reduce, tx, ah_clock_now(w->conf.clock), NULL);
+    }
+    rc = ah_reduce_maintain(w->reduce, tx, now, &err);
+    /* After a failed commit (a full disk, say), write something: readiness
+     * comes back only once a commit that writes succeeds, even without
+     * traffic. */
+    snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+    if (rc == AH_OK && probe)
+        rc = ah_store_tx_meta_set(tx, "write_probe", stamp, &err);
     if (rc == AH_OK)
-        rc = ah_store_tx_commit(tx, NULL);
+        rc = ah_store_tx_commit(tx, &err);
     if (rc < 0) {
         ah_store_tx_rollback(tx);
         (void)ah_reduce_load(w->reduce, w->store, NULL);
     }
+    if (probe)
+        note_commit(w, rc, &err, 1);
 }
 
 /* Fires due timers in a transaction of their own. A failure rebuilds the
@@ -167,6 +202,7 @@ static void fire_timers(struct ah_writer *w)
         rc = ah_reduce_fire_timers(w->reduce, tx, ah_clock_now(w->conf.clock), &err);
     if (rc == AH_OK)
         rc = ah_store_tx_commit(tx, &err);
+    note_commit(w, rc, &err, 0);
     if (rc < 0) {
         ah_log(AH_LOG_ERROR, "timers: %s", err.msg);
         if (tx != NULL)
@@ -203,8 +239,11 @@ static void *writer_main(void *arg)
     /* Stopping drains the queue first: queued jobs were promised an answer. */
     while (!stopping(w)) {
         batch = take(w, timer_backoff > ah_monotonic_us() ? 1 : wait_secs(w));
-        if (batch != NULL)
+        if (batch != NULL) {
+            atomic_store(&w->busy_since_us, ah_monotonic_us());
             run_batch(w, batch);
+            atomic_store(&w->busy_since_us, 0);
+        }
         if (timer_backoff <= ah_monotonic_us() && timers_due(w)) {
             fire_timers(w);
             /* Still due: the store failed; try again in a second. */
@@ -291,6 +330,27 @@ int ah_writer_submit(struct ah_writer *w, struct ah_job *job, struct ah_error *e
     }
     pthread_mutex_unlock(&w->lock);
     return rc;
+}
+
+int ah_writer_ready(struct ah_writer *w, int64_t stuck_ms, char *why, size_t n)
+{
+    int64_t since = atomic_load(&w->busy_since_us), now = ah_monotonic_us();
+    int ready = 1;
+
+    pthread_mutex_lock(&w->lock);
+    if (atomic_load(&w->failed)) {
+        snprintf(why, n, "the last commit failed: %s", w->failure);
+        ready = 0;
+    } else if (since != 0 && now - since > stuck_ms * 1000) {
+        snprintf(why, n, "the writer has been on one batch for %lld ms",
+                 (long long)((now - since) / 1000));
+        ready = 0;
+    } else if (w->depth >= w->conf.queue_max) {
+        snprintf(why, n, "the ingest queue is full (%zu waiting)", w->depth);
+        ready = 0;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return ready;
 }
 
 size_t ah_writer_queue_depth(struct ah_writer *w)

@@ -71,6 +71,13 @@ void ah_writer_free(struct ah_writer *w); /* NULL is a no-op */
  * when the queue is full or the writer is stopping (done is never called). */
 int ah_writer_submit(struct ah_writer *w, struct ah_job *job, struct ah_error *reterr);
 
+/* 1 when the writer can take work: the last commit did not fail (a full
+ * disk, an I/O error; cleared by the next commit that writes, which
+ * housekeeping tries every few seconds), no batch has run for longer than
+ * @stuck_ms, and the queue is not full. Otherwise 0 and the reason in @why
+ * (@n bytes). Any thread. */
+int ah_writer_ready(struct ah_writer *w, int64_t stuck_ms, char *why, size_t n);
+
 /* Jobs waiting now, and the reducer's index sizes after the last batch, for
  * /metrics (any thread). */
 size_t ah_writer_queue_depth(struct ah_writer *w);
