@@ -5,7 +5,7 @@
 #include "rules/template.h"
 #include "util/alloc.h"
 #include "util/hex.h"
-#include "util/map.h"
+#include "util/sources.h"
 #include "util/sha256.h"
 #include "util/text.h"
 
@@ -292,112 +292,25 @@ void ah_pipeline_apply(const struct ah_pipeline *p, struct ah_event *ev,
 
 /* ================= the writer's memory of sources ================= */
 
-#define SOURCES_PER_KEY 8
-
-struct source_set {
-    int n;
-    struct {
-        int64_t channel_id;
-        char *alert_key;
-        int64_t last_time;
-    } seen[SOURCES_PER_KEY];
-};
-
 struct ah_pipe_sources {
-    struct ah_map *sets; /* check key -> struct source_set */
-    size_t notes;        /* notes since the last sweep */
+    struct ah_sources *index; /* check key -> the alerts last seen under it */
+    size_t notes;             /* notes since the last sweep */
 };
 
 struct ah_pipe_sources *ah_pipe_sources_new(void)
 {
     struct ah_pipe_sources *s = ah_xcalloc(1, sizeof(*s));
 
-    s->sets = ah_map_new();
+    s->index = ah_sources_new();
     return s;
-}
-
-static void set_free(struct source_set *set)
-{
-    int i;
-
-    for (i = 0; i < set->n; i++)
-        ah_free(set->seen[i].alert_key);
-    ah_free(set);
-}
-
-static void free_entry(const char *key, void *value, void *arg)
-{
-    (void)key;
-    (void)arg;
-    set_free(value);
 }
 
 void ah_pipe_sources_free(struct ah_pipe_sources *s)
 {
     if (s == NULL)
         return;
-    ah_map_each(s->sets, free_entry, NULL);
-    ah_map_free(s->sets);
+    ah_sources_free(s->index);
     ah_free(s);
-}
-
-/* Refreshes the alert's entry, or takes the stalest slot for it. */
-static void remember(struct source_set *set, int64_t channel_id, const char *alert_key, int64_t now)
-{
-    int i, slot = 0;
-
-    for (i = 0; i < set->n; i++) {
-        if (set->seen[i].channel_id == channel_id &&
-            strcmp(set->seen[i].alert_key, alert_key) == 0) {
-            set->seen[i].last_time = now;
-            return;
-        }
-        if (set->seen[i].last_time < set->seen[slot].last_time)
-            slot = i;
-    }
-    if (set->n < SOURCES_PER_KEY)
-        slot = set->n++;
-    else
-        ah_free(set->seen[slot].alert_key);
-    set->seen[slot].channel_id = channel_id;
-    set->seen[slot].alert_key = ah_xstrdup(alert_key);
-    set->seen[slot].last_time = now;
-}
-
-struct sweep {
-    int64_t now;
-    char **stale;
-    size_t n;
-};
-
-static void find_stale(const char *key, void *value, void *arg)
-{
-    const struct source_set *set = value;
-    struct sweep *sw = arg;
-    int i;
-
-    for (i = 0; i < set->n; i++) {
-        if (sw->now - set->seen[i].last_time <= AH_PIPELINE_SOURCE_AGE)
-            return;
-    }
-    sw->stale = ah_xrealloc(sw->stale, (sw->n + 1) * sizeof(*sw->stale));
-    sw->stale[sw->n++] = ah_xstrdup(key);
-}
-
-/* Forgets sets whose every source is too old to count; run every so many
- * notes, so that memory follows the live sources, not all ever seen. */
-static void sweep(struct ah_pipe_sources *s, int64_t now)
-{
-    struct sweep sw = {.now = now};
-    size_t i;
-
-    ah_map_each(s->sets, find_stale, &sw);
-    for (i = 0; i < sw.n; i++) {
-        set_free(ah_map_remove(s->sets, sw.stale[i]));
-        ah_free(sw.stale[i]);
-    }
-    ah_free(sw.stale);
-    s->notes = 0;
 }
 
 void ah_pipe_sources_note(struct ah_pipe_sources *s, const struct ah_pipeline *p,
@@ -410,35 +323,32 @@ void ah_pipe_sources_note(struct ah_pipe_sources *s, const struct ah_pipeline *p
         return;
     for (i = 0; i < p->nrules; i++) {
         const struct rule *r = &p->rules[i];
-        struct source_set *set;
 
         if (r->kind != P_INHIBIT || !ah_filter_match(r->source, alert))
             continue;
         check_key(r, alert, key);
-        set = ah_map_find(s->sets, key);
-        if (set == NULL) {
-            set = ah_xcalloc(1, sizeof(*set));
-            ah_map_put(s->sets, key, set);
-        }
-        remember(set, channel_id, alert->alert_key, now);
+        ah_sources_note(s->index, key, channel_id, alert->alert_key, 0, now);
     }
-    if (++s->notes >= 4096 && ah_map_count(s->sets) >= 4096)
-        sweep(s, now);
+    /* Every so many notes, once there are many keys, forget the stale. */
+    if (++s->notes >= 4096 && ah_sources_count(s->index) >= 4096) {
+        ah_sources_sweep(s->index, now, AH_PIPELINE_SOURCE_AGE);
+        s->notes = 0;
+    }
 }
 
 int64_t ah_pipe_sources_find(struct ah_pipe_sources *s, const char *key, const char *alert_key,
                              int64_t now, ah_alert_open_fn open, void *ctx)
 {
-    const struct source_set *set = ah_map_find(s->sets, key);
-    int i;
+    int i, n;
+    const struct ah_source *seen = ah_sources_get(s->index, key, &n);
 
-    for (i = 0; set != NULL && i < set->n; i++) {
+    for (i = 0; i < n; i++) {
         int64_t id;
 
-        if (now - set->seen[i].last_time > AH_PIPELINE_SOURCE_AGE ||
-            (alert_key != NULL && strcmp(set->seen[i].alert_key, alert_key) == 0))
+        if (now - seen[i].last_time > AH_PIPELINE_SOURCE_AGE ||
+            (alert_key != NULL && strcmp(seen[i].alert, alert_key) == 0))
             continue;
-        id = open(ctx, set->seen[i].channel_id, set->seen[i].alert_key);
+        id = open(ctx, seen[i].channel_id, seen[i].alert);
         if (id != 0)
             return id;
     }

@@ -8,18 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void free_source(const char *key, void *value, void *arg)
-{
-    struct inhibit_source *src = value;
-    int i;
-
-    (void)key;
-    (void)arg;
-    for (i = 0; i < src->n; i++)
-        ah_free(src->seen[i].alert_map_key);
-    ah_free(src);
-}
-
 static void free_flap(const char *key, void *value, void *arg)
 {
     (void)key;
@@ -43,8 +31,7 @@ static void channel_free(const char *key, void *value, void *arg)
     ah_free(ch->silences);
     ah_free(ch->inhibits);
     ah_map_free(ch->groups);
-    ah_map_each(ch->sources, free_source, NULL);
-    ah_map_free(ch->sources);
+    ah_sources_free(ch->sources);
     ah_map_each(ch->flaps, free_flap, NULL);
     ah_map_free(ch->flaps);
     ah_escalations_free(ch->escalations);
@@ -66,7 +53,7 @@ struct channel_state *ah_reduce_channel(struct ah_reduce *r, int64_t channel_id)
     (void)ah_grouping_compile(NULL, &ch->grouping, NULL);
     (void)ah_flapping_compile(NULL, &ch->flapping, NULL);
     ch->groups = ah_map_new();
-    ch->sources = ah_map_new();
+    ch->sources = ah_sources_new();
     ch->flaps = ah_map_new();
     ah_map_put(r->channels, k, ch);
     return ch;
@@ -330,6 +317,8 @@ static void forget_stale_flaps(const char *key, void *value, void *arg)
         ah_free(x.keys[i]);
     }
     ah_free(x.keys);
+    /* Inhibit sources too old to count are forgotten as well. */
+    ah_sources_sweep(ch->sources, x.now, AH_INHIBIT_SOURCE_AGE);
 }
 
 /* Quick silences exist only for their window (spec 9.1): once it ends they

@@ -39,16 +39,16 @@ static int silenced(struct channel_state *ch, const struct ah_filter_subject *s,
 
 /* A source counts while its alert is open, not acknowledged, and was
  * active within AH_INHIBIT_SOURCE_AGE. Returns the live one's alert id. */
-static int64_t source_live(struct ah_reduce *r, const struct inhibit_source *src, int64_t now)
+static int64_t source_live(struct ah_reduce *r, const struct ah_source *seen, int n, int64_t now)
 {
     int i;
 
-    for (i = 0; i < src->n; i++) {
-        const struct open_alert *a = ah_map_find(r->alerts, src->seen[i].alert_map_key);
+    for (i = 0; i < n; i++) {
+        const struct open_alert *a = ah_map_find(r->alerts, seen[i].alert);
         const struct open_incident *inc;
 
-        if (a == NULL || a->id != src->seen[i].alert_id ||
-            now - src->seen[i].last_time > AH_INHIBIT_SOURCE_AGE)
+        if (a == NULL || a->id != seen[i].alert_id ||
+            now - seen[i].last_time > AH_INHIBIT_SOURCE_AGE)
             continue;
         inc = a->incident_id ? ah_reduce_incident_find(r, a->incident_id) : NULL;
         if (inc == NULL || inc->row.progress != AH_PROGRESS_PROCESSING)
@@ -68,14 +68,15 @@ void ah_hold_check(struct ah_reduce *r, struct channel_state *ch, const struct a
         return;
     for (i = 0; i < ch->ninhibits; i++) {
         const struct ah_inhibit *in = ch->inhibits[i];
-        const struct inhibit_source *src;
+        const struct ah_source *seen;
         int64_t source;
+        int n;
 
         if (!in->enabled || !ah_filter_match(in->target, s))
             continue;
         source_key(in, s, key);
-        src = ah_map_find(ch->sources, key);
-        source = src ? source_live(r, src, now) : 0;
+        seen = ah_sources_get(ch->sources, key, &n);
+        source = source_live(r, seen, n, now);
         if (source == 0)
             continue;
         ret->held = AH_HOLD_INHIBITED;
@@ -87,28 +88,6 @@ void ah_hold_check(struct ah_reduce *r, struct channel_state *ch, const struct a
     }
 }
 
-/* Refreshes @a's entry, or adds it in place of the stalest one. */
-static void remember(struct inhibit_source *src, const struct open_alert *a, int64_t now)
-{
-    int i, slot = 0;
-
-    for (i = 0; i < src->n; i++) {
-        if (src->seen[i].alert_id == a->id) {
-            src->seen[i].last_time = now;
-            return;
-        }
-        if (src->seen[i].last_time < src->seen[slot].last_time)
-            slot = i;
-    }
-    if (src->n < AH_INHIBIT_SOURCES)
-        slot = src->n++;
-    else
-        ah_free(src->seen[slot].alert_map_key);
-    src->seen[slot].alert_map_key = ah_xstrdup(a->map_key);
-    src->seen[slot].alert_id = a->id;
-    src->seen[slot].last_time = now;
-}
-
 void ah_hold_note_source(struct channel_state *ch, const struct ah_filter_subject *s,
                          const struct open_alert *a, int64_t now)
 {
@@ -117,17 +96,11 @@ void ah_hold_note_source(struct channel_state *ch, const struct ah_filter_subjec
 
     for (i = 0; i < ch->ninhibits; i++) {
         const struct ah_inhibit *in = ch->inhibits[i];
-        struct inhibit_source *src;
 
         if (!in->enabled || !ah_filter_match(in->source, s))
             continue;
         source_key(in, s, key);
-        src = ah_map_find(ch->sources, key);
-        if (src == NULL) {
-            src = ah_xcalloc(1, sizeof(*src));
-            ah_map_put(ch->sources, key, src);
-        }
-        remember(src, a, now);
+        ah_sources_note(ch->sources, key, 0, a->map_key, a->id, now);
     }
 }
 

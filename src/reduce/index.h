@@ -10,6 +10,7 @@
 #include "reduce/reduce.h"
 #include "reduce/rules.h"
 #include "util/map.h"
+#include "util/sources.h"
 
 #define AH_DIGEST_LEN 16
 
@@ -37,20 +38,6 @@ struct open_incident {
     int64_t last_merge_time;
 };
 
-/* Source alerts an inhibit rule has seen, per (rule, equals values): the
- * most recent AH_INHIBIT_SOURCES, so that one recovered or acknowledged
- * source does not hide another that is still live. */
-#define AH_INHIBIT_SOURCES 8
-
-struct inhibit_source {
-    struct {
-        char *alert_map_key;
-        int64_t alert_id;
-        int64_t last_time;
-    } seen[AH_INHIBIT_SOURCES];
-    int n;
-};
-
 /* State changes of one (channel, alert_key), for flapping detection: a ring
  * of the last max_changes change times, sized to the channel's setting so
  * that a million keys cost tens of bytes each, not a kilobyte. */
@@ -69,9 +56,11 @@ struct channel_state {
     size_t nsilences;
     struct ah_inhibit **inhibits;
     size_t ninhibits;
-    struct ah_map *groups;  /* group key -> struct open_incident (borrowed) */
-    struct ah_map *sources; /* "<rule>:<equals digest>" -> struct inhibit_source */
-    struct ah_map *flaps;   /* alert_key -> struct flap_state */
+    struct ah_map *groups; /* group key -> struct open_incident (borrowed) */
+    /* Inhibit sources under "<rule>:<equals digest>" (util/sources.h), each
+     * found again by its alert's map key. */
+    struct ah_sources *sources;
+    struct ah_map *flaps; /* alert_key -> struct flap_state */
     /* Dispatch (issue #8): escalation rules (NULL: none) and auto-resolve. */
     struct ah_escalations *escalations;
     int64_t resolve_timeout; /* seconds; 0: off */

@@ -13,6 +13,7 @@
 #include "util/hex.h"
 #include "util/map.h"
 #include "util/sha256.h"
+#include "util/sources.h"
 #include "util/text.h"
 
 #include <signal.h>
@@ -499,6 +500,44 @@ static void buf_grows(void **state)
     ah_buf_done(&b);
 }
 
+/* Inhibit sources: an entry per (channel, alert) under a key, refreshed in
+ * place, the stalest replaced past AH_SOURCES_PER_KEY, stale keys swept. */
+static void sources_keep_the_latest(void **state)
+{
+    struct ah_sources *s = ah_sources_new();
+    const struct ah_source *seen;
+    char alert[16];
+    int i, n;
+
+    (void)state;
+    assert_null(ah_sources_get(s, "k", &n));
+    assert_int_equal(n, 0);
+    ah_sources_note(s, "k", 1, "a", 10, 100);
+    ah_sources_note(s, "k", 2, "a", 11, 101); /* another channel: another source */
+    ah_sources_note(s, "k", 1, "a", 12, 150); /* refreshed, with its new id */
+    seen = ah_sources_get(s, "k", &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(seen[0].alert_id, 12);
+    assert_int_equal(seen[0].last_time, 150);
+    for (i = 0; i < AH_SOURCES_PER_KEY; i++) {
+        snprintf(alert, sizeof(alert), "b%d", i);
+        ah_sources_note(s, "k", 1, alert, 20 + i, 200 + i);
+    }
+    seen = ah_sources_get(s, "k", &n);
+    assert_int_equal(n, AH_SOURCES_PER_KEY);
+    for (i = 0; i < n; i++) /* the two oldest made room */
+        assert_true(seen[i].last_time >= 200);
+    ah_sources_note(s, "old", 1, "c", 30, 10);
+    assert_int_equal(ah_sources_count(s), 2);
+    ah_sources_sweep(s, 700, 600); /* "old" was last seen 690 s ago */
+    assert_int_equal(ah_sources_count(s), 1);
+    assert_null(ah_sources_get(s, "old", &n));
+    ah_sources_sweep(s, 900, 600);
+    assert_int_equal(ah_sources_count(s), 0);
+    ah_sources_free(s);
+    ah_sources_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +553,7 @@ int main(void)
         cmocka_unit_test(utf8_truncate_multibyte),
         cmocka_unit_test(secret_equal),
         cmocka_unit_test(buf_grows),
+        cmocka_unit_test(sources_keep_the_latest),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
