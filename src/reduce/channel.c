@@ -283,41 +283,30 @@ static void find_expired(const char *key, void *value, void *arg)
 
 struct stale {
     int64_t now, window;
-    char **keys;
-    size_t n;
 };
 
-static void find_stale(const char *key, void *value, void *arg)
+static int flap_stale(const void *value, void *arg)
 {
     const struct flap_state *f = value;
-    struct stale *x = arg;
+    const struct stale *x = arg;
     int64_t newest = 0;
     int i;
 
     for (i = 0; i < f->n; i++)
         newest = f->changes[i] > newest ? f->changes[i] : newest;
-    if (x->now - newest <= x->window || f->muted_until > x->now)
-        return;
-    x->keys = ah_xrealloc(x->keys, (x->n + 1) * sizeof(*x->keys));
-    x->keys[x->n++] = ah_xstrdup(key);
+    return x->now - newest > x->window && f->muted_until <= x->now;
 }
 
 /* Flapping histories that can no longer count are forgotten, so that the
- * map holds only keys that changed within the window. */
-static void forget_stale_flaps(const char *key, void *value, void *arg)
+ * map holds only keys that changed within the window; so are inhibit
+ * sources too old to count. */
+static void forget_stale(const char *key, void *value, void *arg)
 {
     struct channel_state *ch = value;
     struct stale x = {.now = *(int64_t *)arg, .window = ch->flapping->in_secs};
-    size_t i;
 
     (void)key;
-    ah_map_each(ch->flaps, find_stale, &x);
-    for (i = 0; i < x.n; i++) {
-        ah_free(ah_map_remove(ch->flaps, x.keys[i]));
-        ah_free(x.keys[i]);
-    }
-    ah_free(x.keys);
-    /* Inhibit sources too old to count are forgotten as well. */
+    (void)ah_map_remove_if(ch->flaps, flap_stale, &x, ah_free);
     ah_sources_sweep(ch->sources, x.now, AH_INHIBIT_SOURCE_AGE);
 }
 
@@ -330,7 +319,7 @@ int ah_reduce_maintain(struct ah_reduce *r, struct ah_store_tx *tx, int64_t now,
     size_t i;
     int rc = AH_OK;
 
-    ah_map_each(r->channels, forget_stale_flaps, &now);
+    ah_map_each(r->channels, forget_stale, &now);
     ah_map_each(r->channels, find_expired, &x);
     for (i = 0; i < x.n && rc == AH_OK; i++) {
         rc = ah_store_tx_hold_rule_delete(tx, AH_STORE_SILENCE, x.ids[i][0], x.ids[i][1], err);

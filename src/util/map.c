@@ -167,3 +167,27 @@ void ah_map_each(const struct ah_map *m, void (*fn)(const char *key, void *value
             fn(m->slots[i].key, m->slots[i].value, arg);
     }
 }
+
+size_t ah_map_remove_if(struct ah_map *m, int (*drop)(const void *value, void *arg), void *arg,
+                        void (*free_value)(void *value))
+{
+    char **keys = NULL;
+    size_t i, n = 0;
+
+    /* Keys first, removals after: a removal shifts later slots back. */
+    for (i = 0; i < m->cap; i++) {
+        if (m->slots[i].key != NULL && drop(m->slots[i].value, arg)) {
+            keys = ah_xrealloc(keys, (n + 1) * sizeof(*keys));
+            keys[n++] = ah_xstrdup(m->slots[i].key);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        void *v = ah_map_remove(m, keys[i]);
+
+        if (free_value != NULL)
+            free_value(v);
+        ah_free(keys[i]);
+    }
+    ah_free(keys);
+    return n;
+}

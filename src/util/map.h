@@ -23,5 +23,9 @@ size_t ah_map_count(const struct ah_map *m);
 /* Calls @fn for every entry, in no particular order. @fn must not change @m. */
 void ah_map_each(const struct ah_map *m, void (*fn)(const char *key, void *value, void *arg),
                  void *arg);
+/* Removes every entry for which @drop returns 1, passing its value to
+ * @free_value (may be NULL). Returns how many went. */
+size_t ah_map_remove_if(struct ah_map *m, int (*drop)(const void *value, void *arg), void *arg,
+                        void (*free_value)(void *value));
 
 #endif

@@ -92,33 +92,30 @@ size_t ah_sources_count(const struct ah_sources *s)
 
 struct sweep {
     int64_t now, max_age;
-    char **stale;
-    size_t n;
 };
 
-static void find_stale(const char *key, void *value, void *arg)
+/* 1 when every entry is older than the age. */
+static int stale(const void *value, void *arg)
 {
     const struct entry *e = value;
-    struct sweep *sw = arg;
+    const struct sweep *sw = arg;
     int i;
 
     for (i = 0; i < e->n; i++) {
         if (sw->now - e->seen[i].last_time <= sw->max_age)
-            return;
+            return 0;
     }
-    sw->stale = ah_xrealloc(sw->stale, (sw->n + 1) * sizeof(*sw->stale));
-    sw->stale[sw->n++] = ah_xstrdup(key);
+    return 1;
+}
+
+static void entry_free_any(void *value)
+{
+    entry_free(value);
 }
 
 void ah_sources_sweep(struct ah_sources *s, int64_t now, int64_t max_age)
 {
-    struct sweep sw = {.now = now, .max_age = max_age};
-    size_t i;
+    struct sweep sw = {now, max_age};
 
-    ah_map_each(s->by_key, find_stale, &sw);
-    for (i = 0; i < sw.n; i++) {
-        entry_free(ah_map_remove(s->by_key, sw.stale[i]));
-        ah_free(sw.stale[i]);
-    }
-    ah_free(sw.stale);
+    (void)ah_map_remove_if(s->by_key, stale, &sw, entry_free_any);
 }
