@@ -338,15 +338,22 @@ static const struct {
     {"teams", ah_admin_teams},         {"schedules", ah_admin_schedules},
 };
 
+int ah_admin_begin(struct ah_request *req, enum MHD_Result *ret)
+{
+    if (authorized(req))
+        return 0;
+    *ret = ah_respond_error(req, 401, "Unauthorized",
+                            "missing or wrong bearer token in the Authorization header", 0);
+    return 1;
+}
+
+/* Runs after ah_admin_begin() accepted the token. */
 enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path)
 {
     const char *seg = path[0] == '/' ? path + 1 : path, *slash, *action = "";
     size_t n, i;
     int64_t id = 0;
 
-    if (!authorized(req))
-        return ah_respond_error(req, 401, "Unauthorized",
-                                "missing or wrong bearer token in the Authorization header", 0);
     if (strcmp(seg, "test/clock") == 0)
         return ah_admin_test_clock(req);
     slash = strchr(seg, '/');
