@@ -14,14 +14,14 @@ SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 TEST_SRC := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
 
-# Static assets built into the binary (the console).
-GEN_SRC  := build/gen/console_html.c
+# Static assets built into the binary (the console: page, style, script).
+GEN_SRC  := build/gen/console_html.c build/gen/console_css.c build/gen/console_js.c
 
 # Two flavours share the rules below: build/ (normal) and build/asan/.
-OBJ      := $(SRC:%.c=build/obj/%.o) build/obj/$(GEN_SRC:.c=.o)
-LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o) build/obj/$(GEN_SRC:.c=.o)
-ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/$(GEN_SRC:.c=.o)
-ASAN_LIB := $(LIB_SRC:%.c=build/asan/obj/%.o) build/asan/obj/$(GEN_SRC:.c=.o)
+OBJ      := $(SRC:%.c=build/obj/%.o) $(GEN_SRC:%.c=build/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o) $(GEN_SRC:%.c=build/obj/%.o)
+ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) $(GEN_SRC:%.c=build/asan/obj/%.o)
+ASAN_LIB := $(LIB_SRC:%.c=build/asan/obj/%.o) $(GEN_SRC:%.c=build/asan/obj/%.o)
 TESTS      := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 ASAN_TESTS := $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
 
@@ -40,6 +40,10 @@ build/asan/alerthub: $(ASAN_OBJ)
 build/gen/console_html.c: web/index.html scripts/embed.sh
 	@mkdir -p $(dir $@)
 	scripts/embed.sh $< ah_console_html > $@
+
+build/gen/console_%.c: web/console.% scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $< ah_console_$* > $@
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)

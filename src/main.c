@@ -3,7 +3,8 @@
  *   alerthub serve [--listen ADDR:PORT] [--data DIR] [--public-url URL]
  *                  [--admin-token TOKEN] [--max-body-bytes N] [--queue-max N]
  *                  [--busy-timeout-ms N] [--synchronous full|normal]
- *                  [--threads N] [--log-level debug|info|warn|error]
+ *                  [--threads N] [--max-connections-per-ip N]
+ *                  [--log-level debug|info|warn|error]
  *
  * Every option is also read from the environment (ALERTHUB_LISTEN, ...);
  * the command line wins. Configuration is read once into struct config and
@@ -45,6 +46,7 @@ struct config {
     long queue_max;
     long busy_timeout_ms;
     long threads;
+    long max_connections_per_ip;
     long notify_timeout_ms;
     long notify_retry_for;
 };
@@ -74,6 +76,8 @@ static const struct option_row {
     {"--busy-timeout-ms", "ALERTHUB_BUSY_TIMEOUT_MS", OPT_NUM,
      offsetof(struct config, busy_timeout_ms), 1, 600000},
     {"--threads", "ALERTHUB_THREADS", OPT_NUM, offsetof(struct config, threads), 1, 64},
+    {"--max-connections-per-ip", "ALERTHUB_MAX_CONNECTIONS_PER_IP", OPT_NUM,
+     offsetof(struct config, max_connections_per_ip), 1, 4096},
     {"--test-clock", "ALERTHUB_TEST_CLOCK", OPT_STR, offsetof(struct config, test_clock), 0, 0},
     {"--smtp-url", "ALERTHUB_SMTP_URL", OPT_STR, offsetof(struct config, smtp_url), 0, 0},
     {"--smtp-from", "ALERTHUB_SMTP_FROM", OPT_STR, offsetof(struct config, smtp_from), 0, 0},
@@ -116,6 +120,7 @@ static int parse_config(int argc, char **argv, struct config *c)
                          .queue_max = 8192,
                          .busy_timeout_ms = 5000,
                          .threads = 4,
+                         .max_connections_per_ip = 128,
                          .smtp_from = "alerthub@localhost",
                          .notify_timeout_ms = 10000,
                          .notify_retry_for = 3600};
@@ -430,7 +435,8 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
                                 .timeout_ms = c->notify_timeout_ms,
                                 .retry_for = c->notify_retry_for,
                                 .record = record};
-    struct ah_server_conf hc = {.threads = (unsigned)c->threads};
+    struct ah_server_conf hc = {.threads = (unsigned)c->threads,
+                                .max_connections_per_ip = (unsigned)c->max_connections_per_ip};
     char host[128];
     int rc;
 

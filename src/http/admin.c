@@ -365,15 +365,21 @@ static const struct {
     {"tokens", ah_admin_tokens},
 };
 
+/* Before the body: the token, and whether its scope allows the request. */
+int ah_admin_begin(struct ah_request *req, enum MHD_Result *ret)
+{
+    const char *path = req->url + strlen("/api/v1");
+
+    return allowed(req, path[0] == '/' ? path + 1 : path, ret) < 0;
+}
+
+/* Runs after ah_admin_begin() accepted the token and its scope. */
 enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path)
 {
     const char *seg = path[0] == '/' ? path + 1 : path, *slash, *action = "";
     size_t n, i;
     int64_t id = 0;
-    enum MHD_Result ret;
 
-    if (allowed(req, seg, &ret) < 0)
-        return ret;
     if (strcmp(seg, "test/clock") == 0)
         return ah_admin_test_clock(req);
     slash = strchr(seg, '/');

@@ -1,6 +1,7 @@
 /* push.c - POST /event/push/alert/{type}: the monitoring systems' door.
  * Order of checks, cheapest first, and each refusal stores nothing:
- * path -> method -> content type -> integration key -> rate limit -> body
+ * path -> method -> content type -> integration key -> rate limit (all
+ * before the body is read: ah_push_begin) -> body
  * (adapter, overrides, templates, limits) -> the integration layer
  * (enrichment, pipeline, routes to channels). The prepared events then go to
  * the writer, which makes the pipeline's inhibit checks against the open
@@ -181,10 +182,14 @@ static char *push_arg(struct ah_request *req, const char *name)
     return NULL;
 }
 
+/* The key from ?integration_key=, else from the X-Integration-Key header
+ * (which keeps the secret out of URLs that proxies log). */
 static char *push_key(struct ah_request *req)
 {
     const char *key = ah_request_arg(req, "integration_key");
 
+    if (key == NULL)
+        key = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Integration-Key");
     return key ? ah_xstrndup(key, strcspn(key, "?")) : NULL;
 }
 
@@ -315,24 +320,35 @@ static int route(struct ah_request *req, enum MHD_Result *ret)
     return 0;
 }
 
-enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path)
+/* Everything that needs no body: path, method, content type, key, rate. */
+int ah_push_begin(struct ah_request *req, const char *type_path, enum MHD_Result *ret)
 {
     const struct ah_adapter *adapter = ah_adapter_by_path(type_path);
+
+    req->adapter = adapter;
+    req->push_type = adapter ? adapter->type : NULL;
+    if (adapter == NULL)
+        *ret = refuse(req, AH_M_ROUTE_NOT_FOUND, 404, "RouteNotFound",
+                      "unrecognized integration type in the push path", 0);
+    else if (strcmp(req->method, "POST") != 0)
+        *ret = refuse(req, AH_M_METHOD_NOT_ALLOWED, 405, "MethodNotAllowed",
+                      "the push API takes POST only", 0);
+    else if (!is_json(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type")))
+        *ret = refuse(req, AH_M_INVALID_CONTENT_TYPE, 400, "InvalidContentType",
+                      "Content-Type must be application/json", 0);
+    else if (authenticate(req, adapter, ret) == 0)
+        return 0;
+    return 1;
+}
+
+/* Runs after ah_push_begin() admitted the request, with the whole body. */
+enum MHD_Result ah_handle_push(struct ah_request *req)
+{
     struct ah_rule_budget budget;
     enum MHD_Result ret;
     int rc;
 
-    req->push_type = adapter ? adapter->type : NULL;
-    if (adapter == NULL)
-        return refuse(req, AH_M_ROUTE_NOT_FOUND, 404, "RouteNotFound",
-                      "unrecognized integration type in the push path", 0);
-    if (strcmp(req->method, "POST") != 0)
-        return refuse(req, AH_M_METHOD_NOT_ALLOWED, 405, "MethodNotAllowed",
-                      "the push API takes POST only", 0);
-    if (!is_json(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type")))
-        return refuse(req, AH_M_INVALID_CONTENT_TYPE, 400, "InvalidContentType",
-                      "Content-Type must be application/json", 0);
-    if (authenticate(req, adapter, &ret) < 0 || prepare(req, adapter, &ret) < 0)
+    if (prepare(req, req->adapter, &ret) < 0)
         return ret;
     req->rules = ah_process_table_get(req->app->process, req->intg.id);
     /* Every event of the request may spend the per-event budget. */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 struct ah_request;
+struct ah_adapter;
 
 /* Builds the response once the writer has finished the job. */
 typedef enum MHD_Result (*ah_finish_fn)(struct ah_request *req);
@@ -30,9 +31,17 @@ struct ah_request {
     char request_id[33];
     const char *method;
     const char *url;
-    int64_t start_us;
+    int64_t accepted_us; /* request line read (the URI callback) */
+    int64_t start_us;    /* headers complete (the first access-handler call) */
+    int headers_done;    /* the first access-handler call has run */
+    int begun;           /* the checks before the body have run */
+    size_t raw_uri_len;  /* the URI as sent, before libmicrohttpd decoded it */
+    int raw_path_bad;    /* the raw path holds %2f or %00 */
     struct ah_buf body;
-    int body_too_large;
+    uint64_t received;    /* body bytes seen, also those not kept */
+    size_t reserved;      /* bytes of the server's body budget this request holds */
+    int body_too_large;   /* over --max-body-bytes: the rest is read and dropped */
+    int body_over_budget; /* over the server's body budget: likewise, then 503 */
     /* Set when a job was submitted; the writer sets job_done (release) before
      * resuming the connection. */
     int submitted;
@@ -46,6 +55,7 @@ struct ah_request {
     json_t *result;
     char *text;
     const char *push_type;
+    const struct ah_adapter *adapter; /* the push path's adapter */
     struct ah_integration intg;
     struct ah_event_list events;
     int64_t *routed;                      /* per event, AH_ROUTE_MAX_CHANNELS channel ids */
@@ -74,6 +84,11 @@ enum MHD_Result ah_respond_error(struct ah_request *req, unsigned status, const 
                                  const char *message, int retry_after);
 /* Maps an ah_error from a lower layer to the API's status and code. */
 enum MHD_Result ah_respond_failure(struct ah_request *req, const struct ah_error *err);
+/* Sends @body (borrowed; must outlive the response, e.g. a built-in asset)
+ * as @content_type, with extra @headers: name, value pairs ending in NULL
+ * (may be NULL). */
+enum MHD_Result ah_respond_static(struct ah_request *req, unsigned status, const char *content_type,
+                                  const char *body, const char *const *headers);
 /* Sends @body (a new string, stolen) as @content_type. */
 enum MHD_Result ah_respond_text(struct ah_request *req, unsigned status, const char *content_type,
                                 char *body);

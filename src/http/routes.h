@@ -4,13 +4,22 @@
 
 #include "http/request.h"
 
+/* Handlers run in two steps. The *_begin step runs once the headers are in,
+ * before any body byte is read: it refuses what needs no body to refuse
+ * (wrong key or token, method, content type), so that an unauthenticated
+ * client never makes the server buffer a body. It returns 1 with *@ret set
+ * when it answered, else 0. The handler proper runs with the whole body. */
+
 /* POST /event/push/alert/{type}: @type_path is what follows the prefix. */
-enum MHD_Result ah_handle_push(struct ah_request *req, const char *type_path);
+int ah_push_begin(struct ah_request *req, const char *type_path, enum MHD_Result *ret);
+enum MHD_Result ah_handle_push(struct ah_request *req);
+/* /api/v1/...: the bearer token. */
+int ah_admin_begin(struct ah_request *req, enum MHD_Result *ret);
 /* /api/v1/...: @path is what follows "/api/v1". */
 enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path);
 /* /healthz, /readyz, /metrics; MHD_NO-free: returns 0 when @path is none. */
 int ah_handle_ops(struct ah_request *req, const char *path, enum MHD_Result *ret);
-/* GET / : the console page. */
-enum MHD_Result ah_handle_console(struct ah_request *req);
+/* GET /, /console.css, /console.js: the console; 0 when @path is none. */
+int ah_handle_console(struct ah_request *req, const char *path, enum MHD_Result *ret);
 
 #endif

@@ -1,9 +1,15 @@
 /* server.c - libmicrohttpd glue. A request's state lives in struct
- * ah_request, created on the first call of the access handler and freed in
- * the completion callback. Bodies are collected up to the configured limit;
- * a larger body is refused with 413, at once when Content-Length says so. */
+ * ah_request, created when the request line is read (the URI callback, which
+ * sees the URI before libmicrohttpd decodes it) and freed in the completion
+ * callback. Once the headers are in, before any body byte is read, the
+ * guard's limits apply and the handler's *_begin step authenticates: an
+ * unauthenticated client never makes the server buffer a body. Bodies are
+ * then collected up to the configured limit, within a budget shared by
+ * every request; a larger body is refused with 413, at once when
+ * Content-Length says so. */
 #include "http/server.h"
 
+#include "http/guard.h"
 #include "http/request.h"
 #include "http/routes.h"
 #include "ingest/adapter.h"
@@ -17,21 +23,26 @@
 #include <string.h>
 
 #define PUSH_PREFIX "/event/push/alert/"
+/* Idle keep-alive connections (and clients silent mid-request) are closed
+ * after this many seconds. */
+#define IDLE_TIMEOUT_S 30
 
 struct ah_server {
     struct MHD_Daemon *daemon;
+    struct ah_app *app;
+    struct ah_guard guard;
 };
 
-static struct ah_request *request_new(struct ah_app *app, struct MHD_Connection *conn,
-                                      const char *method, const char *url)
+/* The URI callback: the request line is read, the headers are not. */
+static void *request_new(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+    struct ah_server *srv = cls;
     struct ah_request *req = ah_xcalloc(1, sizeof(*req));
 
-    req->app = app;
+    req->app = srv->app;
     req->conn = conn;
-    req->method = method;
-    req->url = url;
-    req->start_us = ah_monotonic_us();
+    req->accepted_us = ah_monotonic_us();
+    ah_guard_note_uri(req, uri);
     ah_buf_init(&req->body);
     ah_event_list_init(&req->events);
     atomic_init(&req->job_done, 0);
@@ -60,11 +71,14 @@ static void request_free(struct ah_request *req)
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    struct ah_server *srv = cls;
+
     (void)conn;
     (void)toe;
-    if (*con_cls != NULL)
+    if (*con_cls != NULL) {
+        ah_guard_release(&srv->guard, *con_cls);
         request_free(*con_cls);
+    }
     *con_cls = NULL;
 }
 
@@ -126,27 +140,42 @@ int ah_request_json_object(struct ah_request *req, enum MHD_Result *ret)
     return -1;
 }
 
+static int is_push(const char *url)
+{
+    return strncmp(url, PUSH_PREFIX, strlen(PUSH_PREFIX)) == 0;
+}
+
+static int is_admin(const char *url)
+{
+    return strncmp(url, "/api/v1/", 8) == 0 || strcmp(url, "/api/v1") == 0;
+}
+
+/* With the whole body: only pushes and the admin API get this far. */
 static enum MHD_Result route(struct ah_request *req)
 {
-    const char *url = req->url;
-    enum MHD_Result ret;
+    if (is_push(req->url))
+        return ah_handle_push(req);
+    return ah_handle_admin(req, req->url + 7);
+}
 
-    if (strncmp(url, PUSH_PREFIX, strlen(PUSH_PREFIX)) == 0)
-        return ah_handle_push(req, url + strlen(PUSH_PREFIX));
-    if (strncmp(url, "/api/v1/", 8) == 0 || strcmp(url, "/api/v1") == 0)
-        return ah_handle_admin(req, url + 7);
-    if (ah_handle_ops(req, url, &ret))
-        return ret;
-    if (strcmp(url, "/") == 0 && strcmp(req->method, "GET") == 0)
-        return ah_handle_console(req);
-    return ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+/* Before the body: the handlers' *_begin steps, and the routes that take no
+ * body at all, answered at once. Returns 1 with *@ret set when answered. */
+static int route_begin(struct ah_request *req, enum MHD_Result *ret)
+{
+    if (is_push(req->url))
+        return ah_push_begin(req, req->url + strlen(PUSH_PREFIX), ret);
+    if (is_admin(req->url))
+        return ah_admin_begin(req, ret);
+    if (!ah_handle_ops(req, req->url, ret) && !ah_handle_console(req, req->url, ret))
+        *ret = ah_respond_error(req, 404, "RouteNotFound", "no route for this path", 0);
+    return 1;
 }
 
 static enum MHD_Result too_large(struct ah_request *req)
 {
     const char *type = NULL;
 
-    if (strncmp(req->url, PUSH_PREFIX, strlen(PUSH_PREFIX)) == 0) {
+    if (is_push(req->url)) {
         const struct ah_adapter *a = ah_adapter_by_path(req->url + strlen(PUSH_PREFIX));
 
         type = a ? a->type : NULL;
@@ -155,15 +184,43 @@ static enum MHD_Result too_large(struct ah_request *req)
     return ah_respond_error(req, 413, "EntityTooLarge", "request body is over the limit", 0);
 }
 
-/* First call: refuse a declared oversized body before reading it. */
-static enum MHD_Result first_call(struct ah_request *req)
+/* Everything that can be refused without the body. Returns 1 with *@ret
+ * set when answered. */
+static int begin(struct ah_server *srv, struct ah_request *req, enum MHD_Result *ret)
+{
+    req->begun = 1;
+    if (ah_guard_headers(&srv->guard, req, ret))
+        return 1;
+    if (req->body_too_large) {
+        *ret = too_large(req);
+        return 1;
+    }
+    return route_begin(req, ret) || ah_guard_reserve(&srv->guard, req, ret);
+}
+
+static int has_body(struct ah_request *req)
 {
     const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
 
-    if (cl != NULL && strtoull(cl, NULL, 10) > req->app->max_body_bytes) {
-        req->body_too_large = 1;
-        return too_large(req);
-    }
+    return (cl != NULL && strcmp(cl, "0") != 0) ||
+           MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+}
+
+/* First call: headers complete, no body read. A request with a body is
+ * judged now, so that a refused body is never read (libmicrohttpd then
+ * closes the connection). One without waits for the next call, where an
+ * answer keeps the connection alive. */
+static enum MHD_Result headers_done(struct ah_server *srv, struct ah_request *req,
+                                    const char *method, const char *url)
+{
+    enum MHD_Result ret = MHD_YES;
+
+    req->headers_done = 1;
+    req->method = method;
+    req->url = url;
+    req->start_us = ah_monotonic_us();
+    if (has_body(req) && begin(srv, req, &ret))
+        return ret;
     return MHD_YES;
 }
 
@@ -172,31 +229,34 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
                                       const char *upload_data, size_t *upload_data_size,
                                       void **con_cls)
 {
+    struct ah_server *srv = cls;
     struct ah_request *req = *con_cls;
+    enum MHD_Result ret;
 
+    (void)conn;
     (void)version;
-    if (req == NULL) {
-        req = request_new(cls, conn, method, url);
-        *con_cls = req;
-        return first_call(req);
-    }
+    if (req == NULL)
+        return MHD_NO; /* the URI callback runs for every request */
+    if (!req->headers_done)
+        return headers_done(srv, req, method, url);
     if (*upload_data_size > 0) {
-        if (!req->body_too_large && req->body.len + *upload_data_size > req->app->max_body_bytes) {
-            req->body_too_large = 1;
-            ah_buf_done(&req->body);
-        }
-        if (!req->body_too_large)
-            ah_buf_append(&req->body, upload_data, *upload_data_size);
+        size_t n = *upload_data_size;
+
         *upload_data_size = 0;
-        return MHD_YES;
+        return ah_guard_body(&srv->guard, req, upload_data, n) < 0 ? MHD_NO : MHD_YES;
     }
     if (req->submitted) {
         if (!atomic_load_explicit(&req->job_done, memory_order_acquire))
             return MHD_YES; /* spurious call while suspended */
         return req->finish(req);
     }
+    if (!req->begun && begin(srv, req, &ret))
+        return ret;
     if (req->body_too_large)
         return too_large(req);
+    if (req->body_over_budget)
+        return ah_respond_error(req, 503, "ServiceUnavailable",
+                                "the server is receiving too many bodies at once; retry", 1);
     return route(req);
 }
 
@@ -234,11 +294,18 @@ int ah_server_start(const struct ah_server_conf *conf, struct ah_app *app, struc
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv = ah_xcalloc(1, sizeof(*srv));
+    srv->app = app;
+    ah_guard_init(&srv->guard, app->max_body_bytes, conf->body_budget);
+    /* The per-address limit keeps one client from taking every connection
+     * slot (4096); libmicrohttpd closes the extra ones at accept. */
     srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)conf->port, NULL, NULL, access_handler, app, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(conf->threads ? conf->threads : 2),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        flags, (uint16_t)conf->port, NULL, NULL, access_handler, srv, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_URI_LOG_CALLBACK, request_new, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)(conf->threads ? conf->threads : 2), MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(conf->max_connections_per_ip ? conf->max_connections_per_ip : 128),
         MHD_OPTION_END);
     if (srv->daemon == NULL) {
         ah_free(srv);

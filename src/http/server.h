@@ -6,12 +6,16 @@
 #include "http/app.h"
 #include "util/error.h"
 
+#include <stddef.h>
+
 struct ah_server;
 
 struct ah_server_conf {
     const char *host; /* IPv4 or IPv6 address to bind */
     unsigned port;
-    unsigned threads; /* HTTP threads: parsing and preparing runs here */
+    unsigned threads;                /* HTTP threads: parsing and preparing runs here */
+    unsigned max_connections_per_ip; /* 0: 128 */
+    size_t body_budget;              /* bytes of bodies buffered at once; 0: 64 MiB */
 };
 
 /* Starts serving @app (borrowed; must outlive the server). */

@@ -32,8 +32,8 @@ static int known_fields(const json_t *obj, const char *const *names, const char 
         for (i = 0; names[i] != NULL && strcmp(names[i], key) != 0; i++)
             ;
         if (names[i] == NULL)
-            return ah_error_set(err, AH_EINVAL, "%s%s\"%.64s\" is not a field of %s", where,
-                                where[0] ? ": " : "", key,
+            return ah_error_set(err, AH_EINVAL, "%s%s\"%.*s\" is not a field of %s", where,
+                                where[0] ? ": " : "", (int)ah_utf8_prefix(key, 64), key,
                                 names == rule_fields ? "an escalation rule" : "a level");
     }
     return AH_OK;

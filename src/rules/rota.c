@@ -73,8 +73,8 @@ static int check_keys(const json_t *obj, const char *const *known, const char *w
     const char *key = ah_field_unknown(obj, known);
 
     if (key != NULL)
-        return ah_error_set(reterr, AH_EINVAL, "%s%sunrecognized field \"%.64s\"", where,
-                            where[0] != '\0' ? ": " : "", key);
+        return ah_error_set(reterr, AH_EINVAL, "%s%sunrecognized field \"%.*s\"", where,
+                            where[0] != '\0' ? ": " : "", (int)ah_utf8_prefix(key, 64), key);
     return AH_OK;
 }
 

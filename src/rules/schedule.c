@@ -5,6 +5,7 @@
 #include "rules/field.h"
 
 #include "util/alloc.h"
+#include "util/text.h"
 #include "util/tz.h"
 
 #include <stdio.h>
@@ -33,7 +34,8 @@ static int check_keys(const json_t *obj, const char *const *known, const char *w
     const char *key = ah_field_unknown(obj, known);
 
     if (key != NULL)
-        return ah_error_set(reterr, AH_EINVAL, "unrecognized field \"%s.%.64s\"", where, key);
+        return ah_error_set(reterr, AH_EINVAL, "unrecognized field \"%s.%.*s\"", where,
+                            (int)ah_utf8_prefix(key, 64), key);
     return AH_OK;
 }
 

@@ -1,6 +1,8 @@
 /* error.c - see error.h. */
 #include "util/error.h"
 
+#include "util/text.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -12,7 +14,10 @@ int ah_error_set(struct ah_error *e, enum ah_rc code, const char *fmt, ...)
         return code;
     e->code = code;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    /* A message cut at sizeof(msg) bytes may end inside a character quoted
+     * from the request; JSON cannot carry that half. */
+    if (vsnprintf(e->msg, sizeof(e->msg), fmt, ap) >= (int)sizeof(e->msg))
+        ah_utf8_cut_partial(e->msg);
     va_end(ap);
     return code;
 }
@@ -24,7 +29,8 @@ int ah_error_prefix(struct ah_error *e, int code, const char *prefix)
     if (e == NULL)
         return code;
     snprintf(msg, sizeof(msg), "%s", e->msg);
-    snprintf(e->msg, sizeof(e->msg), "%s%s", prefix, msg);
+    if (snprintf(e->msg, sizeof(e->msg), "%s%s", prefix, msg) >= (int)sizeof(e->msg))
+        ah_utf8_cut_partial(e->msg);
     return code;
 }
 

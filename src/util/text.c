@@ -79,30 +79,71 @@ static int utf8_lead(unsigned c, unsigned *ret_bits)
     return -1;
 }
 
+/* The byte length of the well-formed character at @s (1 for ASCII), or 0
+ * when @s does not start one. */
+static size_t utf8_char(const unsigned char *s)
+{
+    unsigned cp;
+    int n, i;
+
+    if (*s < 0x80)
+        return 1;
+    n = utf8_lead(*s, &cp);
+    if (n < 0)
+        return 0;
+    for (i = 1; i <= n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return (size_t)n + 1;
+}
+
 int ah_utf8_valid(const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
 
     while (*s) {
-        unsigned cp;
-        int n, i;
+        size_t n = utf8_char(s);
 
-        if (*s < 0x80) {
+        if (n == 0)
+            return 0;
+        s += n;
+    }
+    return 1;
+}
+
+char *ah_utf8_scrub(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    char *out = ah_xmalloc(strlen(str) + 1), *o = out;
+
+    while (*s) {
+        size_t n = utf8_char(s);
+
+        if (n == 0) {
+            *o++ = '?';
             s++;
             continue;
         }
-        n = utf8_lead(*s, &cp);
-        if (n < 0)
-            return 0;
-        for (i = 1; i <= n; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        s += n + 1;
+        memcpy(o, s, n);
+        o += n;
+        s += n;
     }
-    return 1;
+    *o = '\0';
+    return out;
+}
+
+void ah_utf8_cut_partial(char *str)
+{
+    size_t len = strlen(str), start = len;
+
+    /* Back to the last lead byte: at most 3 continuation bytes follow one. */
+    while (start > 0 && len - start < 4 && !is_lead((unsigned char)str[start - 1]))
+        start--;
+    if (start > 0 && utf8_char((const unsigned char *)str + start - 1) == 0)
+        str[start - 1] = '\0';
 }

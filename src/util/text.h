@@ -19,6 +19,15 @@ char *ah_utf8_truncate(const char *s, size_t max_chars, int *ret_cut);
  * code points past U+10FFFF), else 0. */
 int ah_utf8_valid(const char *s);
 
+/* Returns a new copy of @s (free with ah_free) in which every byte that does
+ * not belong to a well-formed character is replaced by '?', so that text
+ * quoting client input can always be sent as JSON. */
+char *ah_utf8_scrub(const char *s);
+
+/* Drops a last character that a byte-counted cut (snprintf) left incomplete;
+ * @s is changed in place. */
+void ah_utf8_cut_partial(char *s);
+
 /* ASCII case-insensitive equality; non-ASCII bytes must match exactly. */
 int ah_str_ieq(const char *a, const char *b);
 

@@ -47,12 +47,30 @@ static void counting_and_cutting(void **state)
     assert_false(ah_str_ieq("critical", "critica"));
 }
 
+static void scrubbing(void **state)
+{
+    char cut[] = "ab\xE8\xBF", whole[] = "ab\xE8\xBF\x9B", ascii[] = "abc";
+    char *s;
+
+    (void)state;
+    s = ah_utf8_scrub("ok \xFF \xC3 \xE8\xBF\x9B");
+    assert_string_equal(s, "ok ? ? \xE8\xBF\x9B");
+    ah_free(s);
+    ah_utf8_cut_partial(cut);
+    assert_string_equal(cut, "ab");
+    ah_utf8_cut_partial(whole);
+    assert_string_equal(whole, "ab\xE8\xBF\x9B");
+    ah_utf8_cut_partial(ascii);
+    assert_string_equal(ascii, "abc");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(valid_text),
         cmocka_unit_test(invalid_text),
         cmocka_unit_test(counting_and_cutting),
+        cmocka_unit_test(scrubbing),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
