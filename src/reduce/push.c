@@ -1,6 +1,8 @@
 /* push.c - see push.h. */
 #include "reduce/push.h"
 
+#include "reduce/index.h"
+
 /* One event into every channel it was routed to (one alert per channel,
  * spec 12). */
 static int push_one(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_push_batch *b,
@@ -13,10 +15,12 @@ static int push_one(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah
 
     if (pe->dropped) {
         ret->pipeline_dropped++;
+        ah_reduce_count(r, AH_NOISE_DROPPED);
         return AH_OK;
     }
     if (inh != NULL && inh->held(inh->arg, i, r, now) != 0) {
         ret->inhibited++;
+        ah_reduce_count(r, AH_NOISE_INHIBITED);
         return AH_OK;
     }
     for (c = 0; rc == AH_OK && c < pe->nchannels; c++) {
