@@ -202,7 +202,7 @@ static void maintain(struct ah_writer *w)
  * reducer (its next_due then asks the store again, a second later). */
 static void fire_timers(struct ah_writer *w)
 {
-    struct ah_store_tx *tx;
+    struct ah_store_tx *tx = NULL; /* a failed BEGIN leaves it unset */
     struct ah_error err;
     int rc = ah_store_tx_begin(w->store, &tx, &err);
 
