@@ -6,6 +6,9 @@ PKGS     := libmicrohttpd jansson sqlite3 libpcre2-8 libcurl libpq libcrypto
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wformat=2 -Wno-format-nonliteral -pthread -Isrc
+# The release version lives in one place, the file VERSION.
+VERSION  := $(shell cat VERSION)
+CFLAGS   += -DAH_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -64,6 +67,9 @@ build/bench/%: bench/%.c $(LIB_OBJ)
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(ASAN_LIB) $(PKG_LIBS) -lcmocka -lm
+
+# The objects that use AH_VERSION are rebuilt when it changes.
+build/obj/src/http/metrics.o build/asan/obj/src/http/metrics.o: VERSION
 
 # Tests depend on their headers too (the fixtures in tests/unit/).
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TESTS:=.d) $(ASAN_TESTS:=.d)

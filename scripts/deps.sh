@@ -11,10 +11,11 @@ pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libpcre2-dev libcurl4-openssl-dev libpq-dev libssl-dev"
 # Tests: unit framework, HTTP client, JSON tool for the e2e scripts, the
 # SQLite shell to inspect the database, and the real Prometheus Alertmanager
-# that the Alertmanager integration is tested against; python3 runs the
+# that the Alertmanager integration is tested against; promtool (package
+# prometheus) checks the /metrics scrape; python3 runs the
 # notification receivers (an HTTP receiver and an SMTP sink) the tests start.
 if [ "$want" = test ] || [ "$want" = bench ]; then
-    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager python3"
+    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager prometheus python3"
 fi
 # Bench: the load generator, and nginx as the baseline that bench/run.sh puts
 # beside alerthub and Alertmanager (run in the foreground from a temporary

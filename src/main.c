@@ -546,6 +546,7 @@ static int serve(const struct config *c)
     while (strlen(url) > 0 && url[strlen(url) - 1] == '/')
         url[strlen(url) - 1] = '\0';
     app.public_url = url;
+    ah_metrics_init(&app.metrics);
     ah_error_clear(&err);
     rc = start(c, &app, &p, &new_token, &err);
     if (rc < 0) {

@@ -39,9 +39,15 @@ struct ah_adapter {
     ah_adapter_retry_id_fn retry_id; /* may be NULL */
 };
 
+/* Registered adapters at most (counters sized per type use it). */
+#define AH_ADAPTER_MAX 16
+
 /* Return the registered adapter, or NULL when none matches. */
 const struct ah_adapter *ah_adapter_by_path(const char *path);
 const struct ah_adapter *ah_adapter_by_type(const char *type);
+/* Every registered adapter, in registration order: @i in 0..count-1. */
+size_t ah_adapter_count(void);
+const struct ah_adapter *ah_adapter_at(size_t i);
 
 /* The adapters, defined in their own files. */
 extern const struct ah_adapter ah_adapter_standard;

@@ -101,8 +101,12 @@ static int hold_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct 
 
     if (rc < 0 || v->mode == AH_HOLD_DROP) {
         *ret = AH_REDUCE_DROPPED;
+        ah_reduce_count(r, AH_NOISE_DROPPED);
         return rc;
     }
+    ah_reduce_count(r, v->held == AH_HOLD_SILENCED ? AH_NOISE_SILENCED : AH_NOISE_INHIBITED);
+    if (row->flapping)
+        ah_reduce_count(r, AH_NOISE_FLAPPING);
     row->held = v->held;
     row->reason = ah_hold_reason(v);
     rc = ah_store_tx_alert_insert(tx, row, err);
@@ -157,10 +161,14 @@ static int open_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct 
         inc->row.first_alert_id = row.id;
     inc->row.alert_count++;
     inc->row.active_alert_count++;
-    if (merged)
+    if (merged) {
+        ah_reduce_count(r, AH_NOISE_GROUPED);
         rc = ah_incident_merged(r, inc, tx, &row, in->now, err);
-    if (rc == AH_OK && row.flapping)
+    }
+    if (rc == AH_OK && row.flapping) {
+        ah_reduce_count(r, AH_NOISE_FLAPPING);
         rc = mark_flapping(inc, tx, muted_until, in->now, err);
+    }
     /* A new incident was inserted with the alert's labels already. */
     if (rc == AH_OK)
         rc = ah_incident_alert_changed(inc, tx, row.severity, 1,
@@ -310,6 +318,7 @@ int ah_reduce_event(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah
         return recover(r, tx, in, a, err);
     }
     ah_reduce_digest(ev->severity, ev->title, ev->description, digest);
+    ah_reduce_count(r, AH_NOISE_DEDUPLICATED);
     if (memcmp(digest, a->digest, AH_DIGEST_LEN) == 0) {
         *ret = AH_REDUCE_REFRESHED;
         return update_alert(r, tx, in, a, 0, err);

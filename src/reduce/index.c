@@ -245,3 +245,19 @@ size_t ah_reduce_open_incidents(const struct ah_reduce *r)
 {
     return ah_map_count(r->incidents);
 }
+
+const char *const ah_noise_names[AH_NOISE_KINDS] = {
+    [AH_NOISE_DEDUPLICATED] = "deduplicated", [AH_NOISE_GROUPED] = "grouped",
+    [AH_NOISE_SILENCED] = "silenced",         [AH_NOISE_INHIBITED] = "inhibited",
+    [AH_NOISE_DROPPED] = "dropped",           [AH_NOISE_FLAPPING] = "flapping",
+};
+
+void ah_reduce_take_noise(struct ah_reduce *r, uint64_t into[AH_NOISE_KINDS])
+{
+    int k;
+
+    for (k = 0; k < AH_NOISE_KINDS; k++) {
+        into[k] += r->noise[k];
+        r->noise[k] = 0;
+    }
+}

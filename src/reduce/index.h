@@ -80,7 +80,14 @@ struct ah_reduce {
      * that an id is unique without a system call per message. */
     char eid_prefix[17];
     uint64_t eid_seq;
+    /* Noise reduction since the writer last took the counts (reduce.h). */
+    uint64_t noise[AH_NOISE_KINDS];
 };
+
+static inline void ah_reduce_count(struct ah_reduce *r, enum ah_noise kind)
+{
+    r->noise[kind]++;
+}
 
 /* Returns the channel's state, creating it with default rules. */
 struct channel_state *ah_reduce_channel(struct ah_reduce *r, int64_t channel_id);

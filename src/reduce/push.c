@@ -1,6 +1,7 @@
 /* push.c - see push.h. */
 #include "reduce/push.h"
 
+#include "reduce/index.h"
 #include "rules/filter.h"
 #include "util/log.h"
 
@@ -17,10 +18,12 @@ static int push_one(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah
 
     if (pe->dropped) {
         ret->pipeline_dropped++;
+        ah_reduce_count(r, AH_NOISE_DROPPED);
         return AH_OK;
     }
     if (inh != NULL && inh->held(inh->arg, i, r, now) != 0) {
         ret->inhibited++;
+        ah_reduce_count(r, AH_NOISE_INHIBITED);
         return AH_OK;
     }
     ah_rule_budget_start(&budget, AH_EVENT_RULE_NS);

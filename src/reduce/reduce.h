@@ -145,4 +145,28 @@ int64_t ah_reduce_alert_open(struct ah_reduce *r, int64_t channel_id, const char
 size_t ah_reduce_open_alerts(const struct ah_reduce *r);
 size_t ah_reduce_open_incidents(const struct ah_reduce *r);
 
+/* What noise reduction did, counted where the reducer decides, for
+ * /metrics. A unit is one event in one channel, except AH_NOISE_DROPPED and
+ * AH_NOISE_INHIBITED by the integration's pipeline, which act once per event
+ * before it fans out to channels. One event may count under several kinds
+ * (a new alert both flapping and silenced). */
+enum ah_noise {
+    AH_NOISE_DEDUPLICATED, /* merged into its open alert (same alert_key) */
+    AH_NOISE_GROUPED,      /* a new alert joined an open incident */
+    AH_NOISE_SILENCED,     /* a silence in mark mode held the new alert */
+    AH_NOISE_INHIBITED,    /* an inhibit in mark mode held it, or a pipeline
+                              inhibit check discarded the event */
+    AH_NOISE_DROPPED,      /* a silence or inhibit in drop mode, or the
+                              pipeline's alert_drop, discarded it */
+    AH_NOISE_FLAPPING,     /* a new alert was marked flapping */
+    AH_NOISE_KINDS
+};
+
+/* The label values of enum ah_noise ("grouped", ...). */
+extern const char *const ah_noise_names[AH_NOISE_KINDS];
+
+/* Adds the counts since the last call to @into and clears them. The writer
+ * takes them after each job, so that a job rolled back counts nothing. */
+void ah_reduce_take_noise(struct ah_reduce *r, uint64_t into[AH_NOISE_KINDS]);
+
 #endif

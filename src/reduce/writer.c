@@ -3,6 +3,7 @@
 
 #include "util/alloc.h"
 #include "util/clock.h"
+#include "util/histogram.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -30,7 +31,18 @@ struct ah_writer {
     atomic_int failed;
     char failure[sizeof(((struct ah_error *)0)->msg)];
     atomic_llong busy_since_us;
+    /* For /metrics (struct ah_writer_stats): committed work only. */
+    atomic_uint_least64_t noise[AH_NOISE_KINDS];
+    atomic_uint_least64_t failed_batches;
+    struct ah_histogram batch_jobs, commit_us;
 };
+
+/* Jobs per transaction: batch_max is 512. */
+static const uint64_t batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+/* A batch's time, BEGIN to COMMIT, in microseconds: an fsync is about a
+ * millisecond on an SSD, tens on a disk or a busy virtual machine. */
+static const uint64_t commit_bounds_us[] = {250,   500,    1000,   2500,   5000,    10000,  25000,
+                                            50000, 100000, 250000, 500000, 1000000, 2500000};
 
 /* After a transaction: a failure makes the server unready until a commit
  * that @clears (one that wrote: a batch of jobs, the housekeeping probe)
@@ -55,20 +67,46 @@ static void outbox_written(struct ah_writer *w, int committed)
         w->conf.on_outbox(w->conf.on_outbox_arg);
 }
 
-/* Runs one job in its savepoint. Returns AH_ESTORE when the batch must fail. */
-static int run_one(struct ah_writer *w, struct ah_store_tx *tx, struct ah_job *job, int64_t now)
+/* Runs one job in its savepoint. Returns AH_ESTORE when the batch must
+ * fail. The job's noise counts join @noise only when it is kept. */
+static int run_one(struct ah_writer *w, struct ah_store_tx *tx, struct ah_job *job, int64_t now,
+                   uint64_t noise[AH_NOISE_KINDS])
 {
+    uint64_t mine[AH_NOISE_KINDS] = {0};
+    int k;
+
     ah_error_clear(&job->err);
     job->rc = ah_store_tx_savepoint(tx, &job->err);
     if (job->rc == AH_OK)
         job->rc = job->run(job, tx, w->reduce, now, &job->err);
+    ah_reduce_take_noise(w->reduce, mine);
     if (job->rc == AH_ESTORE)
         return AH_ESTORE;
-    if (job->rc < 0)
+    if (job->rc < 0) {
         ah_store_tx_rollback_savepoint(tx);
-    else
-        ah_store_tx_release(tx);
+        return AH_OK;
+    }
+    ah_store_tx_release(tx);
+    for (k = 0; k < AH_NOISE_KINDS; k++)
+        noise[k] += mine[k];
     return AH_OK;
+}
+
+/* After a batch: its size, its time and, once committed, its noise counts. */
+static void account(struct ah_writer *w, size_t njobs, int64_t start_us, int committed,
+                    const uint64_t noise[AH_NOISE_KINDS])
+{
+    int64_t us = ah_monotonic_us() - start_us;
+    int k;
+
+    ah_histogram_observe(&w->batch_jobs, njobs);
+    ah_histogram_observe(&w->commit_us, us > 0 ? (uint64_t)us : 0);
+    if (!committed) {
+        atomic_fetch_add_explicit(&w->failed_batches, 1, memory_order_relaxed);
+        return;
+    }
+    for (k = 0; k < AH_NOISE_KINDS; k++)
+        atomic_fetch_add_explicit(&w->noise[k], noise[k], memory_order_relaxed);
 }
 
 static void fail_all(struct ah_job *batch, const struct ah_error *cause)
@@ -87,18 +125,23 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
     struct ah_store_tx *tx = NULL;
     struct ah_error err;
     struct ah_job *job;
-    int64_t now = ah_clock_now(w->conf.clock);
+    int64_t now = ah_clock_now(w->conf.clock), start_us = ah_monotonic_us();
+    uint64_t noise[AH_NOISE_KINDS] = {0};
+    size_t njobs = 0;
     int rc;
 
+    for (job = batch; job != NULL; job = job->next)
+        njobs++;
     ah_error_clear(&err);
     rc = ah_store_tx_begin(w->store, &tx, &err);
     for (job = batch; rc == AH_OK && job != NULL; job = job->next) {
-        rc = run_one(w, tx, job, now);
+        rc = run_one(w, tx, job, now, noise);
         if (rc < 0)
             err = job->err;
     }
     if (rc == AH_OK)
         rc = ah_store_tx_commit(tx, &err);
+    account(w, njobs, start_us, rc == AH_OK, noise);
     if (rc < 0) {
         if (tx != NULL)
             ah_store_tx_rollback(tx);
@@ -194,7 +237,7 @@ static void maintain(struct ah_writer *w)
  * reducer (its next_due then asks the store again, a second later). */
 static void fire_timers(struct ah_writer *w)
 {
-    struct ah_store_tx *tx;
+    struct ah_store_tx *tx = NULL; /* a failed BEGIN leaves it unset */
     struct ah_error err;
     int rc = ah_store_tx_begin(w->store, &tx, &err);
 
@@ -276,6 +319,10 @@ int ah_writer_new(struct ah_store *store, struct ah_reduce *reduce,
     pthread_cond_init(&w->wake, NULL);
     atomic_init(&w->open_alerts, ah_reduce_open_alerts(reduce));
     atomic_init(&w->open_incidents, ah_reduce_open_incidents(reduce));
+    ah_histogram_init(&w->batch_jobs, batch_bounds, sizeof(batch_bounds) / sizeof(batch_bounds[0]),
+                      0);
+    ah_histogram_init(&w->commit_us, commit_bounds_us,
+                      sizeof(commit_bounds_us) / sizeof(commit_bounds_us[0]), 6);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         pthread_cond_destroy(&w->wake);
         pthread_mutex_destroy(&w->lock);
@@ -371,4 +418,15 @@ size_t ah_writer_open_alerts(struct ah_writer *w)
 size_t ah_writer_open_incidents(struct ah_writer *w)
 {
     return atomic_load(&w->open_incidents);
+}
+
+void ah_writer_stats(struct ah_writer *w, struct ah_writer_stats *ret)
+{
+    int k;
+
+    for (k = 0; k < AH_NOISE_KINDS; k++)
+        ret->noise[k] = atomic_load_explicit(&w->noise[k], memory_order_relaxed);
+    ret->failed_batches = atomic_load_explicit(&w->failed_batches, memory_order_relaxed);
+    ret->batch_jobs = &w->batch_jobs;
+    ret->commit_us = &w->commit_us;
 }

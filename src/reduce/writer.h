@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/histogram.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -83,5 +84,16 @@ int ah_writer_ready(struct ah_writer *w, int64_t stuck_ms, char *why, size_t n);
 size_t ah_writer_queue_depth(struct ah_writer *w);
 size_t ah_writer_open_alerts(struct ah_writer *w);
 size_t ah_writer_open_incidents(struct ah_writer *w);
+
+/* The writer's counters, for /metrics (any thread). Batches count whether
+ * or not they commit; noise counts only jobs that were committed. */
+struct ah_writer_stats {
+    uint64_t noise[AH_NOISE_KINDS]; /* by enum ah_noise (reduce.h) */
+    uint64_t failed_batches;        /* transactions rolled back */
+    /* Borrowed, valid while the writer lives; read with ah_histogram_format. */
+    struct ah_histogram *batch_jobs; /* jobs per transaction */
+    struct ah_histogram *commit_us;  /* BEGIN to COMMIT, microseconds (6 decimals) */
+};
+void ah_writer_stats(struct ah_writer *w, struct ah_writer_stats *ret);
 
 #endif

@@ -195,6 +195,11 @@ int ah_store_ping(struct ah_store *s, struct ah_error *err)
     return rc;
 }
 
+const char *ah_store_engine_version(void)
+{
+    return sqlite3_libversion();
+}
+
 /* ================= transactions ================= */
 
 int ah_store_tx_begin(struct ah_store *s, struct ah_store_tx **ret_tx, struct ah_error *err)

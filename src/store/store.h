@@ -36,6 +36,9 @@ void ah_store_free(struct ah_store *store); /* NULL is a no-op */
 /* Returns AH_OK when a read connection answers. */
 int ah_store_ping(struct ah_store *store, struct ah_error *reterr);
 
+/* The database library's version ("3.40.1"), for /metrics. A static string. */
+const char *ah_store_engine_version(void);
+
 /* ---- transactions (writer thread only) ---- */
 
 struct ah_store_tx; /* the write connection while a transaction is open */
