@@ -107,10 +107,14 @@ int ah_store_tx_prune(struct ah_store_tx *tx, const struct ah_prune *p, int64_t 
 
     if (p->events_before > 0)
         rc = prune_events(tx, p->events_before, p->limit, &n, err);
-    if (rc == AH_OK && p->incidents_before > 0 && n < p->limit)
+    /* Candidates come CANDIDATES at a time while the budget lasts. */
+    while (rc == AH_OK && p->incidents_before > 0 && n < p->limit) {
         rc = find_incidents(tx, p->incidents_before, ids, &nids, err);
-    for (i = 0; rc == AH_OK && i < nids && n < p->limit; i++)
-        rc = prune_incident(tx, ids[i], p->limit, &n, err);
+        for (i = 0; rc == AH_OK && i < nids && n < p->limit; i++)
+            rc = prune_incident(tx, ids[i], p->limit, &n, err);
+        if (nids < CANDIDATES)
+            break;
+    }
     /* Freed pages are reused by new rows; only a database created with
      * auto_vacuum=INCREMENTAL can also give them back (else a no-op). */
     if (rc == AH_OK && n > 0)
