@@ -48,7 +48,8 @@
 # (64), BENCH_SERVER_ARGS (extra alerthub flags; none by default, so
 # synchronous=full), BENCH_ROWS (an ERE matched against whole row ids, to
 # run only some: nginx am-new am-same std-new std-same rtc-new rtc-same
-# rtc-recover rules plain subs scale; e.g. 'nginx|am-.*'), BENCH_ALERTS
+# rtc-recover rules plain subs scale retention; e.g. 'nginx|am-.*'),
+# BENCH_RETENTION_SECS (the retention row's load, default 30), BENCH_ALERTS
 # (open alerts at the last size of the scale run, default 1000000),
 # BENCH_PERF (a folder:
 # each alerthub row is recorded with perf record -g, and ID.txt there gets
@@ -524,6 +525,50 @@ if want scale; then
     stop_server
 fi
 
+# ---- retention: the database stops growing (issue #13, item 5) -------------
+
+# A server with a 10-second retention for events and closed incidents (the
+# test-only --retention-seconds flags) takes a steady load (8 clients) for
+# BENCH_RETENTION_SECS (30): each request a new alert (key i) and the
+# recovery of alert i-50, so incidents close all the time. Every 3 s the
+# size of alerthub.db plus alerthub.db-wal is noted: once the window is
+# full it must stay flat (freed pages are reused; the file does not shrink).
+if want retention; then
+    echo "  retention: ${BENCH_RETENTION_SECS:-30} s of load with a 10 s retention" >&2
+    start_server "$BIN" "${SERVER_ARGS[@]}" --retention-seconds 10 --incident-retention-seconds 10
+    new_channel bench
+    new_integration bench standard "$CH_ID"
+    raise_limits
+    ret_url="$AH_URL/event/push/alert/standard?integration_key=$INT_KEY"
+    ret_load=()
+    for w in 1 2 3 4 5 6 7 8; do
+        (
+            i=0
+            while :; do
+                i=$((i + 1))
+                curl -s -o /dev/null --max-time 10 -H 'Content-Type: application/json' \
+                    --data-binary "{\"event_status\":\"Warning\",\"title_rule\":\"r\",\"alert_key\":\"r$w-$i\",\"description\":\"$(printf '%0400d' "$i")\"}" "$ret_url"
+                [ "$i" -gt 50 ] && curl -s -o /dev/null --max-time 10 -H 'Content-Type: application/json' \
+                    --data-binary "{\"event_status\":\"Ok\",\"title_rule\":\"r\",\"alert_key\":\"r$w-$((i - 50))\"}" "$ret_url"
+            done
+        ) &
+        ret_load+=($!)
+        AH_BG_PIDS+=($!)
+    done
+    RET_OUT="retention (10 s, load for ${BENCH_RETENTION_SECS:-30} s; MiB of alerthub.db + -wal, rows):"
+    for ((t = 0; t <= ${BENCH_RETENTION_SECS:-30}; t += 3)); do
+        [ "$t" -gt 0 ] && sleep 3 # the sampling period
+        RET_OUT+=$'\n'"$(printf '  t=%2ds  %6.2f MiB  ' "$t" "$(stat -c %s "$AH_DATA/alerthub.db" "$AH_DATA/alerthub.db-wal" 2>/dev/null |
+            awk '{ s += $1 } END { print s / 1048576 }')")$(db "SELECT (SELECT count(*) FROM events) || ' events, '
+                || (SELECT count(*) FROM alerts) || ' alerts, ' || (SELECT count(*) FROM incidents) || ' incidents, '
+                || (SELECT max(id) FROM events) || ' events stored in all';")"
+    done
+    kill "${ret_load[@]}" 2>/dev/null
+    wait "${ret_load[@]}" 2>/dev/null
+    stop_server
+fi
+# ---- end of retention -----------------------------------------------------------
+
 # ---- the table -----------------------------------------------------------------
 
 base_of() # KIND: the req/s of the first row of that kind, empty when none
@@ -564,6 +609,10 @@ fi
 if [ -n "${SCALE_OUT:-}" ]; then
     echo
     echo "$SCALE_OUT"
+fi
+if [ -n "${RET_OUT:-}" ]; then
+    echo
+    echo "$RET_OUT"
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $((SECONDS - T_START)) s in all"
 [ "$T_FAIL" -eq 0 ]

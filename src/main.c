@@ -5,6 +5,7 @@
  *                  [--busy-timeout-ms N] [--synchronous full|normal]
  *                  [--threads N] [--max-connections-per-ip N]
  *                  [--log-level debug|info|warn|error]
+ *                  [--retention-days N] [--incident-retention-days N]
  *
  * Every option is also read from the environment (ALERTHUB_LISTEN, ...);
  * the command line wins. Configuration is read once into struct config and
@@ -49,6 +50,10 @@ struct config {
     long max_connections_per_ip;
     long notify_timeout_ms;
     long notify_retry_for;
+    long retention_days;
+    long incident_retention_days;
+    long retention_seconds; /* tests and bench only: replace the days when set */
+    long incident_retention_seconds;
 };
 
 /* One row per option: the flag, its environment variable, the field it sets
@@ -85,6 +90,14 @@ static const struct option_row {
      offsetof(struct config, notify_timeout_ms), 100, 600000},
     {"--notify-retry-for", "ALERTHUB_NOTIFY_RETRY_FOR", OPT_NUM,
      offsetof(struct config, notify_retry_for), 1, 7 * 24 * 3600},
+    {"--retention-days", "ALERTHUB_RETENTION_DAYS", OPT_NUM,
+     offsetof(struct config, retention_days), 0, 36500},
+    {"--incident-retention-days", "ALERTHUB_INCIDENT_RETENTION_DAYS", OPT_NUM,
+     offsetof(struct config, incident_retention_days), 0, 36500},
+    {"--retention-seconds", "ALERTHUB_RETENTION_SECONDS", OPT_NUM,
+     offsetof(struct config, retention_seconds), 0, 36500L * 86400},
+    {"--incident-retention-seconds", "ALERTHUB_INCIDENT_RETENTION_SECONDS", OPT_NUM,
+     offsetof(struct config, incident_retention_seconds), 0, 36500L * 86400},
 };
 
 static int set_option(struct config *c, const struct option_row *o, const char *value)
@@ -123,7 +136,9 @@ static int parse_config(int argc, char **argv, struct config *c)
                          .max_connections_per_ip = 128,
                          .smtp_from = "alerthub@localhost",
                          .notify_timeout_ms = 10000,
-                         .notify_retry_for = 3600};
+                         .notify_retry_for = 3600,
+                         .retention_days = 30,
+                         .incident_retention_days = 180};
     for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
         const char *v = getenv(options[i].env);
 
@@ -424,10 +439,16 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
 {
     struct ah_store_conf sc = {
         .dir = c->data, .synchronous = c->synchronous, .busy_timeout_ms = (int)c->busy_timeout_ms};
-    struct ah_writer_conf wc = {.queue_max = (size_t)c->queue_max,
-                                .clock = &app->clock,
-                                .on_outbox = wake_sender,
-                                .on_outbox_arg = p};
+    struct ah_writer_conf wc = {
+        .queue_max = (size_t)c->queue_max,
+        .clock = &app->clock,
+        .on_outbox = wake_sender,
+        .on_outbox_arg = p,
+        .retention_secs =
+            c->retention_seconds > 0 ? c->retention_seconds : c->retention_days * 86400,
+        .incident_retention_secs = c->incident_retention_seconds > 0
+                                       ? c->incident_retention_seconds
+                                       : c->incident_retention_days * 86400};
     struct ah_sender_conf nc = {.clock = &app->clock,
                                 .console_url = app->public_url,
                                 .smtp_url = c->smtp_url,

@@ -14,6 +14,10 @@
 
 /* How often the writer does its housekeeping (ah_reduce_maintain). */
 #define MAINTAIN_SECS 5
+/* Retention transactions per housekeeping round at most: with the default
+ * 1,000 rows each, 64,000 rows per MAINTAIN_SECS (12,800 a second), more
+ * than the writer stores at full speed. */
+#define PRUNE_TX_MAX 64
 
 struct ah_writer {
     struct ah_store *store;
@@ -202,6 +206,21 @@ static struct ah_job *take(struct ah_writer *w, int64_t secs)
     return batch;
 }
 
+/* Ends a transaction of the writer's own: commits it when @rc is AH_OK;
+ * else (or when the commit fails) logs "@what: <error>" and rolls back
+ * (@tx is NULL when begin failed). Returns the outcome. */
+static int end_tx(struct ah_store_tx *tx, int rc, const char *what, struct ah_error *err)
+{
+    if (rc == AH_OK)
+        rc = ah_store_tx_commit(tx, err);
+    if (rc < 0) {
+        ah_log(AH_LOG_ERROR, "%s: %s", what, err->msg);
+        if (tx != NULL)
+            ah_store_tx_rollback(tx);
+    }
+    return rc;
+}
+
 /* Housekeeping in a transaction of its own (an empty one costs no fsync). */
 static void maintain(struct ah_writer *w)
 {
@@ -223,12 +242,9 @@ static void maintain(struct ah_writer *w)
     snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
     if (rc == AH_OK && probe)
         rc = ah_store_tx_meta_set(tx, "write_probe", stamp, &err);
-    if (rc == AH_OK)
-        rc = ah_store_tx_commit(tx, &err);
-    if (rc < 0) {
-        ah_store_tx_rollback(tx);
+    rc = end_tx(tx, rc, "housekeeping", &err);
+    if (rc < 0)
         (void)ah_reduce_load(w->reduce, w->store, NULL);
-    }
     if (probe)
         note_commit(w, rc, &err, 1);
 }
@@ -243,16 +259,35 @@ static void fire_timers(struct ah_writer *w)
 
     if (rc == AH_OK)
         rc = ah_reduce_fire_timers(w->reduce, tx, ah_clock_now(w->conf.clock), &err);
-    if (rc == AH_OK)
-        rc = ah_store_tx_commit(tx, &err);
+    rc = end_tx(tx, rc, "timers", &err);
     note_commit(w, rc, &err, 0);
-    if (rc < 0) {
-        ah_log(AH_LOG_ERROR, "timers: %s", err.msg);
-        if (tx != NULL)
-            ah_store_tx_rollback(tx);
+    if (rc < 0)
         (void)ah_reduce_load(w->reduce, w->store, NULL);
-    }
     outbox_written(w, rc == AH_OK);
+}
+
+/* One retention transaction. Returns 1 when it deleted a full budget (more
+ * may be left), else 0. A failure is logged; the next round tries again. */
+static int prune(struct ah_writer *w)
+{
+    int64_t now = ah_clock_now(w->conf.clock), rows = 0;
+    struct ah_prune p = {.limit = w->conf.prune_rows};
+    struct ah_store_tx *tx = NULL;
+    struct ah_error err;
+    int rc;
+
+    if (w->conf.retention_secs > 0)
+        p.events_before = now - w->conf.retention_secs;
+    if (w->conf.incident_retention_secs > 0)
+        p.incidents_before = now - w->conf.incident_retention_secs;
+    if (p.events_before == 0 && p.incidents_before == 0)
+        return 0;
+    rc = ah_store_tx_begin(w->store, &tx, &err);
+    if (rc == AH_OK)
+        rc = ah_store_tx_prune(tx, &p, &rows, &err);
+    rc = end_tx(tx, rc, "retention", &err);
+    note_commit(w, rc, &err, rows > 0); /* deleting rows writes too */
+    return rc == AH_OK && rows >= p.limit;
 }
 
 static int timers_due(struct ah_writer *w)
@@ -277,11 +312,13 @@ static void *writer_main(void *arg)
     struct ah_writer *w = arg;
     struct ah_job *batch;
     int64_t last = ah_monotonic_us(), timer_backoff = 0;
+    int prune_left = 0; /* retention transactions left in this round */
 
     pthread_setname_np(pthread_self(), "ah-writer"); /* for top -H and perf */
     /* Stopping drains the queue first: queued jobs were promised an answer. */
     while (!stopping(w)) {
-        batch = take(w, timer_backoff > ah_monotonic_us() ? 1 : wait_secs(w));
+        /* While retention has work, waiting jobs are taken without waiting. */
+        batch = take(w, prune_left > 0 ? 0 : timer_backoff > ah_monotonic_us() ? 1 : wait_secs(w));
         if (batch != NULL) {
             atomic_store(&w->busy_since_us, ah_monotonic_us());
             run_batch(w, batch);
@@ -296,6 +333,9 @@ static void *writer_main(void *arg)
         if (ah_monotonic_us() - last >= MAINTAIN_SECS * 1000000LL) {
             maintain(w);
             last = ah_monotonic_us();
+            prune_left = PRUNE_TX_MAX;
+        } else if (prune_left > 0) {
+            prune_left = prune(w) ? prune_left - 1 : 0;
         }
         atomic_store(&w->open_alerts, ah_reduce_open_alerts(w->reduce));
         atomic_store(&w->open_incidents, ah_reduce_open_incidents(w->reduce));
@@ -315,6 +355,8 @@ int ah_writer_new(struct ah_store *store, struct ah_reduce *reduce,
         w->conf.queue_max = 4096;
     if (w->conf.batch_max == 0)
         w->conf.batch_max = 512;
+    if (w->conf.prune_rows <= 0)
+        w->conf.prune_rows = 1000;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     atomic_init(&w->open_alerts, ah_reduce_open_alerts(reduce));

@@ -9,7 +9,10 @@
  * AH_ESTORE and the reducer's indexes are rebuilt from the store.
  *
  * Between batches the writer fires the reducer's due timers (escalation
- * steps, snooze wake-ups, auto-resolves) in transactions of their own. */
+ * steps, snooze wake-ups, auto-resolves) in transactions of their own.
+ * Every few seconds it does its housekeeping, then deletes what is past
+ * the retention in small transactions (at most prune_rows rows each), one
+ * between two batches, so that a push never waits for more than one. */
 #ifndef AH_REDUCE_WRITER_H
 #define AH_REDUCE_WRITER_H
 
@@ -53,6 +56,10 @@ struct ah_writer_conf {
      * outbox): wakes the sender. May be NULL. Must not block. */
     void (*on_outbox)(void *arg);
     void *on_outbox_arg;
+    /* Retention (ah_store_tx_prune), in seconds of conf.clock; 0 keeps. */
+    int64_t retention_secs;          /* events received longer ago go */
+    int64_t incident_retention_secs; /* closed incidents closed longer ago go */
+    int64_t prune_rows;              /* rows per transaction at most; 0: 1000 */
 };
 
 struct ah_writer;

@@ -98,6 +98,25 @@ int ah_store_tx_retry_insert(struct ah_store_tx *tx, int64_t integration_id, con
 /* Forgets retry ids older than @before. */
 int ah_store_tx_retry_prune(struct ah_store_tx *tx, int64_t before, struct ah_error *reterr);
 
+/* ---- retention (housekeeping, docs/architecture.md) ---- */
+
+struct ah_prune {
+    int64_t events_before;    /* events received before this go; 0: events are kept */
+    int64_t incidents_before; /* closed incidents closed before this go; 0: kept */
+    int64_t limit;            /* rows deleted per call at most (> 0) */
+};
+
+/* Deletes at most @p->limit rows, then returns their count in *@ret_rows
+ * (fewer than @p->limit: nothing old is left for now). First the oldest
+ * events, in arrival (rowid) order, whatever alert they belong to; then
+ * closed incidents closed before @p->incidents_before that no open alert
+ * belongs to, each with its alerts, their events, its timeline, deliveries,
+ * escalation and timers (the incident row last, so one cut short by the
+ * budget is finished by a later call). Nothing else of an open alert or an
+ * open incident is touched. */
+int ah_store_tx_prune(struct ah_store_tx *tx, const struct ah_prune *p, int64_t *ret_rows,
+                      struct ah_error *reterr);
+
 /* ---- events, alerts, incidents (the reducer's writes) ---- */
 
 int ah_store_tx_event_insert(struct ah_store_tx *tx, const struct ah_event_row *ev,
