@@ -2,7 +2,9 @@
 # pkg-config; scripts/deps.sh installs the missing ones.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libpcre2-8 libcurl libpq libcrypto
+# libpq joins when the PostgreSQL store does (issue #11): nothing links
+# what no code uses.
+PKGS     := libmicrohttpd jansson sqlite3 libpcre2-8 libcurl libcrypto
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wformat=2 -Wno-format-nonliteral -pthread -Isrc

@@ -8,7 +8,7 @@ want=${1:-test}
 
 # Build and run: compiler, pkg-config and the libraries found with pkg-config.
 pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libpcre2-dev libcurl4-openssl-dev libpq-dev libssl-dev"
+      libpcre2-dev libcurl4-openssl-dev libssl-dev"
 # Tests: unit framework, HTTP client, JSON tool for the e2e scripts, the
 # SQLite shell to inspect the database, and the real Prometheus Alertmanager
 # that the Alertmanager integration is tested against; promtool (package
