@@ -2,6 +2,11 @@
  * resource: /api/v1/<resource>[/<id>[/<action>]]. */
 #include "http/admin.h"
 #include "http/routes.h"
+#include "process/enrich.h"
+#include "process/mapping.h"
+#include "process/pipeline.h"
+#include "process/route.h"
+#include "reduce/rules.h"
 
 #include "util/alloc.h"
 #include "util/sha256.h"
@@ -312,6 +317,47 @@ enum MHD_Result ah_admin_crud(struct ah_request *req, int64_t id, const char *ac
     if (k->check(req, &err) < 0)
         return ah_respond_failure(req, &err);
     return ah_request_submit(req, k->run, k->finish);
+}
+
+/* ================= compiled rules on their way ================= */
+
+void ah_rule_ctx_done(struct ah_rule_ctx *rule)
+{
+    switch (rule->kind) {
+    case AH_RULE_NONE:
+        break;
+    case AH_RULE_GROUPING:
+        ah_grouping_free(rule->u.grouping);
+        break;
+    case AH_RULE_FLAPPING:
+        ah_flapping_free(rule->u.flapping);
+        break;
+    case AH_RULE_SILENCE:
+        ah_silence_free(rule->u.silence);
+        break;
+    case AH_RULE_INHIBIT:
+        ah_inhibit_free(rule->u.inhibit);
+        break;
+    case AH_RULE_ESCALATIONS:
+        ah_escalations_free(rule->u.escalations);
+        break;
+    case AH_RULE_ROUTES:
+        ah_routes_unref(rule->u.routes);
+        break;
+    case AH_RULE_ENRICHMENT:
+        ah_enrichment_unref(rule->u.enrichment);
+        break;
+    case AH_RULE_PIPELINE:
+        ah_pipeline_unref(rule->u.pipeline);
+        break;
+    case AH_RULE_MAPPING:
+        ah_mapping_unref(rule->u.mapping);
+        break;
+    case AH_RULE_UPLOAD:
+        ah_mapping_upload_free(rule->u.upload);
+        break;
+    }
+    rule->kind = AH_RULE_NONE;
 }
 
 /* ================= authentication and dispatch ================= */

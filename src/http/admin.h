@@ -8,6 +8,9 @@
 #include "reduce/reduce.h"
 #include "store/store.h"
 
+/* Frees a mapping table's parsed CSV upload (admin_mappings.c). */
+void ah_mapping_upload_free(struct ah_mapping_upload *u);
+
 /* The scope of the request's bearer token (tokens.h). */
 enum ah_scope ah_admin_scope(struct ah_request *req);
 

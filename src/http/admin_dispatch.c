@@ -13,11 +13,6 @@
 
 /* ================= escalation rules ================= */
 
-static void free_escalations(void *e)
-{
-    ah_escalations_free(e);
-}
-
 /* Every member, team, schedule and target named must exist. */
 static int check_refs(struct ah_store_tx *tx, const json_t *refs, struct ah_error *err)
 {
@@ -55,7 +50,7 @@ static int escalations_run(struct ah_job *job, struct ah_store_tx *tx, struct ah
                            int64_t now, struct ah_error *err)
 {
     struct ah_request *req = ah_request_of(job);
-    struct ah_escalations *e = req->rule;
+    struct ah_escalations *e = req->rule.u.escalations;
     int rc = check_refs(tx, e->refs, err);
 
     (void)now;
@@ -64,7 +59,7 @@ static int escalations_run(struct ah_job *job, struct ah_store_tx *tx, struct ah
     if (rc < 0)
         return rc;
     ah_reduce_set_escalations(reduce, req->id, e);
-    req->rule = NULL; /* the reducer owns it now */
+    req->rule.u.escalations = NULL; /* the reducer owns it now */
     return AH_OK;
 }
 
@@ -96,9 +91,9 @@ static enum MHD_Result escalations(struct ah_request *req)
     if (ah_request_json_object(req, &ret) < 0)
         return ret;
     ah_error_clear(&err);
-    if (ah_escalations_compile(req->json, (struct ah_escalations **)&req->rule, &err) < 0)
+    req->rule.kind = AH_RULE_ESCALATIONS;
+    if (ah_escalations_compile(req->json, &req->rule.u.escalations, &err) < 0)
         return ah_respond_failure(req, &err);
-    req->rule_free = free_escalations;
     return ah_request_submit(req, escalations_run, escalations_finish);
 }
 

@@ -13,7 +13,8 @@
 
 static int routes_compile(struct ah_request *req, struct ah_error *err)
 {
-    return ah_routes_compile(req->json, (struct ah_routes **)&req->rule, err);
+    req->rule.kind = AH_RULE_ROUTES;
+    return ah_routes_compile(req->json, &req->rule.u.routes, err);
 }
 
 static int routes_store(struct ah_request *req, struct ah_store_tx *tx, struct ah_error *err)
@@ -27,7 +28,7 @@ static int routes_store(struct ah_request *req, struct ah_store_tx *tx, struct a
                             "routes apply to shared integrations only; this one belongs to "
                             "channel \"%lld\"",
                             (long long)req->intg.channel_id);
-    channels = ah_routes_channels(req->rule, &n);
+    channels = ah_routes_channels(req->rule.u.routes, &n);
     for (i = 0; i < n; i++) {
         rc = ah_admin_check_channel(tx, channels[i], err);
         if (rc < 0)
@@ -38,26 +39,22 @@ static int routes_store(struct ah_request *req, struct ah_store_tx *tx, struct a
 
 static void routes_install(struct ah_request *req)
 {
-    ah_process_table_set_routes(req->app->process, req->id, req->rule);
-}
-
-static void routes_free(void *r)
-{
-    ah_routes_unref(r);
+    ah_process_table_set_routes(req->app->process, req->id, req->rule.u.routes);
 }
 
 /* ================= label enrichment ================= */
 
 static int enrichment_compile(struct ah_request *req, struct ah_error *err)
 {
+    req->rule.kind = AH_RULE_ENRICHMENT;
     return ah_enrichment_compile(req->json, ah_process_table_mapping, req->app->process,
-                                 (struct ah_enrichment **)&req->rule, err);
+                                 &req->rule.u.enrichment, err);
 }
 
 static int enrichment_store(struct ah_request *req, struct ah_store_tx *tx, struct ah_error *err)
 {
     size_t i, n;
-    const int64_t *maps = ah_enrichment_mappings(req->rule, &n);
+    const int64_t *maps = ah_enrichment_mappings(req->rule.u.enrichment, &n);
     int rc;
 
     /* A table deleted since the rules were compiled must not be used. */
@@ -69,39 +66,31 @@ static int enrichment_store(struct ah_request *req, struct ah_store_tx *tx, stru
         if (rc < 0)
             return rc;
     }
-    return ah_store_tx_enrichment_set(tx, req->id, ah_enrichment_json(req->rule), maps, n, err);
+    return ah_store_tx_enrichment_set(tx, req->id, ah_enrichment_json(req->rule.u.enrichment), maps,
+                                      n, err);
 }
 
 static void enrichment_install(struct ah_request *req)
 {
-    ah_process_table_set_enrichment(req->app->process, req->id, req->rule);
-}
-
-static void enrichment_free(void *e)
-{
-    ah_enrichment_unref(e);
+    ah_process_table_set_enrichment(req->app->process, req->id, req->rule.u.enrichment);
 }
 
 /* ================= alert pipeline ================= */
 
 static int pipeline_compile(struct ah_request *req, struct ah_error *err)
 {
-    return ah_pipeline_compile(req->json, (struct ah_pipeline **)&req->rule, err);
+    req->rule.kind = AH_RULE_PIPELINE;
+    return ah_pipeline_compile(req->json, &req->rule.u.pipeline, err);
 }
 
 static int pipeline_store(struct ah_request *req, struct ah_store_tx *tx, struct ah_error *err)
 {
-    return ah_store_tx_pipeline_set(tx, req->id, ah_pipeline_json(req->rule), err);
+    return ah_store_tx_pipeline_set(tx, req->id, ah_pipeline_json(req->rule.u.pipeline), err);
 }
 
 static void pipeline_install(struct ah_request *req)
 {
-    ah_process_table_set_pipeline(req->app->process, req->id, req->rule);
-}
-
-static void pipeline_free(void *p)
-{
-    ah_pipeline_unref(p);
+    ah_process_table_set_pipeline(req->app->process, req->id, req->rule.u.pipeline);
 }
 
 /* ================= one handler for the three ================= */
@@ -112,14 +101,12 @@ static const struct kind {
     int (*compile)(struct ah_request *req, struct ah_error *err);
     int (*store)(struct ah_request *req, struct ah_store_tx *tx, struct ah_error *err);
     void (*install)(struct ah_request *req);
-    void (*free)(void *rule);
 } kinds[] = {
     {"routes", "{\"cases\": [], \"default\": {\"channel_ids\": []}}", routes_compile, routes_store,
-     routes_install, routes_free},
-    {"enrichment", "{\"rules\": []}", enrichment_compile, enrichment_store, enrichment_install,
-     enrichment_free},
+     routes_install},
+    {"enrichment", "{\"rules\": []}", enrichment_compile, enrichment_store, enrichment_install},
     {"pipeline", "{\"status\": \"enabled\", \"rules\": []}", pipeline_compile, pipeline_store,
-     pipeline_install, pipeline_free},
+     pipeline_install},
 };
 
 static int rules_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
@@ -189,7 +176,6 @@ int ah_admin_integration_rules(struct ah_request *req, int64_t id, const char *a
         *ret = ah_respond_failure(req, &err);
         return 1;
     }
-    req->rule_free = kinds[i].free;
     req->job.committed = rules_committed;
     *ret = ah_request_submit(req, rules_run, rules_finish);
     return 1;

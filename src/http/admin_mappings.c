@@ -41,7 +41,7 @@ static int mapping_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_red
     if (strcmp(req->method, "PATCH") == 0)
         return ah_store_tx_mapping_update(tx, req->id, name, desc, now, err);
     rc = ah_store_tx_mapping_insert(tx, req->json, now, &req->id, err);
-    return rc < 0 ? rc : ah_mapping_new(req->id, req->json, (struct ah_mapping **)&req->rule, err);
+    return rc < 0 ? rc : ah_mapping_new(req->id, req->json, &req->rule.u.mapping, err);
 }
 
 static void mapping_committed(struct ah_job *job)
@@ -50,13 +50,8 @@ static void mapping_committed(struct ah_job *job)
 
     if (strcmp(req->method, "DELETE") == 0)
         ah_process_table_remove_mapping(req->app->process, req->id);
-    else if (req->rule != NULL)
-        ah_process_table_put_mapping(req->app->process, req->rule);
-}
-
-static void mapping_free(void *m)
-{
-    ah_mapping_unref(m);
+    else if (req->rule.u.mapping != NULL)
+        ah_process_table_put_mapping(req->app->process, req->rule.u.mapping);
 }
 
 /* POST and PATCH bodies; the columns are checked by ah_mapping_new. */
@@ -89,15 +84,15 @@ static int check_body(struct ah_request *req, enum MHD_Result *ret)
 
 /* ================= rows ================= */
 
-struct upload {
+struct ah_mapping_upload {
     struct ah_mapping *m;
     struct ah_mapping_rows *rows;
 };
 
-static void upload_free(void *p)
+void ah_mapping_upload_free(struct ah_mapping_upload *u)
 {
-    struct upload *u = p;
-
+    if (u == NULL)
+        return;
     ah_mapping_rows_free(u->rows);
     ah_mapping_unref(u->m);
     ah_free(u);
@@ -107,7 +102,7 @@ static int data_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
                     int64_t now, struct ah_error *err)
 {
     struct ah_request *req = ah_request_of(job);
-    struct upload *u = req->rule;
+    struct ah_mapping_upload *u = req->rule.u.upload;
 
     (void)reduce;
     return ah_store_tx_mapping_data(tx, req->id, ah_buf_str(&req->body),
@@ -116,7 +111,7 @@ static int data_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
 
 static void data_committed(struct ah_job *job)
 {
-    struct upload *u = ah_request_of(job)->rule;
+    struct ah_mapping_upload *u = ah_request_of(job)->rule.u.upload;
 
     ah_mapping_set_rows(u->m, u->rows);
     u->rows = NULL;
@@ -124,12 +119,12 @@ static void data_committed(struct ah_job *job)
 
 static enum MHD_Result data_put(struct ah_request *req)
 {
-    struct upload *u;
+    struct ah_mapping_upload *u;
     struct ah_error err;
 
     u = ah_xcalloc(1, sizeof(*u));
-    req->rule = u;
-    req->rule_free = upload_free;
+    req->rule.kind = AH_RULE_UPLOAD;
+    req->rule.u.upload = u;
     ah_error_clear(&err);
     u->m = ah_process_table_mapping(req->app->process, req->id);
     if (u->m == NULL) {
@@ -173,7 +168,7 @@ enum MHD_Result ah_admin_mappings(struct ah_request *req, int64_t id, const char
         return ah_admin_not_allowed(req);
     if (strcmp(req->method, "DELETE") != 0 && check_body(req, &ret) < 0)
         return ret;
-    req->rule_free = mapping_free;
+    req->rule.kind = AH_RULE_MAPPING;
     req->job.committed = mapping_committed;
     return ah_request_submit(req, mapping_run, mapping_finish);
 }

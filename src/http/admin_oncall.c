@@ -279,7 +279,7 @@ static int override_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_re
 
     (void)reduce; /* members, targets and rotas are read from the store */
     if (strcmp(req->method, "DELETE") == 0)
-        return ah_store_tx_override_delete(tx, req->id, req->sub_id, err);
+        return ah_store_tx_override_delete(tx, req->id, req->rule.sub_id, err);
     rc = ah_store_tx_schedule_get(tx, req->id, &s, NULL, err);
     json_decref(s);
     if (rc < 0)
@@ -288,8 +288,9 @@ static int override_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_re
     if (rc == AH_ENOTFOUND)
         return ah_error_set(err, AH_EINVAL, "member_id: no member \"%s\"",
                             json_string_value(member));
-    return rc < 0 ? rc
-                  : ah_store_tx_override_insert(tx, req->id, req->json, now, &req->sub_id, err);
+    return rc < 0
+               ? rc
+               : ah_store_tx_override_insert(tx, req->id, req->json, now, &req->rule.sub_id, err);
 }
 
 /* ================= answers after the writer ================= */
@@ -312,13 +313,13 @@ static enum MHD_Result schedule_finish(struct ah_request *req)
 
 static int override_reread(struct ah_request *req, json_t **ret, struct ah_error *err)
 {
-    return ah_store_read_overrides(req->app->store, req->id, req->sub_id, ret, err);
+    return ah_store_read_overrides(req->app->store, req->id, req->rule.sub_id, ret, err);
 }
 
 /* A created override (201; the only other write is a DELETE). */
 static enum MHD_Result override_finish(struct ah_request *req)
 {
-    return ah_admin_answer(req, req->sub_id, override_reread);
+    return ah_admin_answer(req, req->rule.sub_id, override_reread);
 }
 
 /* ================= reads: on call, shifts, iCalendar ================= */
@@ -630,12 +631,12 @@ static enum MHD_Result overrides(struct ah_request *req, const char *oid)
     int rc;
 
     if (oid != NULL) {
-        req->sub_id = ah_admin_parse_id(oid, strlen(oid));
-        if (req->sub_id == 0)
+        req->rule.sub_id = ah_admin_parse_id(oid, strlen(oid));
+        if (req->rule.sub_id == 0)
             return ah_respond_error(req, 404, "ResourceNotFound", "no such id", 0);
     }
     if (strcmp(req->method, "GET") == 0) {
-        rc = ah_store_read_overrides(req->app->store, req->id, req->sub_id, &data, &err);
+        rc = ah_store_read_overrides(req->app->store, req->id, req->rule.sub_id, &data, &err);
         return ah_admin_read_result(req, rc, data, &err);
     }
     if (strcmp(req->method, "DELETE") == 0 && oid != NULL)

@@ -20,31 +20,21 @@
 
 /* ================= grouping and flapping settings ================= */
 
-static void free_grouping(void *g)
-{
-    ah_grouping_free(g);
-}
-
-static void free_flapping(void *f)
-{
-    ah_flapping_free(f);
-}
-
 static int settings_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
                         int64_t now, struct ah_error *err)
 {
     struct ah_request *req = ah_request_of(job);
-    int grouping = req->rule_free == free_grouping;
+    int grouping = req->rule.kind == AH_RULE_GROUPING;
     int rc = ah_store_tx_channel_set(tx, req->id, grouping ? "grouping" : "flapping", req->json,
                                      now, err);
 
     if (rc < 0)
         return rc;
     if (grouping)
-        ah_reduce_set_grouping(reduce, req->id, req->rule);
+        ah_reduce_set_grouping(reduce, req->id, req->rule.u.grouping);
     else
-        ah_reduce_set_flapping(reduce, req->id, req->rule);
-    req->rule = NULL; /* the reducer owns it now */
+        ah_reduce_set_flapping(reduce, req->id, req->rule.u.flapping);
+    req->rule.u.grouping = NULL; /* (either: a union) the reducer owns it now */
     return AH_OK;
 }
 
@@ -60,20 +50,21 @@ static enum MHD_Result settings_get(struct ah_request *req, const char *which)
 {
     struct ah_error err;
     json_t *row = NULL, *data;
-    void *compiled = NULL;
+    struct ah_grouping *g = NULL;
+    struct ah_flapping *f = NULL;
     int rc = ah_store_read_channel_rules(req->app->store, req->id, &row, &err);
 
     if (rc < 0)
         return ah_respond_failure(req, &err);
     /* Answer the normalized form, defaults filled in. */
     if (strcmp(which, "grouping") == 0) {
-        rc = ah_grouping_compile(stored(row, "grouping"), (struct ah_grouping **)&compiled, &err);
-        data = rc == AH_OK ? json_incref(((struct ah_grouping *)compiled)->json) : NULL;
-        ah_grouping_free(compiled);
+        rc = ah_grouping_compile(stored(row, "grouping"), &g, &err);
+        data = rc == AH_OK ? json_incref(g->json) : NULL;
+        ah_grouping_free(g);
     } else {
-        rc = ah_flapping_compile(stored(row, "flapping"), (struct ah_flapping **)&compiled, &err);
-        data = rc == AH_OK ? json_incref(((struct ah_flapping *)compiled)->json) : NULL;
-        ah_flapping_free(compiled);
+        rc = ah_flapping_compile(stored(row, "flapping"), &f, &err);
+        data = rc == AH_OK ? json_incref(f->json) : NULL;
+        ah_flapping_free(f);
     }
     json_decref(row);
     return rc < 0 ? ah_respond_failure(req, &err) : ah_respond_data(req, 200, data);
@@ -83,7 +74,7 @@ static enum MHD_Result settings_finish(struct ah_request *req)
 {
     if (req->job.rc < 0)
         return ah_respond_failure(req, &req->job.err);
-    return settings_get(req, req->rule_free == free_grouping ? "grouping" : "flapping");
+    return settings_get(req, req->rule.kind == AH_RULE_GROUPING ? "grouping" : "flapping");
 }
 
 static enum MHD_Result settings_put(struct ah_request *req, const char *which)
@@ -96,11 +87,11 @@ static enum MHD_Result settings_put(struct ah_request *req, const char *which)
         return ret;
     ah_error_clear(&err);
     if (strcmp(which, "grouping") == 0) {
-        rc = ah_grouping_compile(req->json, (struct ah_grouping **)&req->rule, &err);
-        req->rule_free = free_grouping;
+        req->rule.kind = AH_RULE_GROUPING;
+        rc = ah_grouping_compile(req->json, &req->rule.u.grouping, &err);
     } else {
-        rc = ah_flapping_compile(req->json, (struct ah_flapping **)&req->rule, &err);
-        req->rule_free = free_flapping;
+        req->rule.kind = AH_RULE_FLAPPING;
+        rc = ah_flapping_compile(req->json, &req->rule.u.flapping, &err);
     }
     if (rc < 0)
         return ah_respond_failure(req, &err);
@@ -136,32 +127,23 @@ static enum MHD_Result preview(struct ah_request *req)
 
 /* ================= silences and inhibits ================= */
 
-static void free_silence(void *s)
-{
-    ah_silence_free(s);
-}
-
-static void free_inhibit(void *i)
-{
-    ah_inhibit_free(i);
-}
-
 static enum ah_store_hold_kind kind_of(const struct ah_request *req)
 {
-    return req->rule_free == free_silence ? AH_STORE_SILENCE : AH_STORE_INHIBIT;
+    return req->rule.kind == AH_RULE_SILENCE ? AH_STORE_SILENCE : AH_STORE_INHIBIT;
 }
 
 /* Hands the compiled rule, now with its id, to the reducer. */
 static void give_rule(struct ah_request *req, struct ah_reduce *reduce, int64_t id)
 {
     if (kind_of(req) == AH_STORE_SILENCE) {
-        ((struct ah_silence *)req->rule)->id = id;
-        ah_reduce_put_silence(reduce, req->id, req->rule);
+        req->rule.u.silence->id = id;
+        ah_reduce_put_silence(reduce, req->id, req->rule.u.silence);
+        req->rule.u.silence = NULL;
     } else {
-        ((struct ah_inhibit *)req->rule)->id = id;
-        ah_reduce_put_inhibit(reduce, req->id, req->rule);
+        req->rule.u.inhibit->id = id;
+        ah_reduce_put_inhibit(reduce, req->id, req->rule.u.inhibit);
+        req->rule.u.inhibit = NULL;
     }
-    req->rule = NULL;
 }
 
 static int hold_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
@@ -172,34 +154,36 @@ static int hold_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
     int rc;
 
     if (strcmp(req->method, "DELETE") == 0) {
-        rc = ah_store_tx_hold_rule_delete(tx, kind, req->id, req->sub_id, err);
+        rc = ah_store_tx_hold_rule_delete(tx, kind, req->id, req->rule.sub_id, err);
         if (rc == AH_OK && kind == AH_STORE_SILENCE)
-            ah_reduce_remove_silence(reduce, req->id, req->sub_id);
+            ah_reduce_remove_silence(reduce, req->id, req->rule.sub_id);
         else if (rc == AH_OK)
-            ah_reduce_remove_inhibit(reduce, req->id, req->sub_id);
+            ah_reduce_remove_inhibit(reduce, req->id, req->rule.sub_id);
         return rc;
     }
-    if (req->sub_id == 0 &&
+    if (req->rule.sub_id == 0 &&
         ah_reduce_rule_count(reduce, req->id, kind == AH_STORE_SILENCE) >= AH_RULES_MAX_PER_LIST)
         return ah_error_set(err, AH_EINVAL, "a channel holds at most %d %s", AH_RULES_MAX_PER_LIST,
                             kind == AH_STORE_SILENCE ? "silences" : "inhibit rules");
-    if (req->sub_id == 0)
-        rc = ah_store_tx_hold_rule_insert(tx, kind, req->id, req->json, now, &req->sub_id, err);
+    if (req->rule.sub_id == 0)
+        rc =
+            ah_store_tx_hold_rule_insert(tx, kind, req->id, req->json, now, &req->rule.sub_id, err);
     else
-        rc = ah_store_tx_hold_rule_update(tx, kind, req->id, req->sub_id, req->json, now, err);
+        rc = ah_store_tx_hold_rule_update(tx, kind, req->id, req->rule.sub_id, req->json, now, err);
     if (rc == AH_OK)
-        give_rule(req, reduce, req->sub_id);
+        give_rule(req, reduce, req->rule.sub_id);
     return rc;
 }
 
 static int hold_reread(struct ah_request *req, json_t **ret, struct ah_error *err)
 {
-    return ah_store_read_hold_rules(req->app->store, kind_of(req), req->id, req->sub_id, ret, err);
+    return ah_store_read_hold_rules(req->app->store, kind_of(req), req->id, req->rule.sub_id, ret,
+                                    err);
 }
 
 static enum MHD_Result hold_finish(struct ah_request *req)
 {
-    return ah_admin_answer(req, req->sub_id, hold_reread);
+    return ah_admin_answer(req, req->rule.sub_id, hold_reread);
 }
 
 static enum MHD_Result hold_rules(struct ah_request *req, int silence, const char *rest)
@@ -210,29 +194,30 @@ static enum MHD_Result hold_rules(struct ah_request *req, int silence, const cha
     json_t *data = NULL;
     int rc;
 
-    req->rule_free = silence ? free_silence : free_inhibit;
-    req->sub_id = rest[0] == '/' ? ah_admin_parse_id(rest + 1, strlen(rest + 1)) : 0;
-    if (rest[0] != '\0' && req->sub_id == 0)
+    req->rule.kind = silence ? AH_RULE_SILENCE : AH_RULE_INHIBIT;
+    req->rule.sub_id = rest[0] == '/' ? ah_admin_parse_id(rest + 1, strlen(rest + 1)) : 0;
+    if (rest[0] != '\0' && req->rule.sub_id == 0)
         return ah_respond_error(req, 404, "ResourceNotFound", "no such rule", 0);
     if (strcmp(req->method, "GET") == 0) {
         rc = ah_store_read_channel(req->app->store, req->id, &data, &err);
         json_decref(data);
         data = NULL;
         if (rc == AH_OK)
-            rc = ah_store_read_hold_rules(req->app->store, kind, req->id, req->sub_id, &data, &err);
+            rc = ah_store_read_hold_rules(req->app->store, kind, req->id, req->rule.sub_id, &data,
+                                          &err);
         return ah_admin_read_result(req, rc, data, &err);
     }
-    if (strcmp(req->method, "DELETE") == 0 && req->sub_id != 0)
+    if (strcmp(req->method, "DELETE") == 0 && req->rule.sub_id != 0)
         return ah_request_submit(req, hold_run, hold_finish);
-    if (!(strcmp(req->method, "POST") == 0 && req->sub_id == 0) &&
+    if (!(strcmp(req->method, "POST") == 0 && req->rule.sub_id == 0) &&
         !((strcmp(req->method, "PUT") == 0 || strcmp(req->method, "PATCH") == 0) &&
-          req->sub_id != 0))
+          req->rule.sub_id != 0))
         return ah_admin_not_allowed(req);
     if (ah_request_json_object(req, &ret) < 0)
         return ret;
     ah_error_clear(&err);
-    rc = silence ? ah_silence_compile(req->json, 0, (struct ah_silence **)&req->rule, &err)
-                 : ah_inhibit_compile(req->json, 0, (struct ah_inhibit **)&req->rule, &err);
+    rc = silence ? ah_silence_compile(req->json, 0, &req->rule.u.silence, &err)
+                 : ah_inhibit_compile(req->json, 0, &req->rule.u.inhibit, &err);
     if (rc < 0)
         return ah_respond_failure(req, &err);
     return ah_request_submit(req, hold_run, hold_finish);
@@ -328,7 +313,7 @@ static int quick_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduc
     struct ah_request *req = ah_request_of(job);
     struct ah_incident inc;
     json_t *owner, *rule;
-    int rc = ah_store_tx_incident_get(tx, req->sub_id, &inc, &owner, err);
+    int rc = ah_store_tx_incident_get(tx, req->rule.sub_id, &inc, &owner, err);
 
     if (rc < 0)
         return rc;
@@ -337,19 +322,19 @@ static int quick_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduc
     json_decref(owner);
     json_decref(req->json);
     req->json = rule;
-    rc = ah_silence_compile(rule, 0, (struct ah_silence **)&req->rule, err);
+    rc = ah_silence_compile(rule, 0, &req->rule.u.silence, err);
     if (rc < 0)
         return rc;
     /* Silencing the same incident again edits its quick silence. */
-    req->sub_id = ah_reduce_quick_silence_of(reduce, inc.channel_id, inc.id);
-    if (req->sub_id == 0)
+    req->rule.sub_id = ah_reduce_quick_silence_of(reduce, inc.channel_id, inc.id);
+    if (req->rule.sub_id == 0)
         rc = ah_store_tx_hold_rule_insert(tx, AH_STORE_SILENCE, inc.channel_id, rule, now,
-                                          &req->sub_id, err);
+                                          &req->rule.sub_id, err);
     else
-        rc = ah_store_tx_hold_rule_update(tx, AH_STORE_SILENCE, inc.channel_id, req->sub_id, rule,
-                                          now, err);
+        rc = ah_store_tx_hold_rule_update(tx, AH_STORE_SILENCE, inc.channel_id, req->rule.sub_id,
+                                          rule, now, err);
     if (rc == AH_OK)
-        give_rule(req, reduce, req->sub_id);
+        give_rule(req, reduce, req->rule.sub_id);
     return rc;
 }
 
@@ -376,9 +361,9 @@ enum MHD_Result ah_admin_quick_silence(struct ah_request *req, int64_t incident_
                                 0);
     if (mode != NULL && strcmp(mode, "mark") != 0 && strcmp(mode, "drop") != 0)
         return ah_respond_error(req, 400, "InvalidParameter", "mode must be drop or mark", 0);
-    req->sub_id = incident_id; /* the incident until the job finds the rule */
+    req->rule.sub_id = incident_id; /* the incident until the job finds the rule */
     req->action = (int)secs;
     req->text = mode ? ah_xstrdup(mode) : NULL;
-    req->rule_free = free_silence;
+    req->rule.kind = AH_RULE_SILENCE; /* for hold_finish; compiled in the job */
     return ah_request_submit(req, quick_run, hold_finish);
 }

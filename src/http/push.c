@@ -26,7 +26,7 @@ static enum MHD_Result refuse_as(struct ah_request *req, enum ah_intg_stat stat,
                                  enum ah_metric_code code, unsigned status, const char *name,
                                  const char *msg, int retry_after)
 {
-    ah_metrics_push(&req->app->metrics, req->push_type, code, 0, 0);
+    ah_metrics_push(&req->app->metrics, req->push.type, code, 0, 0);
     if (req->intg.id != 0)
         ah_integrations_count(req->app->integrations, req->intg.id, stat, 1);
     return ah_respond_error(req, status, name, msg, retry_after);
@@ -79,13 +79,13 @@ static int64_t alert_open(void *ctx, int64_t channel_id, const char *alert_key)
 static int64_t inhibit_held(void *arg, size_t i, struct ah_reduce *reduce, int64_t now)
 {
     struct ah_request *req = arg;
-    const struct ah_pipeline_verdict *v = req->verdicts ? &req->verdicts[i] : NULL;
+    const struct ah_pipeline_verdict *v = req->push.verdicts ? &req->push.verdicts[i] : NULL;
     size_t c;
 
     for (c = 0; v != NULL && c < v->nchecks; c++) {
         int64_t source =
             ah_pipe_sources_find(req->app->pipe_sources, v->checks[c].key,
-                                 req->events.items[i].alert_key, now, alert_open, reduce);
+                                 req->push.events.items[i].alert_key, now, alert_open, reduce);
         if (source != 0) {
             ah_log(AH_LOG_DEBUG, "request %s: event %zu inhibited by pipeline rule %zu, alert %lld",
                    req->request_id, i, v->checks[c].rule, (long long)source);
@@ -98,9 +98,9 @@ static int64_t inhibit_held(void *arg, size_t i, struct ah_reduce *reduce, int64
 static void inhibit_noted(void *arg, size_t i, int64_t channel_id, int64_t now)
 {
     struct ah_request *req = arg;
-    struct ah_filter_subject s = ah_event_subject(&req->events.items[i], req->intg.id);
+    struct ah_filter_subject s = ah_event_subject(&req->push.events.items[i], req->intg.id);
 
-    ah_pipe_sources_note(req->app->pipe_sources, req->rules->pipeline, &s, channel_id, now);
+    ah_pipe_sources_note(req->app->pipe_sources, req->push.rules->pipeline, &s, channel_id, now);
 }
 
 /* Writer thread: the push as reduce/push.c takes it. */
@@ -108,30 +108,31 @@ static int push_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
                     int64_t now, struct ah_error *err)
 {
     struct ah_request *req = ah_request_of(job);
-    struct ah_push_event *events = ah_xcalloc(req->events.count + 1, sizeof(*events));
+    struct ah_push_event *events = ah_xcalloc(req->push.events.count + 1, sizeof(*events));
     struct ah_push_inhibit inhibit = {inhibit_held, inhibit_noted, req};
     struct ah_push_batch b = {.integration_id = req->intg.id,
                               .retry_id = req->text,
                               .events = events,
-                              .nevents = req->events.count,
-                              .inhibit = req->rules && req->rules->pipeline ? &inhibit : NULL};
+                              .nevents = req->push.events.count,
+                              .inhibit =
+                                  req->push.rules && req->push.rules->pipeline ? &inhibit : NULL};
     struct ah_push_result res;
     size_t i;
     int rc;
 
-    for (i = 0; i < req->events.count; i++)
-        events[i] =
-            (struct ah_push_event){.ev = &req->events.items[i],
-                                   .channels = req->routed + i * AH_ROUTE_MAX_CHANNELS,
-                                   .nchannels = req->nrouted[i],
-                                   .dropped = req->verdicts != NULL && req->verdicts[i].dropped};
+    for (i = 0; i < req->push.events.count; i++)
+        events[i] = (struct ah_push_event){.ev = &req->push.events.items[i],
+                                           .channels = req->push.routed + i * AH_ROUTE_MAX_CHANNELS,
+                                           .nchannels = req->push.nrouted[i],
+                                           .dropped = req->push.verdicts != NULL &&
+                                                      req->push.verdicts[i].dropped};
     rc = ah_reduce_push(reduce, tx, &b, now, &res, err);
     ah_free(events);
     json_decref(req->result);
     req->result = res.keys;
-    req->dropped = res.dropped;
-    req->pipeline_dropped = res.pipeline_dropped;
-    req->inhibited = res.inhibited;
+    req->push.dropped = res.dropped;
+    req->push.pipeline_dropped = res.pipeline_dropped;
+    req->push.inhibited = res.inhibited;
     return rc;
 }
 
@@ -141,18 +142,18 @@ static enum MHD_Result push_finish(struct ah_request *req)
 
     if (req->job.rc < 0)
         return refuse_err(req, &req->job.err);
-    ah_metrics_push(&req->app->metrics, req->push_type, AH_M_OK, (unsigned)req->events.count,
+    ah_metrics_push(&req->app->metrics, req->push.type, AH_M_OK, (unsigned)req->push.events.count,
                     ah_monotonic_us() - req->start_us);
     ah_integrations_count(req->app->integrations, req->intg.id, AH_STAT_EVENTS_ACCEPTED,
-                          req->events.count - req->dropped - req->pipeline_dropped -
-                              req->inhibited);
+                          req->push.events.count - req->push.dropped - req->push.pipeline_dropped -
+                              req->push.inhibited);
     ah_integrations_count(req->app->integrations, req->intg.id, AH_STAT_EVENTS_DROPPED,
-                          req->dropped + req->pipeline_dropped);
+                          req->push.dropped + req->push.pipeline_dropped);
     ah_integrations_count(req->app->integrations, req->intg.id, AH_STAT_EVENTS_INHIBITED,
-                          req->inhibited);
+                          req->push.inhibited);
     /* The standard type answers exactly Flashduty's shape; vendor adapters
      * may turn one body into several events, so they list every key. */
-    if (strcmp(req->push_type, "standard") == 0)
+    if (strcmp(req->push.type, "standard") == 0)
         return ah_respond_data(req, 200, json_pack("{sO}", "alert_key", json_array_get(keys, 0)));
     return ah_respond_data(
         req, 200, json_pack("{sOsO}", "alert_key", json_array_get(keys, 0), "alert_keys", keys));
@@ -212,7 +213,7 @@ static int prepare(struct ah_request *req, const struct ah_adapter *adapter, enu
         goto out;
     }
     in.body = req->json;
-    if (ah_push_prepare(adapter, &in, &ov, &pi, &req->events, &err) < 0)
+    if (ah_push_prepare(adapter, &in, &ov, &pi, &req->push.events, &err) < 0)
         goto out;
     if (adapter->retry_id != NULL)
         req->text = adapter->retry_id(&in);
@@ -261,8 +262,8 @@ static void budget_events(struct ah_request *req, struct ah_rule_budget *b)
 {
     size_t i;
 
-    for (i = 0; i < req->events.count; i++)
-        req->events.items[i].budget = b;
+    for (i = 0; i < req->push.events.count; i++)
+        req->push.events.items[i].budget = b;
 }
 
 /* The integration layer, in the order spec 7 gives: enrichment on every
@@ -270,18 +271,18 @@ static void budget_events(struct ah_request *req, struct ah_rule_budget *b)
  * inhibit checks for the writer). */
 static void process(struct ah_request *req)
 {
-    const struct ah_intg_rules *rules = req->rules;
+    const struct ah_intg_rules *rules = req->push.rules;
     size_t i;
 
     if (rules != NULL && rules->pipeline != NULL)
-        req->verdicts = ah_xcalloc(req->events.count, sizeof(*req->verdicts));
-    for (i = 0; rules != NULL && i < req->events.count; i++) {
-        struct ah_event *ev = &req->events.items[i];
+        req->push.verdicts = ah_xcalloc(req->push.events.count, sizeof(*req->push.verdicts));
+    for (i = 0; rules != NULL && i < req->push.events.count; i++) {
+        struct ah_event *ev = &req->push.events.items[i];
 
         if (rules->enrichment != NULL)
             ah_enrichment_apply(rules->enrichment, ev, &req->intg);
         if (rules->pipeline != NULL)
-            ah_pipeline_apply(rules->pipeline, ev, &req->intg, &req->verdicts[i]);
+            ah_pipeline_apply(rules->pipeline, ev, &req->intg, &req->push.verdicts[i]);
     }
 }
 
@@ -290,25 +291,25 @@ static void process(struct ah_request *req)
  * the pipeline kept reaches no channel: nothing of it is stored. */
 static int route(struct ah_request *req, enum MHD_Result *ret)
 {
-    struct ah_routes *routes = req->rules ? req->rules->routes : NULL;
-    size_t i, n = req->events.count;
+    struct ah_routes *routes = req->push.rules ? req->push.rules->routes : NULL;
+    size_t i, n = req->push.events.count;
 
-    req->routed = ah_xcalloc(n * AH_ROUTE_MAX_CHANNELS, sizeof(*req->routed));
-    req->nrouted = ah_xcalloc(n, sizeof(*req->nrouted));
+    req->push.routed = ah_xcalloc(n * AH_ROUTE_MAX_CHANNELS, sizeof(*req->push.routed));
+    req->push.nrouted = ah_xcalloc(n, sizeof(*req->push.nrouted));
     for (i = 0; i < n; i++) {
-        struct ah_filter_subject s = ah_event_subject(&req->events.items[i], req->intg.id);
+        struct ah_filter_subject s = ah_event_subject(&req->push.events.items[i], req->intg.id);
 
-        if (req->verdicts != NULL && req->verdicts[i].dropped)
+        if (req->push.verdicts != NULL && req->push.verdicts[i].dropped)
             continue;
         if (req->intg.channel_id != 0) {
-            req->routed[i * AH_ROUTE_MAX_CHANNELS] = req->intg.channel_id;
-            req->nrouted[i] = 1;
+            req->push.routed[i * AH_ROUTE_MAX_CHANNELS] = req->intg.channel_id;
+            req->push.nrouted[i] = 1;
         } else if (routes != NULL) {
-            req->nrouted[i] =
+            req->push.nrouted[i] =
                 ah_routes_match(routes, &s, ah_process_table_by_name, req->app->process,
-                                req->routed + i * AH_ROUTE_MAX_CHANNELS);
+                                req->push.routed + i * AH_ROUTE_MAX_CHANNELS);
         }
-        if (req->nrouted[i] == 0) {
+        if (req->push.nrouted[i] == 0) {
             *ret = refuse_as(req, AH_STAT_REFUSED_NO_ROUTE, AH_M_INVALID_PARAMETER, 400,
                              "InvalidParameter",
                              "no route matched: the event reaches no channel of this shared "
@@ -325,8 +326,8 @@ int ah_push_begin(struct ah_request *req, const char *type_path, enum MHD_Result
 {
     const struct ah_adapter *adapter = ah_adapter_by_path(type_path);
 
-    req->adapter = adapter;
-    req->push_type = adapter ? adapter->type : NULL;
+    req->push.adapter = adapter;
+    req->push.type = adapter ? adapter->type : NULL;
     if (adapter == NULL)
         *ret = refuse(req, AH_M_ROUTE_NOT_FOUND, 404, "RouteNotFound",
                       "unrecognized integration type in the push path", 0);
@@ -348,11 +349,11 @@ enum MHD_Result ah_handle_push(struct ah_request *req)
     enum MHD_Result ret;
     int rc;
 
-    if (prepare(req, req->adapter, &ret) < 0)
+    if (prepare(req, req->push.adapter, &ret) < 0)
         return ret;
-    req->rules = ah_process_table_get(req->app->process, req->intg.id);
+    req->push.rules = ah_process_table_get(req->app->process, req->intg.id);
     /* Every event of the request may spend the per-event budget. */
-    ah_rule_budget_start(&budget, AH_EVENT_RULE_NS * (int64_t)req->events.count);
+    ah_rule_budget_start(&budget, AH_EVENT_RULE_NS * (int64_t)req->push.events.count);
     budget_events(req, &budget);
     process(req);
     rc = route(req, &ret);
@@ -365,7 +366,7 @@ enum MHD_Result ah_handle_push(struct ah_request *req)
     if (rc < 0)
         return ret;
     /* The writer binds the labels' text; it does not serialize them. */
-    for (size_t i = 0; i < req->events.count; i++)
-        ah_event_seal(&req->events.items[i]);
+    for (size_t i = 0; i < req->push.events.count; i++)
+        ah_event_seal(&req->push.events.items[i]);
     return ah_request_submit(req, push_run, push_finish);
 }

@@ -25,6 +25,59 @@ struct ah_adapter;
 /* Builds the response once the writer has finished the job. */
 typedef enum MHD_Result (*ah_finish_fn)(struct ah_request *req);
 
+/* A push's state, from its checks to its answer (push.c). */
+struct ah_push_ctx {
+    const char *type; /* the adapter's type, for the metrics */
+    const struct ah_adapter *adapter;
+    struct ah_event_list events;
+    int64_t *routed;                      /* per event, AH_ROUTE_MAX_CHANNELS channel ids */
+    size_t *nrouted;                      /* per event, how many of them */
+    struct ah_intg_rules *rules;          /* the integration's rules for this push (a reference) */
+    struct ah_pipeline_verdict *verdicts; /* per event, or NULL without a pipeline */
+    size_t dropped;                       /* (event, channel) pairs a drop rule held back */
+    size_t pipeline_dropped;              /* events an alert_drop rule discarded */
+    size_t inhibited;                     /* events an alert_inhibit rule discarded */
+};
+
+/* A rule compiled on the HTTP thread, on its way to the reducer or the
+ * process table, which take it in the writer's job (then the request no
+ * longer holds it). */
+enum ah_rule_kind {
+    AH_RULE_NONE = 0,
+    AH_RULE_GROUPING,
+    AH_RULE_FLAPPING,
+    AH_RULE_SILENCE,
+    AH_RULE_INHIBIT,
+    AH_RULE_ESCALATIONS,
+    AH_RULE_ROUTES,
+    AH_RULE_ENRICHMENT,
+    AH_RULE_PIPELINE,
+    AH_RULE_MAPPING,
+    AH_RULE_UPLOAD, /* a mapping table's CSV rows (admin_mappings.c) */
+};
+
+struct ah_mapping_upload;
+
+struct ah_rule_ctx {
+    enum ah_rule_kind kind;
+    union {
+        struct ah_grouping *grouping;
+        struct ah_flapping *flapping;
+        struct ah_silence *silence;
+        struct ah_inhibit *inhibit;
+        struct ah_escalations *escalations;
+        struct ah_routes *routes;
+        struct ah_enrichment *enrichment;
+        struct ah_pipeline *pipeline;
+        struct ah_mapping *mapping;
+        struct ah_mapping_upload *upload;
+    } u;
+    int64_t sub_id; /* a rule id under a channel, an override under a schedule */
+};
+
+/* Frees what @rule still holds (request clean-up). */
+void ah_rule_ctx_done(struct ah_rule_ctx *rule);
+
 struct ah_request {
     struct ah_app *app;
     struct MHD_Connection *conn;
@@ -54,20 +107,9 @@ struct ah_request {
     json_t *json;
     json_t *result;
     char *text;
-    const char *push_type;
-    const struct ah_adapter *adapter; /* the push path's adapter */
-    struct ah_integration intg;
-    struct ah_event_list events;
-    int64_t *routed;                      /* per event, AH_ROUTE_MAX_CHANNELS channel ids */
-    size_t *nrouted;                      /* per event, how many of them */
-    size_t dropped;                       /* (event, channel) pairs a drop rule held back */
-    struct ah_intg_rules *rules;          /* the integration's rules for this push (a reference) */
-    struct ah_pipeline_verdict *verdicts; /* per event, or NULL without a pipeline */
-    size_t pipeline_dropped;              /* events an alert_drop rule discarded */
-    size_t inhibited;                     /* events an alert_inhibit rule discarded */
-    int64_t sub_id;                       /* a rule id under a channel */
-    void *rule;                           /* a compiled rule on its way to the reducer */
-    void (*rule_free)(void *rule);        /* frees @rule if the reducer did not take it */
+    struct ah_integration intg; /* the push's integration, or the one being edited */
+    struct ah_push_ctx push;    /* push.c only */
+    struct ah_rule_ctx rule;    /* the admin handlers of rules only */
 };
 
 /* The request a writer job is embedded in. */

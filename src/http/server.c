@@ -44,7 +44,7 @@ static void *request_new(void *cls, const char *uri, struct MHD_Connection *conn
     req->accepted_us = ah_monotonic_us();
     ah_guard_note_uri(req, uri);
     ah_buf_init(&req->body);
-    ah_event_list_init(&req->events);
+    ah_event_list_init(&req->push.events);
     atomic_init(&req->job_done, 0);
     if (ah_random_hex(16, req->request_id) < 0)
         memcpy(req->request_id, "00000000000000000000000000000000", 33);
@@ -58,13 +58,12 @@ static void request_free(struct ah_request *req)
     json_decref(req->result);
     ah_free(req->text);
     ah_integration_done(&req->intg);
-    ah_event_list_done(&req->events);
-    ah_free(req->routed);
-    ah_free(req->nrouted);
-    ah_free(req->verdicts);
-    ah_intg_rules_unref(req->rules);
-    if (req->rule != NULL)
-        req->rule_free(req->rule);
+    ah_event_list_done(&req->push.events);
+    ah_free(req->push.routed);
+    ah_free(req->push.nrouted);
+    ah_free(req->push.verdicts);
+    ah_intg_rules_unref(req->push.rules);
+    ah_rule_ctx_done(&req->rule);
     ah_free(req);
 }
 

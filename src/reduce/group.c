@@ -22,8 +22,10 @@ static int set_key(const struct ah_dims *d, int64_t channel_id, int tag,
     for (i = 0; i < d->nkeys; i++) {
         const char *v = ah_filter_field(s, d->keys[i], idbuf);
 
-        if (strict && (v == NULL || v[0] == '\0'))
+        if (strict && (v == NULL || v[0] == '\0')) {
+            ah_sha256_final(&c, digest); /* frees the context */
             return 0;
+        }
         ah_sha256_update(&c, d->keys[i], strlen(d->keys[i]) + 1);
         ah_sha256_update(&c, v ? v : "", v ? strlen(v) + 1 : 1);
     }
