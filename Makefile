@@ -8,6 +8,8 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-proto
             -Wformat=2 -Wno-format-nonliteral -pthread -Isrc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+# The version is written once, in VERSION; main.c gets it as AH_VERSION.
+VERSION  := $(shell cat VERSION)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 SRC      := $(shell find src -name '*.c' | sort)
@@ -60,6 +62,10 @@ build/bench/%: bench/%.c $(LIB_OBJ)
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(ASAN_LIB) $(PKG_LIBS) -lcmocka -lm
+
+# Only main.c uses the version; it is rebuilt when VERSION changes.
+build/obj/src/main.o build/asan/obj/src/main.o: VERSION
+build/obj/src/main.o build/asan/obj/src/main.o: CFLAGS += -DAH_VERSION='"$(VERSION)"'
 
 # Tests depend on their headers too (the fixtures in tests/unit/).
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TESTS:=.d) $(ASAN_TESTS:=.d)
