@@ -28,9 +28,15 @@ AH_LAUNCHES=0
 T_PASS=0 T_FAIL=0 T_SECTION=-
 H_STATUS='' H_BODY='' H_HEADERS='' H_DESC=''
 
+AH_MAIN_PID=$BASHPID
+
+# A subshell forked just before a signal may run the parent's traps before
+# bash resets them (stop_server's watchdog, killed at once when the server
+# stops fast): only the test's own shell cleans up.
 ah_cleanup()
 {
     local p
+    [ "$BASHPID" = "$AH_MAIN_PID" ] || return 0
     for p in "${AH_BG_PIDS[@]}"; do
         kill -KILL "$p" 2>/dev/null
     done
