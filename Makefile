@@ -13,6 +13,7 @@ VERSION  := $(shell cat VERSION)
 CFLAGS   += -DAH_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+PREFIX   ?= /usr/local
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 SRC      := $(shell find src -name '*.c' | sort)
@@ -30,7 +31,7 @@ ASAN_LIB := $(LIB_SRC:%.c=build/asan/obj/%.o) $(GEN_SRC:%.c=build/asan/obj/%.o)
 TESTS      := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 ASAN_TESTS := $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all asan run test unit e2e bench deps deps-test format lint check-layers clean
+.PHONY: all asan run test unit e2e bench deps deps-test format lint check-layers clean install
 
 all: build/alerthub
 
@@ -72,6 +73,7 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
 
 # The objects that use AH_VERSION are rebuilt when it changes.
 build/obj/src/http/metrics.o build/asan/obj/src/http/metrics.o: VERSION
+build/obj/src/main.o build/asan/obj/src/main.o: VERSION
 
 # Tests depend on their headers too (the fixtures in tests/unit/).
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TESTS:=.d) $(ASAN_TESTS:=.d)
@@ -116,6 +118,17 @@ bench:
 	@$(MAKE) --no-print-directory all build/bench/group_bench build/bench/writer_bench
 	@build/bench/group_bench
 	@bench/run.sh build/alerthub
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man page
+# alerthub(1) and the systemd unit (its ExecStart names the installed binary).
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 755 build/alerthub $(DESTDIR)$(PREFIX)/bin/alerthub
+	install -m 644 docs/alerthub.1 $(DESTDIR)$(PREFIX)/share/man/man1/alerthub.1
+	sed 's|/usr/local/bin/alerthub|$(PREFIX)/bin/alerthub|' packaging/alerthub.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/alerthub.service
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/alerthub.service
 
 format:
 	clang-format -i $(SRC) $(shell find src tests/unit -name '*.h') $(TEST_SRC)

@@ -12,10 +12,11 @@ pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 # Tests: unit framework, HTTP client, JSON tool for the e2e scripts, the
 # SQLite shell to inspect the database, and the real Prometheus Alertmanager
 # that the Alertmanager integration is tested against; promtool (package
-# prometheus) checks the /metrics scrape; python3 runs the
-# notification receivers (an HTTP receiver and an SMTP sink) the tests start.
+# prometheus) checks the /metrics scrape; python3 runs the notification
+# receivers (an HTTP receiver and an SMTP sink) the tests start; systemd
+# gives systemd-analyze, which checks the packaged unit file.
 if [ "$want" = test ] || [ "$want" = bench ]; then
-    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager prometheus python3"
+    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager prometheus python3 systemd"
 fi
 # Bench: the load generator, and nginx as the baseline that bench/run.sh puts
 # beside alerthub and Alertmanager (run in the foreground from a temporary

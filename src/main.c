@@ -1,18 +1,21 @@
 /* main.c - command line, configuration, wiring and signals.
  *
- *   alerthub serve [--listen ADDR:PORT] [--data DIR] [--public-url URL]
- *                  [--admin-token TOKEN] [--max-body-bytes N] [--queue-max N]
- *                  [--busy-timeout-ms N] [--synchronous full|normal]
- *                  [--threads N] [--max-connections-per-ip N]
- *                  [--log-level debug|info|warn|error]
- *                  [--retention-days N] [--incident-retention-days N]
+ *   alerthub serve [--listen ADDR:PORT] [--data DIR] [--admin-token-file PATH]
+ *                  [--log-format text|logfmt|json] ...   run the server
+ *   alerthub push URL [--severity S] [--title T]          send one test event
+ *   alerthub backup PATH [--data DIR]                     copy the database
+ *   alerthub --help | --version
  *
- * Every option is also read from the environment (ALERTHUB_LISTEN, ...);
- * the command line wins. Configuration is read once into struct config and
- * never changes afterwards. */
+ * Each command's options are one table of rows (flag, value, environment
+ * variable, default, meaning); the usage is printed from the same tables, so
+ * it cannot drift from what is parsed. Every serve option is also read from
+ * the environment (ALERTHUB_LISTEN, ...); the command line wins. Configuration
+ * is read once into struct config and never changes afterwards. Usage errors
+ * exit 2, a failed command 1. */
 #include "http/app.h"
 #include "http/server.h"
 #include "ingest/integrations.h"
+#include "notify/post.h"
 #include "notify/sender.h"
 #include "process/table.h"
 #include "reduce/reduce.h"
@@ -32,13 +35,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef AH_VERSION
+#error "AH_VERSION is set by the Makefile, from the file VERSION"
+#endif
+
+#define TOKEN_FILE_MAX 4096 /* bytes; a token is 64 hex digits, a file of more is a mistake */
+
 struct config {
     const char *listen;
     const char *data;
     const char *public_url;
     const char *admin_token;
+    const char *admin_token_file;
     const char *synchronous;
     const char *log_level;
+    const char *log_format;
     const char *database_url;
     const char *test_clock;
     const char *smtp_url;
@@ -54,59 +65,132 @@ struct config {
     long incident_retention_days;
     long retention_seconds; /* tests and bench only: replace the days when set */
     long incident_retention_seconds;
+    char *token_read; /* owned: the token read from admin_token_file */
 };
 
-/* One row per option: the flag, its environment variable, the field it sets
- * (a string, or a long within min..max). */
+/* ================= option tables ================= */
+
+/* One row per option: the flag, what its value is, its environment variable
+ * (or none), the field it sets (a string, or a long within min..max), its
+ * default (set as if given; NULL leaves the field unset, and unset then says
+ * what that means) and one line of help. */
 enum option_kind { OPT_STR, OPT_NUM };
 
-static const struct option_row {
-    const char *flag;
-    const char *env;
+/* An empty value is refused rather than taken for "unset": an empty admin
+ * token in a unit file is a mistake, and guessing would either lock every
+ * admin out or let anyone in. */
+enum option_flags { OPT_REFUSE_EMPTY = 1 };
+
+struct option_row {
+    const char *flag, *arg, *env;
     enum option_kind kind;
     size_t offset;
     long min, max;
-} options[] = {
-    {"--listen", "ALERTHUB_LISTEN", OPT_STR, offsetof(struct config, listen), 0, 0},
-    {"--data", "ALERTHUB_DATA", OPT_STR, offsetof(struct config, data), 0, 0},
-    {"--public-url", "ALERTHUB_PUBLIC_URL", OPT_STR, offsetof(struct config, public_url), 0, 0},
-    {"--admin-token", "ALERTHUB_ADMIN_TOKEN", OPT_STR, offsetof(struct config, admin_token), 0, 0},
-    {"--synchronous", "ALERTHUB_SYNCHRONOUS", OPT_STR, offsetof(struct config, synchronous), 0, 0},
-    {"--log-level", "ALERTHUB_LOG_LEVEL", OPT_STR, offsetof(struct config, log_level), 0, 0},
-    {"--database-url", "ALERTHUB_DATABASE_URL", OPT_STR, offsetof(struct config, database_url), 0,
-     0},
-    {"--max-body-bytes", "ALERTHUB_MAX_BODY_BYTES", OPT_NUM,
-     offsetof(struct config, max_body_bytes), 1024, 64L << 20},
-    {"--queue-max", "ALERTHUB_QUEUE_MAX", OPT_NUM, offsetof(struct config, queue_max), 1, 1000000},
-    {"--busy-timeout-ms", "ALERTHUB_BUSY_TIMEOUT_MS", OPT_NUM,
-     offsetof(struct config, busy_timeout_ms), 1, 600000},
-    {"--threads", "ALERTHUB_THREADS", OPT_NUM, offsetof(struct config, threads), 1, 64},
-    {"--max-connections-per-ip", "ALERTHUB_MAX_CONNECTIONS_PER_IP", OPT_NUM,
-     offsetof(struct config, max_connections_per_ip), 1, 4096},
-    {"--test-clock", "ALERTHUB_TEST_CLOCK", OPT_STR, offsetof(struct config, test_clock), 0, 0},
-    {"--smtp-url", "ALERTHUB_SMTP_URL", OPT_STR, offsetof(struct config, smtp_url), 0, 0},
-    {"--smtp-from", "ALERTHUB_SMTP_FROM", OPT_STR, offsetof(struct config, smtp_from), 0, 0},
-    {"--notify-timeout-ms", "ALERTHUB_NOTIFY_TIMEOUT_MS", OPT_NUM,
-     offsetof(struct config, notify_timeout_ms), 100, 600000},
-    {"--notify-retry-for", "ALERTHUB_NOTIFY_RETRY_FOR", OPT_NUM,
-     offsetof(struct config, notify_retry_for), 1, 7 * 24 * 3600},
-    {"--retention-days", "ALERTHUB_RETENTION_DAYS", OPT_NUM,
-     offsetof(struct config, retention_days), 0, 36500},
-    {"--incident-retention-days", "ALERTHUB_INCIDENT_RETENTION_DAYS", OPT_NUM,
-     offsetof(struct config, incident_retention_days), 0, 36500},
-    {"--retention-seconds", "ALERTHUB_RETENTION_SECONDS", OPT_NUM,
-     offsetof(struct config, retention_seconds), 0, 36500L * 86400},
-    {"--incident-retention-seconds", "ALERTHUB_INCIDENT_RETENTION_SECONDS", OPT_NUM,
-     offsetof(struct config, incident_retention_seconds), 0, 36500L * 86400},
+    const char *def, *unset, *help;
+    int flags;
 };
 
-static int set_option(struct config *c, const struct option_row *o, const char *value)
+#define CONF(field) offsetof(struct config, field)
+
+static const struct option_row serve_options[] = {
+    {"--listen", "ADDR:PORT", "ALERTHUB_LISTEN", OPT_STR, CONF(listen), 0, 0, "127.0.0.1:8080",
+     NULL, "where to serve (IPv4, or [v6]:port)", 0},
+    {"--data", "DIR", "ALERTHUB_DATA", OPT_STR, CONF(data), 0, 0, "./data", NULL,
+     "folder of the SQLite database alerthub.db", 0},
+    {"--public-url", "URL", "ALERTHUB_PUBLIC_URL", OPT_STR, CONF(public_url), 0, 0, NULL,
+     "http://ADDR:PORT of --listen", "base of the push URLs and console links shown to users", 0},
+    {"--admin-token", "TOKEN", "ALERTHUB_ADMIN_TOKEN", OPT_STR, CONF(admin_token), 0, 0, NULL,
+     "the stored one, or a new one printed at first start",
+     "use this admin token (only its hash is stored); empty is refused", OPT_REFUSE_EMPTY},
+    {"--admin-token-file", "PATH", "ALERTHUB_ADMIN_TOKEN_FILE", OPT_STR, CONF(admin_token_file), 0,
+     0, NULL, "none",
+     "read the admin token from this file (trailing line breaks dropped; empty is refused)",
+     OPT_REFUSE_EMPTY},
+    {"--max-body-bytes", "N", "ALERTHUB_MAX_BODY_BYTES", OPT_NUM, CONF(max_body_bytes), 1024,
+     64L << 20, "1048576", NULL, "larger push bodies get 413 EntityTooLarge", 0},
+    {"--queue-max", "N", "ALERTHUB_QUEUE_MAX", OPT_NUM, CONF(queue_max), 1, 1000000, "8192", NULL,
+     "writes waiting for the writer; more get 503", 0},
+    {"--busy-timeout-ms", "N", "ALERTHUB_BUSY_TIMEOUT_MS", OPT_NUM, CONF(busy_timeout_ms), 1,
+     600000, "5000", NULL, "how long a commit waits for a database lock before 503", 0},
+    {"--synchronous", "full|normal", "ALERTHUB_SYNCHRONOUS", OPT_STR, CONF(synchronous), 0, 0,
+     "full", NULL, "SQLite durability: full survives power loss, normal only process crashes", 0},
+    {"--threads", "N", "ALERTHUB_THREADS", OPT_NUM, CONF(threads), 1, 64, "4", NULL,
+     "HTTP threads (parsing and normalizing run there)", 0},
+    {"--max-connections-per-ip", "N", "ALERTHUB_MAX_CONNECTIONS_PER_IP", OPT_NUM,
+     CONF(max_connections_per_ip), 1, 4096, "128", NULL,
+     "connections one client address may hold at once", 0},
+    {"--log-level", "L", "ALERTHUB_LOG_LEVEL", OPT_STR, CONF(log_level), 0, 0, "info", NULL,
+     "debug, info, warn or error", 0},
+    {"--log-format", "F", "ALERTHUB_LOG_FORMAT", OPT_STR, CONF(log_format), 0, 0, "text", NULL,
+     "log lines on stderr as text, logfmt or json (one object per line)", 0},
+    {"--smtp-url", "URL", "ALERTHUB_SMTP_URL", OPT_STR, CONF(smtp_url), 0, 0, NULL,
+     "none: emails are logged as suppressed", "SMTP server for email, smtp://host:port or smtps://",
+     0},
+    {"--smtp-from", "ADDR", "ALERTHUB_SMTP_FROM", OPT_STR, CONF(smtp_from), 0, 0,
+     "alerthub@localhost", NULL, "From of notification emails", 0},
+    {"--notify-timeout-ms", "N", "ALERTHUB_NOTIFY_TIMEOUT_MS", OPT_NUM, CONF(notify_timeout_ms),
+     100, 600000, "10000", NULL, "a notification receiver that takes longer is cut off, retried",
+     0},
+    {"--notify-retry-for", "N", "ALERTHUB_NOTIFY_RETRY_FOR", OPT_NUM, CONF(notify_retry_for), 1,
+     7 * 24 * 3600, "3600", NULL, "seconds a notification is retried before it has failed", 0},
+    {"--retention-days", "N", "ALERTHUB_RETENTION_DAYS", OPT_NUM, CONF(retention_days), 0, 36500,
+     "30", NULL, "events older than this are deleted by housekeeping (0: kept)", 0},
+    {"--incident-retention-days", "N", "ALERTHUB_INCIDENT_RETENTION_DAYS", OPT_NUM,
+     CONF(incident_retention_days), 0, 36500, "180", NULL,
+     "closed incidents older than this are deleted with their alerts and events (0: kept)", 0},
+    {"--retention-seconds", "N", "ALERTHUB_RETENTION_SECONDS", OPT_NUM, CONF(retention_seconds), 0,
+     36500L * 86400, NULL, "--retention-days",
+     "tests and bench only: the events' retention in seconds", 0},
+    {"--incident-retention-seconds", "N", "ALERTHUB_INCIDENT_RETENTION_SECONDS", OPT_NUM,
+     CONF(incident_retention_seconds), 0, 36500L * 86400, NULL, "--incident-retention-days",
+     "tests and bench only: the closed incidents' retention in seconds", 0},
+    {"--test-clock", "on", "ALERTHUB_TEST_CLOCK", OPT_STR, CONF(test_clock), 0, 0, NULL, "off",
+     "tests only: PUT /api/v1/test/clock sets the server's clock", 0},
+    {"--database-url", "URL", "ALERTHUB_DATABASE_URL", OPT_STR, CONF(database_url), 0, 0, NULL,
+     "none", "PostgreSQL store: not supported yet, refused", 0},
+};
+
+struct push_conf {
+    const char *severity, *title;
+    long timeout_ms;
+};
+
+static const struct option_row push_options[] = {
+    {"--severity", "S", NULL, OPT_STR, offsetof(struct push_conf, severity), 0, 0, "Info", NULL,
+     "event_status: Critical, Warning, Info or Ok", 0},
+    {"--title", "T", NULL, OPT_STR, offsetof(struct push_conf, title), 0, 0, "alerthub test event",
+     NULL, "title_rule of the event", 0},
+    {"--timeout-ms", "N", NULL, OPT_NUM, offsetof(struct push_conf, timeout_ms), 100, 600000,
+     "10000", NULL, "give up when the server takes longer", 0},
+};
+
+struct backup_conf {
+    const char *data;
+};
+
+static const struct option_row backup_options[] = {
+    {"--data", "DIR", "ALERTHUB_DATA", OPT_STR, offsetof(struct backup_conf, data), 0, 0, "./data",
+     NULL, "the server's data folder (its alerthub.db is copied)", 0},
+};
+
+#define NROWS(t) (sizeof(t) / sizeof((t)[0]))
+
+static void usage(FILE *out);
+
+static int set_option(void *conf, const struct option_row *o, const char *value)
 {
     char *end;
     long v;
 
+    if (value[0] == '\0' && (o->flags & OPT_REFUSE_EMPTY)) {
+        fprintf(stderr,
+                "alerthub: %s (%s) is empty, and an empty value is refused; give one, or leave it "
+                "unset\n",
+                o->flag, o->env);
+        return -1;
+    }
     if (o->kind == OPT_STR) {
-        *(const char **)((char *)c + o->offset) = value;
+        *(const char **)((char *)conf + o->offset) = value;
         return 0;
     }
     errno = 0;
@@ -116,47 +200,91 @@ static int set_option(struct config *c, const struct option_row *o, const char *
                 o->min, o->max, value);
         return -1;
     }
-    *(long *)((char *)c + o->offset) = v;
+    *(long *)((char *)conf + o->offset) = v;
     return 0;
 }
 
-static int parse_config(int argc, char **argv, struct config *c)
+/* Defaults, then the environment (an empty variable counts as unset unless
+ * the row refuses empty values), then the command line. Arguments that are
+ * not options fill @positional (@npos of them, all required). */
+static int parse_options(const struct option_row *rows, size_t nrows, void *conf, int argc,
+                         char **argv, const char **positional, int npos)
 {
+    int a, got = 0;
     size_t i;
-    int a;
 
-    *c = (struct config){.listen = "127.0.0.1:8080",
-                         .data = "./data",
-                         .synchronous = "full",
-                         .log_level = "info",
-                         .max_body_bytes = 1L << 20,
-                         .queue_max = 8192,
-                         .busy_timeout_ms = 5000,
-                         .threads = 4,
-                         .max_connections_per_ip = 128,
-                         .smtp_from = "alerthub@localhost",
-                         .notify_timeout_ms = 10000,
-                         .notify_retry_for = 3600,
-                         .retention_days = 30,
-                         .incident_retention_days = 180};
-    for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
-        const char *v = getenv(options[i].env);
+    for (i = 0; i < nrows; i++) {
+        const char *v = rows[i].env ? getenv(rows[i].env) : NULL;
 
-        if (v != NULL && v[0] != '\0' && set_option(c, &options[i], v) < 0)
+        if (rows[i].def != NULL && set_option(conf, &rows[i], rows[i].def) < 0)
+            return -1;
+        if (v == NULL || (v[0] == '\0' && !(rows[i].flags & OPT_REFUSE_EMPTY)))
+            continue;
+        if (set_option(conf, &rows[i], v) < 0)
             return -1;
     }
-    for (a = 2; a < argc; a++) {
-        for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
-            if (strcmp(argv[a], options[i].flag) == 0)
-                break;
-        }
-        if (i == sizeof(options) / sizeof(options[0]) || a + 1 >= argc) {
+    for (a = 0; a < argc; a++) {
+        for (i = 0; i < nrows && strcmp(argv[a], rows[i].flag) != 0; i++)
+            ;
+        if (i < nrows && a + 1 < argc) {
+            if (set_option(conf, &rows[i], argv[++a]) < 0)
+                return -1;
+        } else if (argv[a][0] != '-' && got < npos) {
+            positional[got++] = argv[a];
+        } else {
             fprintf(stderr, "alerthub: unrecognized or incomplete option \"%s\"\n", argv[a]);
+            usage(stderr);
             return -1;
         }
-        if (set_option(c, &options[i], argv[++a]) < 0)
-            return -1;
     }
+    if (got < npos) {
+        fprintf(stderr, "alerthub: missing argument\n");
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* Sets *@ret to the index of @value in @names (NULL-terminated). */
+static int pick(const char *value, const char *const *names, const char *what, int *ret)
+{
+    int i;
+
+    for (i = 0; names[i] != NULL; i++) {
+        if (strcmp(value, names[i]) == 0) {
+            *ret = i;
+            return 0;
+        }
+    }
+    fprintf(stderr, "alerthub: %s cannot be \"%s\"; see alerthub --help\n", what, value);
+    return -1;
+}
+
+/* The admin token from --admin-token-file: the file's text without its
+ * trailing line break, so that `echo TOKEN > file` works. */
+static int read_token_file(struct config *c)
+{
+    FILE *f = fopen(c->admin_token_file, "r");
+    char buf[TOKEN_FILE_MAX + 1];
+    size_t n;
+
+    if (f == NULL) {
+        fprintf(stderr, "alerthub: --admin-token-file \"%s\": %s\n", c->admin_token_file,
+                strerror(errno));
+        return -1;
+    }
+    n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    if (n == 0 || n > TOKEN_FILE_MAX || memchr(buf, '\0', n) != NULL) {
+        fprintf(stderr,
+                "alerthub: --admin-token-file \"%s\" must hold one token of 1 to %d bytes\n",
+                c->admin_token_file, TOKEN_FILE_MAX);
+        return -1;
+    }
+    c->token_read = ah_xstrndup(buf, n);
+    c->admin_token = c->token_read;
     return 0;
 }
 
@@ -326,21 +454,6 @@ static void seed_source(const json_t *a, void *arg)
 static void load_channel_name(int64_t id, const char *name, void *arg)
 {
     ah_process_table_name(arg, name, id);
-}
-
-static int set_log_level(const char *name)
-{
-    static const char *const names[] = {"debug", "info", "warn", "error"};
-    int i;
-
-    for (i = 0; i < 4; i++) {
-        if (strcmp(name, names[i]) == 0) {
-            ah_log_min_level = (enum ah_log_level)i;
-            return 0;
-        }
-    }
-    fprintf(stderr, "alerthub: --log-level must be debug, info, warn or error\n");
-    return -1;
 }
 
 /* Blocks until SIGTERM or SIGINT. The signals were blocked in every thread
@@ -586,36 +699,164 @@ static int serve(const struct config *c)
     return 0;
 }
 
-static void usage(void)
+/* ================= the commands ================= */
+
+static void print_options(FILE *out, const char *title, const struct option_row *rows, size_t nrows)
 {
     size_t i;
 
-    fprintf(stderr, "usage: alerthub serve [options]\noptions (each also an environment "
-                    "variable):\n");
-    for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
-        fprintf(stderr, "  %-20s %s\n", options[i].flag, options[i].env);
+    fprintf(out, "\n%s\n", title);
+    for (i = 0; i < nrows; i++) {
+        const struct option_row *o = &rows[i];
+        char flag[64];
+
+        snprintf(flag, sizeof(flag), "%s %s", o->flag, o->arg);
+        fprintf(out, "  %-30s %s\n  %-30s default: %s", flag, o->help, "",
+                o->def ? o->def : o->unset);
+        if (o->env != NULL)
+            fprintf(out, "; environment: %s", o->env);
+        fputc('\n', out);
+    }
 }
 
-int main(int argc, char **argv)
+static void usage(FILE *out)
 {
-    struct config c;
+    fprintf(out, "usage: alerthub serve [options]          run the server\n"
+                 "       alerthub push URL [options]       send one test event to a push URL\n"
+                 "       alerthub backup PATH [options]    copy the database into a new file\n"
+                 "       alerthub --help | --version\n");
+    print_options(out, "serve options (each also an environment variable; the flag wins):",
+                  serve_options, NROWS(serve_options));
+    print_options(out, "push options:", push_options, NROWS(push_options));
+    print_options(out, "backup options:", backup_options, NROWS(backup_options));
+    fprintf(out, "\nexit status: 0 done, 1 failed (push: any answer but HTTP 200), 2 bad usage\n");
+}
 
-    if (argc < 2 || strcmp(argv[1], "serve") != 0) {
-        usage();
-        return 2;
-    }
-    if (parse_config(argc, argv, &c) < 0 || set_log_level(c.log_level) < 0)
-        return 2;
-    if (c.database_url != NULL) {
+/* Checks what the option table cannot: choices, and one source of token. */
+static int check_config(struct config *c)
+{
+    static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
+    static const char *const formats[] = {"text", "logfmt", "json", NULL};
+    static const char *const syncs[] = {"full", "normal", NULL};
+    int level, format, sync;
+
+    if (pick(c->log_level, levels, "--log-level", &level) < 0 ||
+        pick(c->log_format, formats, "--log-format", &format) < 0 ||
+        pick(c->synchronous, syncs, "--synchronous", &sync) < 0)
+        return -1;
+    ah_log_min_level = (enum ah_log_level)level;
+    ah_log_format = (enum ah_log_format)format;
+    if (c->database_url != NULL) {
         /* Refuse rather than silently use SQLite: the operator asked for
          * PostgreSQL and would lose the shared state they expect. */
         fprintf(stderr, "alerthub: --database-url (PostgreSQL) is not supported yet; "
                         "leave it unset to use SQLite in --data\n");
+        return -1;
+    }
+    if (c->admin_token != NULL && c->admin_token_file != NULL) {
+        fprintf(stderr, "alerthub: give --admin-token or --admin-token-file, not both\n");
+        return -1;
+    }
+    return c->admin_token_file != NULL ? read_token_file(c) : 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct config c = {0};
+    int rc = 2;
+
+    if (parse_options(serve_options, NROWS(serve_options), &c, argc, argv, NULL, 0) == 0 &&
+        check_config(&c) == 0)
+        rc = serve(&c);
+    ah_free(c.token_read);
+    return rc;
+}
+
+static int cmd_push(int argc, char **argv)
+{
+    struct push_conf pc = {0};
+    const char *url;
+    json_t *event;
+    char *body, *answer = NULL;
+    struct ah_error err;
+    long status = 0;
+    int rc;
+
+    if (parse_options(push_options, NROWS(push_options), &pc, argc, argv, &url, 1) < 0)
+        return 2;
+    event = json_pack("{s:s, s:s, s:s, s:s}", "event_status", pc.severity, "title_rule", pc.title,
+                      "alert_key", "alerthub-cli-test", "description",
+                      "A test event sent with `alerthub push` (alerthub " AH_VERSION ").");
+    body = event ? json_dumps(event, JSON_COMPACT) : NULL;
+    json_decref(event);
+    if (body == NULL) {
+        fprintf(stderr, "alerthub: could not build the event (is --title valid UTF-8?)\n");
         return 2;
     }
-    if (strcmp(c.synchronous, "full") != 0 && strcmp(c.synchronous, "normal") != 0) {
-        fprintf(stderr, "alerthub: --synchronous must be full or normal\n");
-        return 2;
+    rc = ah_post_json(url, body, pc.timeout_ms, &status, &answer, &err);
+    free(body);
+    if (rc < 0) {
+        fprintf(stderr, "alerthub: %s\n", err.msg);
+        return 1;
     }
-    return serve(&c);
+    printf("%s\n", answer);
+    fprintf(stderr, "alerthub: HTTP %ld%s\n", status, status == 200 ? "" : ": not accepted");
+    ah_free(answer);
+    return status == 200 ? 0 : 1;
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    struct backup_conf bc = {0};
+    struct ah_error err;
+    const char *path;
+
+    if (parse_options(backup_options, NROWS(backup_options), &bc, argc, argv, &path, 1) < 0)
+        return 2;
+    if (ah_store_backup(bc.data, path, &err) < 0) {
+        fprintf(stderr, "alerthub: %s\n", err.msg);
+        return 1;
+    }
+    printf("alerthub: %s/alerthub.db copied to %s\n", bc.data, path);
+    return 0;
+}
+
+static int asks_for_help(int argc, char **argv)
+{
+    int a;
+
+    for (a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } commands[] = {{"serve", cmd_serve}, {"push", cmd_push}, {"backup", cmd_backup}};
+    size_t i;
+    int rc;
+
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("alerthub %s\n", AH_VERSION);
+        return 0;
+    }
+    if (asks_for_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    for (i = 0; argc >= 2 && i < NROWS(commands); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            rc = commands[i].run(argc - 2, argv + 2);
+            return rc;
+        }
+    }
+    if (argc >= 2)
+        fprintf(stderr, "alerthub: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return 2;
 }

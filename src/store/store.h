@@ -33,6 +33,13 @@ int ah_store_open(const struct ah_store_conf *conf, struct ah_store **ret_store,
                   struct ah_error *reterr);
 void ah_store_free(struct ah_store *store); /* NULL is a no-op */
 
+/* Copies the database of the data folder @dir into a new file @path with
+ * SQLite's online backup API: one consistent committed state, taken while a
+ * server may go on writing. Refuses (AH_ECONFLICT) when @path exists; a
+ * failed copy leaves no file behind. Opens its own connections; needs no
+ * store. */
+int ah_store_backup(const char *dir, const char *path, struct ah_error *reterr);
+
 /* Returns AH_OK when a read connection answers. */
 int ah_store_ping(struct ah_store *store, struct ah_error *reterr);
 

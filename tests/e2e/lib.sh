@@ -28,9 +28,15 @@ AH_LAUNCHES=0
 T_PASS=0 T_FAIL=0 T_SECTION=-
 H_STATUS='' H_BODY='' H_HEADERS='' H_DESC=''
 
+AH_MAIN_PID=$BASHPID
+
+# A subshell forked just before a signal may run the parent's traps before
+# bash resets them (stop_server's watchdog, killed at once when the server
+# stops fast): only the test's own shell cleans up.
 ah_cleanup()
 {
     local p
+    [ "$BASHPID" = "$AH_MAIN_PID" ] || return 0
     for p in "${AH_BG_PIDS[@]}"; do
         kill -KILL "$p" 2>/dev/null
     done
@@ -381,22 +387,28 @@ pick_port()
 
 # launch_server: starts AH_BIN on a free port and waits until /healthz answers.
 # A start that loses a race for its port is retried on another port. With
-# AH_USE_ENV=1 the settings go in ALERTHUB_* variables instead of flags.
+# AH_USE_ENV=1 the settings go in ALERTHUB_* variables instead of flags. With
+# AH_TOKEN_FILE set, the admin token is read from that file (which should
+# hold AH_TOKEN) instead of given.
 launch_server()
 {
-
+    local token_flag=(--admin-token "$AH_TOKEN") token_env=(ALERTHUB_ADMIN_TOKEN="$AH_TOKEN")
+    if [ -n "${AH_TOKEN_FILE:-}" ]; then
+        token_flag=(--admin-token-file "$AH_TOKEN_FILE")
+        token_env=(ALERTHUB_ADMIN_TOKEN_FILE="$AH_TOKEN_FILE")
+    fi
     for _ in 1 2 3 4 5; do
         AH_PORT=$(pick_port)
         AH_URL=http://127.0.0.1:$AH_PORT
         AH_LAUNCHES=$((AH_LAUNCHES + 1))
         AH_LOG=$AH_TMP/server.$AH_LAUNCHES.log
         if [ "${AH_USE_ENV:-0}" = 1 ]; then
-            ALERTHUB_LISTEN=127.0.0.1:$AH_PORT ALERTHUB_DATA=$AH_DATA \
-                ALERTHUB_ADMIN_TOKEN=$AH_TOKEN ALERTHUB_PUBLIC_URL=$AH_PUBLIC_URL \
+            env ALERTHUB_LISTEN="127.0.0.1:$AH_PORT" ALERTHUB_DATA="$AH_DATA" \
+                "${token_env[@]}" ALERTHUB_PUBLIC_URL="$AH_PUBLIC_URL" \
                 "$AH_BIN" serve "${AH_ARGS[@]}" >"$AH_LOG" 2>&1 &
         else
             "$AH_BIN" serve --listen "127.0.0.1:$AH_PORT" --data "$AH_DATA" \
-                --admin-token "$AH_TOKEN" --public-url "$AH_PUBLIC_URL" \
+                "${token_flag[@]}" --public-url "$AH_PUBLIC_URL" \
                 "${AH_ARGS[@]}" >"$AH_LOG" 2>&1 &
         fi
         AH_PID=$!
