@@ -6,6 +6,7 @@
  *                  [--threads N] [--max-connections-per-ip N]
  *                  [--log-level debug|info|warn|error]
  *                  [--retention-days N] [--incident-retention-days N]
+ *                  [--tls-cert FILE --tls-key FILE]
  *
  * Every option is also read from the environment (ALERTHUB_LISTEN, ...);
  * the command line wins. Configuration is read once into struct config and
@@ -43,6 +44,8 @@ struct config {
     const char *test_clock;
     const char *smtp_url;
     const char *smtp_from;
+    const char *tls_cert; /* with tls_key: serve HTTPS */
+    const char *tls_key;
     long max_body_bytes;
     long queue_max;
     long busy_timeout_ms;
@@ -98,6 +101,8 @@ static const struct option_row {
      offsetof(struct config, retention_seconds), 0, 36500L * 86400},
     {"--incident-retention-seconds", "ALERTHUB_INCIDENT_RETENTION_SECONDS", OPT_NUM,
      offsetof(struct config, incident_retention_seconds), 0, 36500L * 86400},
+    {"--tls-cert", "ALERTHUB_TLS_CERT", OPT_STR, offsetof(struct config, tls_cert), 0, 0},
+    {"--tls-key", "ALERTHUB_TLS_KEY", OPT_STR, offsetof(struct config, tls_key), 0, 0},
 };
 
 static int set_option(struct config *c, const struct option_row *o, const char *value)
@@ -363,6 +368,7 @@ struct parts {
     struct ah_integrations *integrations;
     struct ah_sender *sender;
     struct ah_server *server;
+    struct ah_tls tls;
 };
 
 /* ================= delivery outcomes, through the writer ================= */
@@ -464,6 +470,13 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     if (split_listen(c->listen, host, sizeof(host), &hc.port) < 0)
         return ah_error_set(err, AH_EINVAL, "--listen must be ADDR:PORT, not \"%s\"", c->listen);
     hc.host = host;
+    /* Before the store: a first start that fails here generates no token. */
+    if (c->tls_cert != NULL) {
+        rc = ah_tls_load(c->tls_cert, c->tls_key, &p->tls, err);
+        if (rc < 0)
+            return rc;
+        hc.tls = &p->tls;
+    }
     rc = ah_store_open(&sc, &p->store, err);
     if (rc == AH_OK)
         rc = init_admin_token(p->store, c->admin_token, app->admin_token_hash, new_token, err);
@@ -534,6 +547,7 @@ static void stop(struct parts *p)
     ah_pipe_sources_free(p->pipe_sources);
     ah_tokens_free(p->tokens);
     ah_store_free(p->store);
+    ah_tls_done(&p->tls);
 }
 
 static void announce(const struct ah_app *app, const char *new_token)
@@ -563,7 +577,7 @@ static int serve(const struct config *c)
     signal(SIGPIPE, SIG_IGN);
     snprintf(url, sizeof(url), "%s", c->public_url ? c->public_url : "");
     if (url[0] == '\0')
-        snprintf(url, sizeof(url), "http://%s", c->listen);
+        snprintf(url, sizeof(url), "%s://%s", c->tls_cert ? "https" : "http", c->listen);
     while (strlen(url) > 0 && url[strlen(url) - 1] == '/')
         url[strlen(url) - 1] = '\0';
     app.public_url = url;
@@ -573,7 +587,7 @@ static int serve(const struct config *c)
     if (rc < 0) {
         ah_log(AH_LOG_ERROR, "could not start: %s", err.msg);
         stop(&p);
-        return 1;
+        return err.code == AH_EINVAL ? 2 : 1; /* 2: a configuration error */
     }
     announce(&app, new_token);
     ah_free(new_token);
@@ -611,6 +625,11 @@ int main(int argc, char **argv)
          * PostgreSQL and would lose the shared state they expect. */
         fprintf(stderr, "alerthub: --database-url (PostgreSQL) is not supported yet; "
                         "leave it unset to use SQLite in --data\n");
+        return 2;
+    }
+    if ((c.tls_cert == NULL) != (c.tls_key == NULL)) {
+        fprintf(stderr, "alerthub: --tls-cert and --tls-key go together: give both (HTTPS) "
+                        "or neither (HTTP)\n");
         return 2;
     }
     if (strcmp(c.synchronous, "full") != 0 && strcmp(c.synchronous, "normal") != 0) {
