@@ -97,7 +97,7 @@ for v in 1.0 1.1; do
     spid=$!
     AH_BG_PIDS+=("$spid")
     code=000
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${AH_CURL[@]}" \
             "--tlsv$v" --tls-max "$v" "${legacy[@]}" "https://127.0.0.1:$sport/")
         [ "$code" = 200 ] && break
