@@ -15,6 +15,10 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 PREFIX   ?= /usr/local
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# ThreadSanitizer: -O1 (after CFLAGS' -O2, so it wins) keeps the reports readable.
+TSAN_FLAGS := -fsanitize=thread -O1 -g -fno-omit-frame-pointer
+# The e2e suites that drive many threads at once, run by make tsan-test.
+TSAN_SUITES := t_push_standard t_crash t_notify t_escalation t_hostile t_kill9_loop t_tls
 
 SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
@@ -23,25 +27,32 @@ TEST_SRC := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
 # Static assets built into the binary (the console: page, style, script).
 GEN_SRC  := build/gen/console_html.c build/gen/console_css.c build/gen/console_js.c
 
-# Two flavours share the rules below: build/ (normal) and build/asan/.
+# Three flavours share the rules below: build/ (normal), build/asan/ and
+# build/tsan/.
 OBJ      := $(SRC:%.c=build/obj/%.o) $(GEN_SRC:%.c=build/obj/%.o)
 LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o) $(GEN_SRC:%.c=build/obj/%.o)
 ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) $(GEN_SRC:%.c=build/asan/obj/%.o)
 ASAN_LIB := $(LIB_SRC:%.c=build/asan/obj/%.o) $(GEN_SRC:%.c=build/asan/obj/%.o)
+TSAN_OBJ := $(SRC:%.c=build/tsan/obj/%.o) $(GEN_SRC:%.c=build/tsan/obj/%.o)
 TESTS      := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 ASAN_TESTS := $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all asan run test unit e2e bench deps deps-test format lint check-layers clean install
+.PHONY: all asan tsan tsan-test run test unit e2e bench deps deps-test format lint check-layers clean install
 
 all: build/alerthub
 
 asan: build/asan/alerthub
+
+tsan: build/tsan/alerthub
 
 build/alerthub: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 build/asan/alerthub: $(ASAN_OBJ)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/tsan/alerthub: $(TSAN_OBJ)
+	$(CC) $(CFLAGS) $(TSAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 build/gen/console_html.c: web/index.html scripts/embed.sh
 	@mkdir -p $(dir $@)
@@ -59,6 +70,10 @@ build/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
+build/tsan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
 build/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka -lm
@@ -72,11 +87,11 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(ASAN_LIB) $(PKG_LIBS) -lcmocka -lm
 
 # The objects that use AH_VERSION are rebuilt when it changes.
-build/obj/src/http/metrics.o build/asan/obj/src/http/metrics.o: VERSION
-build/obj/src/main.o build/asan/obj/src/main.o: VERSION
+build/obj/src/http/metrics.o build/asan/obj/src/http/metrics.o build/tsan/obj/src/http/metrics.o: VERSION
+build/obj/src/main.o build/asan/obj/src/main.o build/tsan/obj/src/main.o: VERSION
 
 # Tests depend on their headers too (the fixtures in tests/unit/).
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TESTS:=.d) $(ASAN_TESTS:=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TSAN_OBJ:.o=.d) $(TESTS:=.d) $(ASAN_TESTS:=.d)
 
 deps:
 	@scripts/deps.sh run
@@ -104,6 +119,14 @@ test: deps-test
 unit: deps-test
 	@$(MAKE) --no-print-directory $(TESTS)
 	@scripts/run-unit.sh build/tests $(TESTS:build/tests/%=%)
+
+# make tsan-test: the concurrent e2e suites against the ThreadSanitizer build
+# (not part of make test: see docs/security.md for its time). Any report
+# fails the run: the server exits 66 at the first one, and every report file
+# is looked for afterwards.
+tsan-test: deps-test
+	@$(MAKE) --no-print-directory tsan
+	@scripts/tsan-test.sh build/tsan/alerthub $(TSAN_SUITES)
 
 e2e: deps-test
 	@$(MAKE) --no-print-directory all

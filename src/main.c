@@ -1,7 +1,8 @@
 /* main.c - command line, configuration, wiring and signals.
  *
  *   alerthub serve [--listen ADDR:PORT] [--data DIR] [--admin-token-file PATH]
- *                  [--log-format text|logfmt|json] ...   run the server
+ *                  [--log-format text|logfmt|json] [--tls-cert FILE --tls-key FILE]
+ *                  ...                                    run the server
  *   alerthub push URL [--severity S] [--title T]          send one test event
  *   alerthub backup PATH [--data DIR]                     copy the database
  *   alerthub --help | --version
@@ -54,6 +55,8 @@ struct config {
     const char *test_clock;
     const char *smtp_url;
     const char *smtp_from;
+    const char *tls_cert; /* with tls_key: serve HTTPS */
+    const char *tls_key;
     long max_body_bytes;
     long queue_max;
     long busy_timeout_ms;
@@ -144,6 +147,10 @@ static const struct option_row serve_options[] = {
     {"--incident-retention-seconds", "N", "ALERTHUB_INCIDENT_RETENTION_SECONDS", OPT_NUM,
      CONF(incident_retention_seconds), 0, 36500L * 86400, NULL, "--incident-retention-days",
      "tests and bench only: the closed incidents' retention in seconds", 0},
+    {"--tls-cert", "FILE", "ALERTHUB_TLS_CERT", OPT_STR, CONF(tls_cert), 0, 0, NULL,
+     "none: plain HTTP", "PEM certificate (chain) of the listener; with --tls-key, HTTPS only", 0},
+    {"--tls-key", "FILE", "ALERTHUB_TLS_KEY", OPT_STR, CONF(tls_key), 0, 0, NULL, "none",
+     "PEM private key of that certificate (unencrypted); give both TLS flags or neither", 0},
     {"--test-clock", "on", "ALERTHUB_TEST_CLOCK", OPT_STR, CONF(test_clock), 0, 0, NULL, "off",
      "tests only: PUT /api/v1/test/clock sets the server's clock", 0},
     {"--database-url", "URL", "ALERTHUB_DATABASE_URL", OPT_STR, CONF(database_url), 0, 0, NULL,
@@ -476,6 +483,7 @@ struct parts {
     struct ah_integrations *integrations;
     struct ah_sender *sender;
     struct ah_server *server;
+    struct ah_tls tls;
 };
 
 /* ================= delivery outcomes, through the writer ================= */
@@ -577,6 +585,13 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     if (split_listen(c->listen, host, sizeof(host), &hc.port) < 0)
         return ah_error_set(err, AH_EINVAL, "--listen must be ADDR:PORT, not \"%s\"", c->listen);
     hc.host = host;
+    /* Before the store: a first start that fails here generates no token. */
+    if (c->tls_cert != NULL) {
+        rc = ah_tls_load(c->tls_cert, c->tls_key, &p->tls, err);
+        if (rc < 0)
+            return rc;
+        hc.tls = &p->tls;
+    }
     rc = ah_store_open(&sc, &p->store, err);
     if (rc == AH_OK)
         rc = init_admin_token(p->store, c->admin_token, app->admin_token_hash, new_token, err);
@@ -647,6 +662,7 @@ static void stop(struct parts *p)
     ah_pipe_sources_free(p->pipe_sources);
     ah_tokens_free(p->tokens);
     ah_store_free(p->store);
+    ah_tls_done(&p->tls);
 }
 
 static void announce(const struct ah_app *app, const char *new_token)
@@ -676,7 +692,7 @@ static int serve(const struct config *c)
     signal(SIGPIPE, SIG_IGN);
     snprintf(url, sizeof(url), "%s", c->public_url ? c->public_url : "");
     if (url[0] == '\0')
-        snprintf(url, sizeof(url), "http://%s", c->listen);
+        snprintf(url, sizeof(url), "%s://%s", c->tls_cert ? "https" : "http", c->listen);
     while (strlen(url) > 0 && url[strlen(url) - 1] == '/')
         url[strlen(url) - 1] = '\0';
     app.public_url = url;
@@ -686,7 +702,7 @@ static int serve(const struct config *c)
     if (rc < 0) {
         ah_log(AH_LOG_ERROR, "could not start: %s", err.msg);
         stop(&p);
-        return 1;
+        return err.code == AH_EINVAL ? 2 : 1; /* 2: a configuration error */
     }
     announce(&app, new_token);
     ah_free(new_token);
@@ -755,6 +771,11 @@ static int check_config(struct config *c)
     }
     if (c->admin_token != NULL && c->admin_token_file != NULL) {
         fprintf(stderr, "alerthub: give --admin-token or --admin-token-file, not both\n");
+        return -1;
+    }
+    if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
+        fprintf(stderr, "alerthub: --tls-cert and --tls-key go together: give both (HTTPS) "
+                        "or neither (HTTP)\n");
         return -1;
     }
     return c->admin_token_file != NULL ? read_token_file(c) : 0;

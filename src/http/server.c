@@ -279,9 +279,26 @@ static int parse_addr(const struct ah_server_conf *conf, struct sockaddr_storage
     return ah_error_set(err, AH_EINVAL, "listen address \"%s\" is not an IP address", conf->host);
 }
 
+/* HTTPS: the PEM pair (already checked by ah_tls_load) and the protocol
+ * versions. Fills @opts (at least 4 items); returns the MHD flag to add. */
+static unsigned tls_options(const struct ah_tls *tls, struct MHD_OptionItem *opts)
+{
+    size_t n = 0;
+
+    if (tls != NULL) {
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls->cert_pem};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tls->key_pem};
+        opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)AH_TLS_PRIORITIES};
+    }
+    opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    return tls != NULL ? MHD_USE_TLS : 0;
+}
+
 int ah_server_start(const struct ah_server_conf *conf, struct ah_app *app, struct ah_server **ret,
                     struct ah_error *err)
 {
+    struct MHD_OptionItem tls_opts[4];
     struct sockaddr_storage ss;
     struct ah_server *srv;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -292,6 +309,7 @@ int ah_server_start(const struct ah_server_conf *conf, struct ah_app *app, struc
         return rc;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    flags |= tls_options(conf->tls, tls_opts);
     srv = ah_xcalloc(1, sizeof(*srv));
     srv->app = app;
     ah_guard_init(&srv->guard, app->max_body_bytes, conf->body_budget);
@@ -305,7 +323,7 @@ int ah_server_start(const struct ah_server_conf *conf, struct ah_app *app, struc
         (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)(conf->max_connections_per_ip ? conf->max_connections_per_ip : 128),
-        MHD_OPTION_END);
+        MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         ah_free(srv);
         return ah_error_set(err, AH_EIO, "could not listen on %s:%u (address in use?)", conf->host,

@@ -4,6 +4,7 @@
 #define AH_HTTP_SERVER_H
 
 #include "http/app.h"
+#include "http/tls.h"
 #include "util/error.h"
 
 #include <stddef.h>
@@ -16,6 +17,7 @@ struct ah_server_conf {
     unsigned threads;                /* HTTP threads: parsing and preparing runs here */
     unsigned max_connections_per_ip; /* 0: 128 */
     size_t body_budget;              /* bytes of bodies buffered at once; 0: 64 MiB */
+    const struct ah_tls *tls;        /* borrowed, read at start; NULL: plain HTTP */
 };
 
 /* Starts serving @app (borrowed; must outlive the server). */

@@ -3,7 +3,9 @@
 #
 # Source it from a t_*.sh. It gives:
 #   server:     start_server BIN [ARGS...], restart_server [ARGS...], stop_server [SIG],
-#               kill9_server; AH_URL, AH_DATA, AH_PID, AH_TOKEN, AH_PUBLIC_URL
+#               kill9_server; AH_URL, AH_DATA, AH_PID, AH_TOKEN, AH_PUBLIC_URL;
+#               AH_SCHEME (http, or https for a server started with --tls-*) and
+#               AH_CURL (curl options for every request, e.g. --cacert FILE)
 #   requests:   http METHOD URL [CURL_ARGS...], api METHOD PATH [JSON],
 #               push TYPE KEY JSON [QUERY [CURL_ARGS...]], push_std KEY JSON [QUERY];
 #               each sets H_STATUS, H_BODY, H_HEADERS; jb FILTER reads H_BODY
@@ -23,6 +25,8 @@ AH_START_TIMEOUT=${AH_START_TIMEOUT:-15}
 AH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/alerthub-e2e.XXXXXX") || exit 2
 AH_BIN='' AH_PID='' AH_PORT='' AH_URL='' AH_DATA='' AH_LOG=''
 AH_ARGS=()
+AH_SCHEME=${AH_SCHEME:-http}
+AH_CURL=()
 AH_BG_PIDS=()
 AH_LAUNCHES=0
 T_PASS=0 T_FAIL=0 T_SECTION=-
@@ -174,7 +178,7 @@ http()
     shift 2
     rm -f "$AH_TMP/h.body" "$AH_TMP/h.headers"
     H_STATUS=$(curl -s -X "$method" --max-time 20 -o "$AH_TMP/h.body" \
-        -D "$AH_TMP/h.headers" -w '%{http_code}' "$@" "$url")
+        -D "$AH_TMP/h.headers" -w '%{http_code}' "${AH_CURL[@]}" "$@" "$url")
     H_BODY=$(cat "$AH_TMP/h.body" 2>/dev/null)
     H_HEADERS=$(tr -d '\r' <"$AH_TMP/h.headers" 2>/dev/null)
     H_DESC="$method ${url#"$AH_URL"}"
@@ -399,7 +403,7 @@ launch_server()
     fi
     for _ in 1 2 3 4 5; do
         AH_PORT=$(pick_port)
-        AH_URL=http://127.0.0.1:$AH_PORT
+        AH_URL=$AH_SCHEME://127.0.0.1:$AH_PORT
         AH_LAUNCHES=$((AH_LAUNCHES + 1))
         AH_LOG=$AH_TMP/server.$AH_LAUNCHES.log
         if [ "${AH_USE_ENV:-0}" = 1 ]; then
@@ -434,7 +438,8 @@ wait_healthy()
     local deadline=$((SECONDS + AH_START_TIMEOUT))
     while [ "$SECONDS" -le "$deadline" ]; do
         kill -0 "$AH_PID" 2>/dev/null || return 1
-        if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$AH_URL/healthz")" = 200 ]; then
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${AH_CURL[@]}" \
+            "$AH_URL/healthz")" = 200 ]; then
             kill -0 "$AH_PID" 2>/dev/null && return 0
             return 1
         fi
