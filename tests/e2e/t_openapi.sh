@@ -319,6 +319,17 @@ lib_http GET "$AH_URL/event/push/alert/standard?integration_key=$KEY"
 assert_code 405 MethodNotAllowed
 lib_http POST "$AH_URL/event/push/alert/nagios?integration_key=$KEY" --data-binary '{}'
 assert_code 404 RouteNotFound
+api POST /integrations "$(jq -nc --arg c "$CH2" '{name: "limited", type: "standard", channel_id: $c}')"
+LIMITED=$(jb .data.integration_key)
+api PATCH "/integrations/$(jb .data.id)" '{"rate_limit_per_sec":1}'
+ok 200 "limit an integration to one push a second"
+for _ in 1 2 3; do
+    push_std "$LIMITED" '{"event_status":"Info","title_rule":"limited"}'
+done
+assert_code 429 RequestTooFrequently
+head -c 1100000 /dev/zero | tr '\0' 'a' >"$AH_TMP/big.json"
+push_std "$KEY" "@$AH_TMP/big.json"
+assert_code 413 EntityTooLarge
 push volcengine/rtc "$RTC_KEY" "@$FIXTURES/volcengine-rtc/cm-trigger.json"
 ok 200 "push volcengine/rtc"
 push alertmanager "$AM_KEY" "@$FIXTURES/alertmanager/firing-group.json"
