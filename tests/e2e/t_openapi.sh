@@ -374,6 +374,17 @@ lib_http GET "$AH_URL/api/v1/incidents/$INC/ack" -H "Authorization: Bearer $AH_T
 assert_code 405 MethodNotAllowed
 api POST "/incidents/$INC/silence" '{"duration":"1h","mode":"mark"}'
 ok 201 "quick silence"
+push_std "$KEY" '{"event_status":"Critical","title_rule":"db-1 disk code=42","alert_key":"disk-db-1-again","labels":{"host":"db-1","check":"disk"}}'
+ok 200 "push an alert the quick silence holds"
+api GET "/alerts/$(alert_id_for disk-db-1-again)"
+ok 200 "get a held alert"
+api POST "/channels/$CH/silences" "$(jq -nc --argjson s "$T0" --argjson e "$((T0 + 3600))" \
+    '{name: "drop it", filters: [[{key: "labels.host", oper: "IN", vals: ["db-7"]}]], time: {start: $s, end: $e}, mode: "drop"}')"
+ok 201 "a silence in drop mode"
+push_std "$KEY" '{"event_status":"Critical","title_rule":"db-7 down","alert_key":"db-7","labels":{"host":"db-7"}}'
+ok 200 "push an alert the drop silence holds"
+api GET "/events?integration_id=$INT&limit=1"
+ok 200 "its event"
 api POST "/incidents/$INC/resolve" "$(jq -nc --arg a "$ALICE" '{member_id: $a}')"
 ok 200 "resolve"
 api POST "/incidents/$INC/reopen"
