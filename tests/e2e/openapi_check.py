@@ -10,13 +10,16 @@ Usage:
 "3.1.0", every $ref resolves, every path has an operation and every operation
 lists responses, and every schema is a valid JSON Schema (2020-12).
 
-A record is one JSON line {method, path, status, content_type, body} (the
-path without its query string, the body as text). Each is matched to the
+A record is one JSON line {method, path, status, content_type, body,
+request?} (the path without its query string, the body as text, request the
+JSON body sent, if any). Each is matched to the
 path template of the description (`{x}` stands for one segment; a literal
 segment wins over a template), then to the method, then to the status; a
 path, method or status the description does not list is an error. A JSON
 answer is validated against the schema of that response, its $refs
-resolved; another media type must be one the response lists.
+resolved; another media type must be one the response lists. The request
+body of a successful request is validated against the operation's request
+body schema.
 
 With records, every operation of the description must have been exercised,
 except those named by --not-exercised (which then must not have been); the
@@ -193,10 +196,28 @@ class Matcher:
             body = json.loads(rec["body"])
         except ValueError as e:
             return key, ["%s: the body is not JSON: %s" % (where, e)]
+        errs = self.check_request(op, rec, where) if rec["status"] < 300 else []
         v = self.validator((template, method, status), schema)
-        errs = sorted(v.iter_errors(body), key=lambda e: list(e.absolute_path))
-        return key, ["%s: at %s: %s" % (where, "/".join(str(x) for x in e.absolute_path) or "(root)",
-                                        e.message[:300]) for e in errs[:5]]
+        return key, errs + self.errors(where, v, body)
+
+    @staticmethod
+    def errors(where, validator, doc):
+        errs = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+        return ["%s: at %s: %s" % (where, "/".join(str(x) for x in e.absolute_path) or "(root)",
+                                   e.message[:300]) for e in errs[:5]]
+
+    def check_request(self, op, rec, where):
+        """The JSON body a successful request sent, against its schema."""
+        if rec.get("request") is None:
+            return []
+        body = resolve(self.spec, op.get("requestBody", {}))
+        schema = body.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None:
+            return ["%s: sent a JSON body the operation does not take" % where]
+        key = (op["operationId"], "request")
+        if key not in self.validators:
+            self.validators[key] = jsonschema.Draft202012Validator(resolve(self.spec, schema))
+        return self.errors(where + " (request)", self.validators[key], rec["request"])
 
 
 def main():

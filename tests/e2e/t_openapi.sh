@@ -9,7 +9,8 @@
 # common errors are provoked. Every answer is recorded and, at the end,
 # tests/e2e/openapi_check.py validates each against the schema of its path,
 # method and status (Debian's python3-jsonschema), and fails on a path,
-# method or status the description does not list. The operations no answer
+# method or status the description does not list; the JSON body of every
+# successful request is validated against the operation's request body. The operations no answer
 # exercised must be exactly the ones listed in NOT_EXERCISED below.
 #
 # Not exercised, and why:
@@ -26,18 +27,40 @@ PY=/usr/bin/python3
 NOT_EXERCISED=''
 
 # Every answer goes to REC, one JSON line {method, path, status,
-# content_type, body}; the checker reads them all at the end.
+# content_type, body, request}; the checker reads them all at the end.
+# "request" is the JSON body that api and push sent (null for others): the
+# checker validates it against the operation's request body schema when the
+# answer is a success.
 REC=$AH_TMP/responses.jsonl
 : >"$REC"
+REQ_BODY=''
 eval "lib_http() $(declare -f http | sed 1d)"
+eval "lib_api() $(declare -f api | sed 1d)"
+eval "lib_push() $(declare -f push | sed 1d)"
 http()
 {
-    local path=${2#"$AH_URL"}
+    local path=${2#"$AH_URL"} req=${REQ_BODY:-null}
+    REQ_BODY=''
     lib_http "$@"
     [ -f "$AH_TMP/h.body" ] || : >"$AH_TMP/h.body"
+    printf '%s' "$req" | jq -e . >/dev/null 2>&1 || req=null
     jq -nc --arg m "$1" --arg p "${path%%\?*}" --arg s "$H_STATUS" \
-        --arg ct "$(header Content-Type)" --rawfile b "$AH_TMP/h.body" \
-        '{method: $m, path: $p, status: ($s | tonumber), content_type: $ct, body: $b}' >>"$REC"
+        --arg ct "$(header Content-Type)" --rawfile b "$AH_TMP/h.body" --argjson r "$req" \
+        '{method: $m, path: $p, status: ($s | tonumber), content_type: $ct, body: $b,
+          request: $r}' >>"$REC"
+}
+api()
+{
+    REQ_BODY=${3-}
+    lib_api "$@"
+}
+push()
+{
+    REQ_BODY=$3
+    case $3 in
+    @*) REQ_BODY=$(head -c 100000 "${3#@}") ;;
+    esac
+    lib_push "$@"
 }
 
 # ok STATUS DESC: the last answer had that status.
@@ -323,8 +346,9 @@ api POST /integrations "$(jq -nc --arg c "$CH2" '{name: "limited", type: "standa
 LIMITED=$(jb .data.integration_key)
 api PATCH "/integrations/$(jb .data.id)" '{"rate_limit_per_sec":1}'
 ok 200 "limit an integration to one push a second"
-for _ in 1 2 3; do
+for _ in $(seq 20); do
     push_std "$LIMITED" '{"event_status":"Info","title_rule":"limited"}'
+    [ "$H_STATUS" = 429 ] && break
 done
 assert_code 429 RequestTooFrequently
 head -c 1100000 /dev/zero | tr '\0' 'a' >"$AH_TMP/big.json"
