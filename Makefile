@@ -24,8 +24,10 @@ SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 TEST_SRC := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
 
-# Static assets built into the binary (the console: page, style, script).
-GEN_SRC  := build/gen/console_html.c build/gen/console_css.c build/gen/console_js.c
+# Static assets built into the binary (the console: page, style, script;
+# the OpenAPI description served at /api/v1/openapi.json).
+GEN_SRC  := build/gen/console_html.c build/gen/console_css.c build/gen/console_js.c \
+            build/gen/openapi_json.c
 
 # Three flavours share the rules below: build/ (normal), build/asan/ and
 # build/tsan/.
@@ -61,6 +63,10 @@ build/gen/console_html.c: web/index.html scripts/embed.sh
 build/gen/console_%.c: web/console.% scripts/embed.sh
 	@mkdir -p $(dir $@)
 	scripts/embed.sh $< ah_console_$* > $@
+
+build/gen/openapi_json.c: docs/openapi.json scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $< ah_openapi_json > $@
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)

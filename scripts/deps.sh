@@ -13,11 +13,14 @@ pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 # SQLite shell to inspect the database, and the real Prometheus Alertmanager
 # that the Alertmanager integration is tested against; promtool (package
 # prometheus) checks the /metrics scrape; python3 runs the notification
-# receivers (an HTTP receiver and an SMTP sink) the tests start; systemd
-# gives systemd-analyze, which checks the packaged unit file; openssl makes
-# the self-signed certificate of the TLS test.
+# receivers (an HTTP receiver and an SMTP sink) the tests start, and with
+# python3-jsonschema checks every answer against the OpenAPI description
+# (tests/e2e/openapi_check.py); systemd gives systemd-analyze, which checks
+# the packaged unit file; openssl makes the self-signed certificate of the
+# TLS test.
 if [ "$want" = test ] || [ "$want" = bench ]; then
-    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager prometheus python3 systemd openssl"
+    pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager prometheus python3
+          python3-jsonschema systemd openssl"
 fi
 # Bench: the load generator, and nginx as the baseline that bench/run.sh puts
 # beside alerthub and Alertmanager (run in the foreground from a temporary

@@ -19,6 +19,8 @@ int ah_admin_begin(struct ah_request *req, enum MHD_Result *ret);
 enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path);
 /* /healthz, /readyz, /metrics; MHD_NO-free: returns 0 when @path is none. */
 int ah_handle_ops(struct ah_request *req, const char *path, enum MHD_Result *ret);
+/* GET /api/v1/openapi.json, without a token; 0 when @path is another. */
+int ah_handle_openapi(struct ah_request *req, const char *path, enum MHD_Result *ret);
 /* GET /, /console.css, /console.js: the console; 0 when @path is none. */
 int ah_handle_console(struct ah_request *req, const char *path, enum MHD_Result *ret);
 

@@ -163,6 +163,8 @@ static int route_begin(struct ah_request *req, enum MHD_Result *ret)
 {
     if (is_push(req->url))
         return ah_push_begin(req, req->url + strlen(PUSH_PREFIX), ret);
+    if (ah_handle_openapi(req, req->url, ret))
+        return 1;
     if (is_admin(req->url))
         return ah_admin_begin(req, ret);
     if (!ah_handle_ops(req, req->url, ret) && !ah_handle_console(req, req->url, ret))
