@@ -11,6 +11,7 @@
  * the command line wins. Configuration is read once into struct config and
  * never changes afterwards. */
 #include "http/app.h"
+#include "http/config.h"
 #include "http/server.h"
 #include "ingest/integrations.h"
 #include "notify/sender.h"
@@ -43,6 +44,7 @@ struct config {
     const char *test_clock;
     const char *smtp_url;
     const char *smtp_from;
+    const char *config_file; /* --config: objects declared as code (docs/config.md) */
     long max_body_bytes;
     long queue_max;
     long busy_timeout_ms;
@@ -75,6 +77,7 @@ static const struct option_row {
     {"--log-level", "ALERTHUB_LOG_LEVEL", OPT_STR, offsetof(struct config, log_level), 0, 0},
     {"--database-url", "ALERTHUB_DATABASE_URL", OPT_STR, offsetof(struct config, database_url), 0,
      0},
+    {"--config", "ALERTHUB_CONFIG", OPT_STR, offsetof(struct config, config_file), 0, 0},
     {"--max-body-bytes", "ALERTHUB_MAX_BODY_BYTES", OPT_NUM,
      offsetof(struct config, max_body_bytes), 1024, 64L << 20},
     {"--queue-max", "ALERTHUB_QUEUE_MAX", OPT_NUM, offsetof(struct config, queue_max), 1, 1000000},
@@ -343,7 +346,7 @@ static int set_log_level(const char *name)
     return -1;
 }
 
-/* Blocks until SIGTERM or SIGINT. The signals were blocked in every thread
+/* Blocks until SIGTERM, SIGINT or SIGHUP. The signals were blocked in every thread
  * before any was started, so only this sigwait sees them. */
 static int wait_for_signal(const sigset_t *set)
 {
@@ -536,6 +539,68 @@ static void stop(struct parts *p)
     ah_store_free(p->store);
 }
 
+/* ================= the configuration file (docs/config.md) ================= */
+
+/* Checks and applies --config FILE; every error is logged with where it
+ * is. On a failure nothing was changed. */
+static int apply_config_file(struct ah_app *app, const char *file, const char *refused)
+{
+    struct ah_config_report r;
+    json_t *doc = NULL;
+    int rc;
+
+    ah_config_report_init(&r, file);
+    rc = ah_config_load(&r, app->process, &doc);
+    if (rc == AH_OK)
+        rc = ah_config_apply(app, doc, &r);
+    if (rc == AH_OK)
+        ah_log(AH_LOG_INFO, "configuration %s applied", file);
+    else
+        ah_log(AH_LOG_ERROR, "%s: configuration %s has %zu error(s):\n%s", refused, file, r.errors,
+               ah_buf_str(&r.text));
+    json_decref(doc);
+    ah_config_report_done(&r);
+    return rc;
+}
+
+/* Waits for SIGTERM or SIGINT; each SIGHUP on the way re-applies the
+ * configuration file (a bad one is refused and the running one kept). */
+static int serve_until_stopped(struct ah_app *app, const struct config *c, const sigset_t *set)
+{
+    int sig;
+
+    while ((sig = wait_for_signal(set)) == SIGHUP) {
+        if (c->config_file == NULL)
+            ah_log(AH_LOG_INFO, "SIGHUP ignored: no --config file");
+        else
+            (void)apply_config_file(app, c->config_file, "SIGHUP refused");
+    }
+    return sig;
+}
+
+/* alerthub check-config FILE: every error, without a server; 0 when the
+ * file is sound, 1 when it is not, 2 on a usage error. */
+static int check_config(int argc, char **argv)
+{
+    struct ah_config_report r;
+    json_t *doc = NULL;
+    int rc;
+
+    if (argc != 3) {
+        fprintf(stderr, "usage: alerthub check-config FILE\n");
+        return 2;
+    }
+    ah_config_report_init(&r, argv[2]);
+    rc = ah_config_load(&r, NULL, &doc);
+    if (rc == AH_OK)
+        printf("%s: ok\n", argv[2]);
+    else
+        fprintf(stderr, "%s%s: %zu error(s)\n", ah_buf_str(&r.text), argv[2], r.errors);
+    json_decref(doc);
+    ah_config_report_done(&r);
+    return rc == AH_OK ? 0 : 1;
+}
+
 static void announce(const struct ah_app *app, const char *new_token)
 {
     printf("alerthub: console   %s/\n", app->public_url);
@@ -559,6 +624,7 @@ static int serve(const struct config *c)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     snprintf(url, sizeof(url), "%s", c->public_url ? c->public_url : "");
@@ -575,11 +641,16 @@ static int serve(const struct config *c)
         stop(&p);
         return 1;
     }
+    if (c->config_file != NULL &&
+        apply_config_file(&app, c->config_file, "refusing to start") < 0) {
+        stop(&p);
+        return 2;
+    }
     announce(&app, new_token);
     ah_free(new_token);
     ah_log(AH_LOG_INFO, "ready: listening on %s, data in %s (sqlite, synchronous=%s)", c->listen,
            c->data, c->synchronous);
-    sig = wait_for_signal(&set);
+    sig = serve_until_stopped(&app, c, &set);
     ah_log(AH_LOG_INFO, "stopping on signal %d", sig);
     stop(&p);
     ah_log(AH_LOG_INFO, "stopped");
@@ -600,6 +671,8 @@ int main(int argc, char **argv)
 {
     struct config c;
 
+    if (argc >= 2 && strcmp(argv[1], "check-config") == 0)
+        return check_config(argc, argv);
     if (argc < 2 || strcmp(argv[1], "serve") != 0) {
         usage();
         return 2;
