@@ -209,6 +209,13 @@ static void check_holds(struct ah_config_walk *w, const json_t *ch, const char *
 
     if (named_list(w, ch, key, path, 200) <= 0)
         return;
+    if (json_array_size(json_object_get(ch, key)) > AH_RULES_MAX_PER_LIST) {
+        char msg[64];
+
+        snprintf(at, sizeof(at), "%.200s.%s", path, key);
+        snprintf(msg, sizeof(msg), "a channel holds at most %d", AH_RULES_MAX_PER_LIST);
+        ah_config_error(w->rep, at, msg);
+    }
     json_array_foreach(json_object_get(ch, key), i, item)
     {
         void *rule = NULL;
