@@ -14,6 +14,7 @@
  * is read once into struct config and never changes afterwards. Usage errors
  * exit 2, a failed command 1. */
 #include "http/app.h"
+#include "http/config.h"
 #include "http/server.h"
 #include "ingest/integrations.h"
 #include "notify/post.h"
@@ -57,6 +58,7 @@ struct config {
     const char *smtp_from;
     const char *tls_cert; /* with tls_key: serve HTTPS */
     const char *tls_key;
+    const char *config_file; /* --config: objects declared as code (docs/config.md) */
     long max_body_bytes;
     long queue_max;
     long busy_timeout_ms;
@@ -151,6 +153,8 @@ static const struct option_row serve_options[] = {
      "none: plain HTTP", "PEM certificate (chain) of the listener; with --tls-key, HTTPS only", 0},
     {"--tls-key", "FILE", "ALERTHUB_TLS_KEY", OPT_STR, CONF(tls_key), 0, 0, NULL, "none",
      "PEM private key of that certificate (unencrypted); give both TLS flags or neither", 0},
+    {"--config", "FILE", "ALERTHUB_CONFIG", OPT_STR, CONF(config_file), 0, 0, NULL, "none",
+     "objects declared as code (docs/config.md), applied at start and on SIGHUP", 0},
     {"--test-clock", "on", "ALERTHUB_TEST_CLOCK", OPT_STR, CONF(test_clock), 0, 0, NULL, "off",
      "tests only: PUT /api/v1/test/clock sets the server's clock", 0},
     {"--database-url", "URL", "ALERTHUB_DATABASE_URL", OPT_STR, CONF(database_url), 0, 0, NULL,
@@ -463,7 +467,7 @@ static void load_channel_name(int64_t id, const char *name, void *arg)
     ah_process_table_name(arg, name, id);
 }
 
-/* Blocks until SIGTERM or SIGINT. The signals were blocked in every thread
+/* Blocks until SIGTERM, SIGINT or SIGHUP. The signals were blocked in every thread
  * before any was started, so only this sigwait sees them. */
 static int wait_for_signal(const sigset_t *set)
 {
@@ -665,6 +669,69 @@ static void stop(struct parts *p)
     ah_tls_done(&p->tls);
 }
 
+/* ================= the configuration file (docs/config.md) ================= */
+
+/* Checks and applies --config FILE; every error is logged with where it
+ * is. On a failure nothing was changed. */
+static int apply_config_file(struct ah_app *app, const char *file, const char *refused)
+{
+    struct ah_config_report r;
+    json_t *doc = NULL;
+    int rc;
+
+    ah_config_report_init(&r, file);
+    rc = ah_config_load(&r, app->process, &doc);
+    if (rc == AH_OK)
+        rc = ah_config_apply(app, doc, &r);
+    if (rc == AH_OK)
+        ah_log(AH_LOG_INFO, "configuration %s applied", file);
+    else
+        ah_log(AH_LOG_ERROR, "%s: configuration %s has %zu error(s):\n%s", refused, file, r.errors,
+               ah_buf_str(&r.text));
+    json_decref(doc);
+    ah_config_report_done(&r);
+    return rc;
+}
+
+/* Waits for SIGTERM or SIGINT; each SIGHUP on the way re-applies the
+ * configuration file (a bad one is refused and the running one kept). */
+static int serve_until_stopped(struct ah_app *app, const struct config *c, const sigset_t *set)
+{
+    int sig;
+
+    while ((sig = wait_for_signal(set)) == SIGHUP) {
+        if (c->config_file == NULL)
+            ah_log(AH_LOG_INFO, "SIGHUP ignored: no --config file");
+        else
+            (void)apply_config_file(app, c->config_file, "SIGHUP refused");
+    }
+    return sig;
+}
+
+/* alerthub check-config FILE (@argv after the command): every error,
+ * without a server; 0 when the file is sound, 1 when it is not, 2 on a
+ * usage error. */
+static int cmd_check_config(int argc, char **argv)
+{
+    struct ah_config_report r;
+    json_t *doc = NULL;
+    int rc;
+
+    if (argc != 1) {
+        fprintf(stderr, "usage: alerthub check-config FILE\n");
+        return 2;
+    }
+    ah_config_report_init(&r, argv[0]);
+    rc = ah_config_load(&r, NULL, &doc);
+    if (rc == AH_OK)
+        printf("%s: ok\n", argv[0]);
+    else
+        fprintf(stderr, "%s%s: %zu error(s)\n", ah_buf_str(&r.text), argv[0], r.errors);
+    json_decref(doc);
+    ah_config_report_done(&r);
+    return rc == AH_OK ? 0 : 1;
+}
+
 static void announce(const struct ah_app *app, const char *new_token)
 {
     printf("alerthub: console   %s/\n", app->public_url);
@@ -688,6 +755,7 @@ static int serve(const struct config *c)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     snprintf(url, sizeof(url), "%s", c->public_url ? c->public_url : "");
@@ -704,11 +772,16 @@ static int serve(const struct config *c)
         stop(&p);
         return err.code == AH_EINVAL ? 2 : 1; /* 2: a configuration error */
     }
+    if (c->config_file != NULL &&
+        apply_config_file(&app, c->config_file, "refusing to start") < 0) {
+        stop(&p);
+        return 2;
+    }
     announce(&app, new_token);
     ah_free(new_token);
     ah_log(AH_LOG_INFO, "ready: listening on %s, data in %s (sqlite, synchronous=%s)", c->listen,
            c->data, c->synchronous);
-    sig = wait_for_signal(&set);
+    sig = serve_until_stopped(&app, c, &set);
     ah_log(AH_LOG_INFO, "stopping on signal %d", sig);
     stop(&p);
     ah_log(AH_LOG_INFO, "stopped");
@@ -740,6 +813,8 @@ static void usage(FILE *out)
     fprintf(out, "usage: alerthub serve [options]          run the server\n"
                  "       alerthub push URL [options]       send one test event to a push URL\n"
                  "       alerthub backup PATH [options]    copy the database into a new file\n"
+                 "       alerthub check-config FILE        check a --config file, listing every "
+                 "error\n"
                  "       alerthub --help | --version\n");
     print_options(out, "serve options (each also an environment variable; the flag wins):",
                   serve_options, NROWS(serve_options));
@@ -858,7 +933,10 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*run)(int argc, char **argv);
-    } commands[] = {{"serve", cmd_serve}, {"push", cmd_push}, {"backup", cmd_backup}};
+    } commands[] = {{"serve", cmd_serve},
+                    {"push", cmd_push},
+                    {"backup", cmd_backup},
+                    {"check-config", cmd_check_config}};
     size_t i;
     int rc;
 

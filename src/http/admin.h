@@ -176,6 +176,18 @@ int ah_admin_dispatch_channel(struct ah_request *req, int64_t channel_id, const 
 int ah_admin_channel_notify_check(struct ah_request *req, enum MHD_Result *ret);
 int ah_admin_channel_notify_apply(struct ah_request *req, struct ah_store_tx *tx,
                                   struct ah_reduce *reduce, int64_t now, struct ah_error *reterr);
+/* The same on a JSON body, for callers without a request (config.c):
+ * AH_EINVAL with the message, or AH_OK; the apply is a no-op when @body
+ * names none of the three. */
+int ah_admin_auto_resolve_check(const json_t *body, struct ah_error *reterr);
+int ah_admin_auto_resolve_apply(const json_t *body, int64_t channel_id, struct ah_store_tx *tx,
+                                struct ah_reduce *reduce, int64_t now, struct ah_error *reterr);
+/* Inside a writer job: AH_EINVAL unless every member, team, schedule and
+ * notify target of compiled escalations' @refs (rules.h) exists. */
+int ah_admin_escalation_refs(struct ah_store_tx *tx, const json_t *refs, struct ah_error *reterr);
+/* Checks a member body {name, email?, phone?, timezone?, contacts?} (name
+ * required when @create); may normalize @body's contacts. */
+int ah_admin_member_check(json_t *body, int create, struct ah_error *reterr);
 /* Incident actions: parses the optional body ({"member_id"}, and
  * {"minutes"} for a snooze; answers 400 itself), and runs @action in the
  * writer with the member as the person. */

@@ -14,7 +14,7 @@
 /* ================= escalation rules ================= */
 
 /* Every member, team, schedule and target named must exist. */
-static int check_refs(struct ah_store_tx *tx, const json_t *refs, struct ah_error *err)
+int ah_admin_escalation_refs(struct ah_store_tx *tx, const json_t *refs, struct ah_error *err)
 {
     const json_t *ref;
     size_t i;
@@ -51,7 +51,7 @@ static int escalations_run(struct ah_job *job, struct ah_store_tx *tx, struct ah
 {
     struct ah_request *req = ah_request_of(job);
     struct ah_escalations *e = req->rule.u.escalations;
-    int rc = check_refs(tx, e->refs, err);
+    int rc = ah_admin_escalation_refs(tx, e->refs, err);
 
     (void)now;
     if (rc == AH_OK)
@@ -109,45 +109,59 @@ int ah_admin_dispatch_channel(struct ah_request *req, int64_t channel_id, const 
 
 /* ================= auto-resolve settings of a channel ================= */
 
-int ah_admin_channel_notify_check(struct ah_request *req, enum MHD_Result *ret)
+int ah_admin_auto_resolve_check(const json_t *body, struct ah_error *err)
 {
-    const json_t *t = json_object_get(req->json, "auto_resolve_timeout");
-    const json_t *m = json_object_get(req->json, "auto_resolve_mode");
-    const json_t *d = json_object_get(req->json, "disable_auto_close");
-    const char *msg = NULL;
+    const json_t *t = json_object_get(body, "auto_resolve_timeout");
+    const json_t *m = json_object_get(body, "auto_resolve_mode");
+    const json_t *d = json_object_get(body, "disable_auto_close");
 
     if (t != NULL && (!json_is_integer(t) || json_integer_value(t) < 0 ||
                       json_integer_value(t) > AH_AUTO_RESOLVE_MAX))
-        msg = "auto_resolve_timeout must be seconds from 0 (off) to 2592000 (30 days)";
-    else if (m != NULL && (!json_is_string(m) || (strcmp(json_string_value(m), "trigger") != 0 &&
-                                                  strcmp(json_string_value(m), "update") != 0)))
-        msg = "auto_resolve_mode must be trigger or update";
-    else if (d != NULL && !json_is_boolean(d))
-        msg = "disable_auto_close must be true or false";
-    if (msg == NULL)
+        return ah_error_set(
+            err, AH_EINVAL,
+            "auto_resolve_timeout must be seconds from 0 (off) to 2592000 (30 days)");
+    if (m != NULL && (!json_is_string(m) || (strcmp(json_string_value(m), "trigger") != 0 &&
+                                             strcmp(json_string_value(m), "update") != 0)))
+        return ah_error_set(err, AH_EINVAL, "auto_resolve_mode must be trigger or update");
+    if (d != NULL && !json_is_boolean(d))
+        return ah_error_set(err, AH_EINVAL, "disable_auto_close must be true or false");
+    return AH_OK;
+}
+
+int ah_admin_channel_notify_check(struct ah_request *req, enum MHD_Result *ret)
+{
+    struct ah_error err;
+
+    if (ah_admin_auto_resolve_check(req->json, &err) == AH_OK)
         return 0;
-    *ret = ah_respond_error(req, 400, "InvalidParameter", msg, 0);
+    *ret = ah_respond_failure(req, &err);
     return -1;
 }
 
-int ah_admin_channel_notify_apply(struct ah_request *req, struct ah_store_tx *tx,
-                                  struct ah_reduce *reduce, int64_t now, struct ah_error *err)
+int ah_admin_auto_resolve_apply(const json_t *body, int64_t channel_id, struct ah_store_tx *tx,
+                                struct ah_reduce *reduce, int64_t now, struct ah_error *err)
 {
-    const json_t *t = json_object_get(req->json, "auto_resolve_timeout");
-    const json_t *m = json_object_get(req->json, "auto_resolve_mode");
-    const json_t *d = json_object_get(req->json, "disable_auto_close");
+    const json_t *t = json_object_get(body, "auto_resolve_timeout");
+    const json_t *m = json_object_get(body, "auto_resolve_mode");
+    const json_t *d = json_object_get(body, "disable_auto_close");
     struct ah_auto_resolve ar;
     int rc;
 
     if (t == NULL && m == NULL && d == NULL)
         return AH_OK;
-    rc = ah_store_tx_channel_notify_set(tx, req->id, t ? json_integer_value(t) : -1,
+    rc = ah_store_tx_channel_notify_set(tx, channel_id, t ? json_integer_value(t) : -1,
                                         json_string_value(m), d ? json_is_true(d) : -1, &ar, err);
     if (rc < 0)
         return rc;
-    return ah_reduce_set_auto_resolve(reduce, tx, req->id, ar.timeout,
+    return ah_reduce_set_auto_resolve(reduce, tx, channel_id, ar.timeout,
                                       strcmp(ar.mode, "update") == 0, ar.disable_auto_close, now,
                                       err);
+}
+
+int ah_admin_channel_notify_apply(struct ah_request *req, struct ah_store_tx *tx,
+                                  struct ah_reduce *reduce, int64_t now, struct ah_error *err)
+{
+    return ah_admin_auto_resolve_apply(req->json, req->id, tx, reduce, now, err);
 }
 
 /* ================= incident actions with a person ================= */

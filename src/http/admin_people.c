@@ -181,12 +181,11 @@ static int check_name(const json_t *body, int create, struct ah_error *err)
     return ah_admin_string_field(body, "name", create, 1, PEOPLE_MAX_NAME, NULL, err);
 }
 
-static int check_member(struct ah_request *req, struct ah_error *err)
+int ah_admin_member_check(json_t *body, int create, struct ah_error *err)
 {
     static const char *const keys[] = {"name", "email", "phone", "timezone", "contacts", NULL};
-    json_t *body = req->json;
 
-    if (ah_admin_only_keys(body, keys, "", err) < 0 || check_name(body, req->id == 0, err) < 0 ||
+    if (ah_admin_only_keys(body, keys, "", err) < 0 || check_name(body, create, err) < 0 ||
         check_optional(body, "email", email_ok, email_what, err) < 0 ||
         check_optional(body, "phone", phone_ok,
                        "at most 32 characters of digits, +, -, spaces and parentheses", err) < 0 ||
@@ -195,6 +194,11 @@ static int check_member(struct ah_request *req, struct ah_error *err)
         check_contacts(body, err) < 0)
         return AH_EINVAL;
     return AH_OK;
+}
+
+static int check_member(struct ah_request *req, struct ah_error *err)
+{
+    return ah_admin_member_check(req->json, req->id == 0, err);
 }
 
 /* settings {url, secret?}: required on create; a PATCH that gives it gives

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# t_config.sh - configuration as code (docs/config.md): --config FILE at
+# start-up (two channels, a member, integrations with fixed keys, a routed
+# shared integration, a silence, an escalation rule naming the member); a
+# push to a fixed key; a restart duplicates nothing; SIGHUP applies an
+# edited file and leaves objects outside it alone; prune deletes them; a bad
+# file on SIGHUP is refused and the running configuration kept; a bad file
+# at start-up exits 2 naming where the error is; check-config exits 0 or 1
+# listing every error.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+BIN=${1:?usage: $0 BIN}
+
+KEY1=0123456789abcdef0123456789abcdef
+KEY2=fedcba9876543210fedcba9876543210
+CFG=$AH_TMP/alerthub.json
+
+# write_config PAY_DESC [PRUNE] [EXTRA_CHANNEL_JSON]: the test's file.
+write_config()
+{
+    jq -n --arg d "$1" --argjson prune "${2:-false}" --argjson extra "${3:-[]}" --arg k1 "$KEY1" \
+        --arg k2 "$KEY2" '{
+      prune: $prune,
+      channels: ([
+        {name: "payments", description: $d,
+         grouping: {method: "rules", equals: [["labels.check"]], window_minutes: 10},
+         silences: [{name: "dev-quiet", filters: [[{key: "labels.env", oper: "IN", vals: ["dev"]}]],
+                     time: {start: 1, end: 4102444800}, mode: "drop", enabled: true}],
+         escalations: {rules: [{name: "page alice",
+                                levels: [{members: ["alice"], escalate_after_minutes: 10}]}]}},
+        {name: "infra", auto_resolve_timeout: 3600}
+      ] + $extra),
+      members: [{name: "alice", email: "alice@example.com"}],
+      integrations: [
+        {name: "prom", type: "standard", channel: "infra", key: $k1},
+        {name: "shared", type: "standard", key: $k2,
+         routes: {cases: [{"if": [[{key: "labels.team", oper: "IN", vals: ["pay"]}]],
+                           channels: ["payments"]}],
+                  default: {channels: ["infra"]}}}
+      ]}' >"$CFG"
+}
+
+# hup PATTERN: SIGHUP, then wait until the server logs PATTERN once more.
+hup()
+{
+    local before deadline=$((SECONDS + 15))
+    before=$(grep -c "$1" "$AH_LOG")
+    kill -HUP "$AH_PID"
+    while [ "$(grep -c "$1" "$AH_LOG")" -le "$before" ] && [ "$SECONDS" -le "$deadline" ]; do
+        sleep 0.05 # poll interval, not a wait for an assumed state
+    done
+    assert_true "SIGHUP logged \"$1\"" [ "$(grep -c "$1" "$AH_LOG")" -gt "$before" ]
+}
+
+count() { db "SELECT count(*) FROM $1;"; }
+
+section "check-config"
+write_config "the payments team"
+out=$("$BIN" check-config "$CFG" 2>&1)
+assert_eq "check-config on a good file exits 0" 0 $?
+assert_contains "check-config says ok" "ok" "$out"
+cat >"$AH_TMP/bad.json" <<'JSON'
+{
+  "channels": [
+    {"name": "payments", "grouping": {"method": "bogus"},
+     "silences": [{"name": "s", "filters": [[{"key": "labels.env", "oper": "XX", "vals": ["dev"]}]]}]},
+    {"name": "payments"}
+  ],
+  "integrations": [{"name": "x", "type": "nope", "key": "short",
+                    "routes": {"cases": [], "default": {"channel_ids": "x"}}}],
+  "colour": 1
+}
+JSON
+out=$("$BIN" check-config "$AH_TMP/bad.json" 2>&1)
+assert_eq "check-config on a bad file exits 1" 1 $?
+assert_contains "unknown top-level field" '(top): unknown field "colour"' "$out"
+assert_contains "repeated name" 'channels[1]: repeats the name "payments"' "$out"
+assert_contains "grouping error with its path" "channels[0].grouping: method must be" "$out"
+assert_contains "silence error with its path" "channels[0].silences[0]: " "$out"
+assert_contains "integration type" "integrations[0]: type must be" "$out"
+assert_contains "integration key" "integrations[0]: key must be" "$out"
+assert_contains "routes error with its path" "integrations[0].routes" "$out"
+assert_contains "the count" "7 error(s)" "$out"
+printf '{"channels": [\n  {"name": "a",}\n]}\n' >"$AH_TMP/syntax.json"
+out=$("$BIN" check-config "$AH_TMP/syntax.json" 2>&1)
+assert_eq "check-config on a syntax error exits 1" 1 $?
+assert_contains "syntax error with line and column" "syntax.json:2:16:" "$out"
+
+section "a bad file at start-up: exit 2 and where"
+data=$(mktemp -d "$AH_TMP/bad.XXXXXX")
+"$BIN" serve --listen 127.0.0.1:1 --data "$data" --admin-token x --config "$AH_TMP/bad.json" \
+    >"$AH_TMP/bad.log" 2>&1
+assert_eq "exit status" 2 $?
+assert_contains "the log names the error" "channels[0].grouping" "$(cat "$AH_TMP/bad.log")"
+
+section "start-up applies the file"
+start_server "$BIN" --config "$CFG"
+api GET /channels
+assert_eq "two channels" "infra payments" "$(jb '[.data.items[].name] | sort | join(" ")')"
+PAY=$(jb '.data.items[] | select(.name == "payments") | .id')
+INFRA=$(jb '.data.items[] | select(.name == "infra") | .id')
+api GET "/channels/$PAY/silences"
+assert_eq "the silence" "dev-quiet" "$(jb '[.data.items[].name] | join(" ")')"
+api GET /members
+ALICE=$(jb '.data.items[] | select(.name == "alice") | .id')
+api GET "/channels/$PAY/escalations"
+assert_eq "the escalation names alice by id" "$ALICE" "$(jb '.data.rules[0].levels[0].member_ids[0]')"
+api GET /integrations
+assert_eq "fixed key of prom" "$KEY1" "$(jb '.data.items[] | select(.name == "prom") | .integration_key')"
+assert_eq "prom is private to infra" "$INFRA" "$(jb '.data.items[] | select(.name == "prom") | .channel_id')"
+push_std "$KEY1" '{"event_status":"Critical","title_rule":"disk full","alert_key":"cfg-1"}'
+assert_status 200
+push_std "$KEY2" '{"event_status":"Critical","title_rule":"pay down","alert_key":"cfg-2","labels":{"team":"pay"}}'
+assert_status 200
+assert_eq "the shared key routes to payments" "$PAY" "$(db "SELECT channel_id FROM alerts WHERE alert_key = 'cfg-2';")"
+push_std "$KEY2" '{"event_status":"Critical","title_rule":"quiet","alert_key":"cfg-3","labels":{"team":"pay","env":"dev"}}'
+assert_status 200
+assert_eq "the silence drops" 0 "$(db "SELECT count(*) FROM alerts WHERE alert_key = 'cfg-3';")"
+
+section "restart: nothing duplicated"
+counts="$(count channels) $(count integrations) $(count members) $(count silences)"
+stop_server
+restart_server
+assert_eq "same rows after a restart" "$counts" \
+    "$(count channels) $(count integrations) $(count members) $(count silences)"
+push_std "$KEY1" '{"event_status":"Critical","title_rule":"disk full","alert_key":"cfg-1"}'
+assert_status 200
+
+section "SIGHUP applies an edit; objects outside the file untouched"
+api POST /channels '{"name":"by-hand"}'
+assert_status 201
+HAND=$(jb .data.id)
+api POST /members '{"name":"bob"}'
+assert_status 201
+BOB=$(jb .data.id)
+api POST "/channels/$PAY/silences" '{"name":"by-hand","filters":[[{"key":"labels.env","oper":"IN","vals":["qa"]}]],"time":{"start":1,"end":4102444800}}'
+assert_status 201
+write_config "edited"
+hup "configuration .* applied"
+api GET "/channels/$PAY"
+assert_eq "description updated" "edited" "$(jb .data.description)"
+api GET "/channels/$HAND"
+assert_status 200
+api GET "/members/$BOB"
+assert_status 200
+api GET "/channels/$PAY/silences"
+assert_eq "silences: the file's and the hand-made one" "by-hand dev-quiet" \
+    "$(jb '[.data.items[].name] | sort | join(" ")')"
+assert_eq "same channel ids" "$PAY" "$(db "SELECT id FROM channels WHERE name = 'payments';")"
+
+section "a bad file on SIGHUP is refused; the running config kept"
+cp "$AH_TMP/bad.json" "$CFG"
+hup "SIGHUP refused"
+api GET "/channels/$PAY"
+assert_eq "description kept" "edited" "$(jb .data.description)"
+api GET "/channels/$PAY/grouping"
+assert_eq "grouping kept" "rules" "$(jb .data.method)"
+push_std "$KEY1" '{"event_status":"Critical","title_rule":"disk full","alert_key":"cfg-1"}'
+assert_status 200
+
+section "prune: true deletes what the file does not declare"
+write_config "edited" true
+hup "configuration .* applied"
+api GET "/channels/$HAND"
+assert_status 404
+api GET /channels
+assert_eq "declared channels stay" "infra payments" "$(jb '[.data.items[].name] | sort | join(" ")')"
+api GET "/members/$BOB"
+assert_status 404
+api GET "/channels/$PAY/silences"
+assert_eq "only the file's silence" "dev-quiet" "$(jb '[.data.items[].name] | join(" ")')"
+push_std "$KEY2" '{"event_status":"Critical","title_rule":"quiet","alert_key":"cfg-4","labels":{"team":"pay","env":"dev"}}'
+assert_status 200
+assert_eq "the silence still drops" 0 "$(db "SELECT count(*) FROM alerts WHERE alert_key = 'cfg-4';")"
+
+section "prune refuses what is still referenced (nothing changes)"
+# The file no longer declares integrations (so none is pruned) nor infra,
+# which prom still belongs to.
+jq '{prune: true, members, channels: (.channels | map(select(.name != "infra")))}' "$CFG" \
+    >"$AH_TMP/p.json"
+cp "$AH_TMP/p.json" "$CFG"
+hup "SIGHUP refused"
+assert_contains "the refusal says why" "cannot delete" "$(cat "$AH_LOG")"
+api GET "/channels/$INFRA"
+assert_status 200
+api GET /integrations
+assert_eq "prom still private to infra" "$INFRA" "$(jb '.data.items[] | select(.name == "prom") | .channel_id')"
+
+stop_server
+finish
