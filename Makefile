@@ -39,7 +39,22 @@ TSAN_OBJ := $(SRC:%.c=build/tsan/obj/%.o) $(GEN_SRC:%.c=build/tsan/obj/%.o)
 TESTS      := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 ASAN_TESTS := $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all asan tsan tsan-test run test unit e2e bench deps deps-test format lint check-layers clean install
+# Fuzz targets (tests/fuzz/<target>.c, each an LLVMFuzzerTestOneInput) and
+# the code they share. make fuzz builds them with clang and libFuzzer under
+# build/fuzz/; make fuzz-replay builds them with gcc against the ASan+UBSan
+# objects (build/asan/fuzz/) and replays the committed corpora.
+FUZZ_TARGETS ?= push_standard push_volcengine_rtc push_alertmanager filter template schedule rules
+FUZZ_SHARED  := tests/fuzz/fuzz_util.c
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OBJ     := $(LIB_SRC:%.c=build/fuzz/obj/%.o) $(GEN_SRC:%.c=build/fuzz/obj/%.o) \
+                $(FUZZ_SHARED:%.c=build/fuzz/obj/%.o)
+FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
+REPLAY_BINS  := $(FUZZ_TARGETS:%=build/asan/fuzz/%)
+
+.PHONY: all asan tsan tsan-test run test unit e2e bench deps deps-test format lint check-layers \
+        clean install fuzz fuzz-replay
 
 all: build/alerthub
 
@@ -92,12 +107,30 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(ASAN_LIB) $(PKG_LIBS) -lcmocka -lm
 
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PKG_CFLAGS) -Itests/fuzz \
+	    -MMD -MP -c -o $@ $<
+
+build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lm
+
+# Keep the objects that only the pattern rule above names.
+.SECONDARY: $(FUZZ_OBJ) $(FUZZ_TARGETS:%=build/fuzz/obj/tests/fuzz/%.o) $(GEN_SRC)
+
+build/asan/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_SHARED) $(ASAN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -Itests/fuzz -MMD -MP -o $@ $< \
+	    tests/fuzz/replay.c $(FUZZ_SHARED) $(ASAN_LIB) $(PKG_LIBS) -lm
+
 # The objects that use AH_VERSION are rebuilt when it changes.
-build/obj/src/http/metrics.o build/asan/obj/src/http/metrics.o build/tsan/obj/src/http/metrics.o: VERSION
+build/obj/src/http/metrics.o build/asan/obj/src/http/metrics.o build/tsan/obj/src/http/metrics.o \
+    build/fuzz/obj/src/http/metrics.o: VERSION
 build/obj/src/main.o build/asan/obj/src/main.o build/tsan/obj/src/main.o: VERSION
 
 # Tests depend on their headers too (the fixtures in tests/unit/).
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TSAN_OBJ:.o=.d) $(TESTS:=.d) $(ASAN_TESTS:=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TSAN_OBJ:.o=.d) $(TESTS:=.d) $(ASAN_TESTS:=.d) \
+    $(FUZZ_OBJ:.o=.d) $(REPLAY_BINS:=.d) $(FUZZ_TARGETS:%=build/fuzz/obj/tests/fuzz/%.d)
 
 deps:
 	@scripts/deps.sh run
@@ -121,6 +154,7 @@ test: deps-test
 	@scripts/run-unit.sh build/asan/tests $(TESTS:build/tests/%=%)
 	@tests/e2e/run.sh build/alerthub
 	@tests/e2e/run.sh build/asan/alerthub
+	@$(MAKE) --no-print-directory fuzz-replay
 
 unit: deps-test
 	@$(MAKE) --no-print-directory $(TESTS)
@@ -159,11 +193,32 @@ install: all
 	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/alerthub.service
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/alerthub.service
 
+# make fuzz: install clang and libFuzzer's runtime if missing, build every
+# target, run each for FUZZ_SECONDS (default 60) on a copy of its corpus in
+# build/fuzz/corpus/ and print executions, exec/s, corpus size and whether it
+# crashed (tests/fuzz/run.sh). FUZZ_TARGETS picks a subset.
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# make fuzz-replay: every committed corpus input once through its target,
+# built with gcc and ASan+UBSan (no clang needed); part of make test.
+fuzz-replay: $(REPLAY_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	    build/asan/fuzz/$$t tests/fuzz/corpus/$$t/* || { echo "fuzz-replay: $$t failed"; exit 1; }; \
+	done
+	@echo "fuzz-replay: $(words $(FUZZ_TARGETS)) targets," \
+	    "$$(find $(FUZZ_TARGETS:%=tests/fuzz/corpus/%) -type f | wc -l) inputs replayed"
+
+FMT_SRC = $(SRC) $(shell find src tests/unit tests/fuzz -name '*.h') $(TEST_SRC) \
+          $(wildcard tests/fuzz/*.c)
+
 format:
-	clang-format -i $(SRC) $(shell find src tests/unit -name '*.h') $(TEST_SRC)
+	clang-format -i $(FMT_SRC)
 
 lint: check-layers
-	clang-format --dry-run -Werror $(SRC) $(shell find src tests/unit -name '*.h') $(TEST_SRC)
+	clang-format --dry-run -Werror $(FMT_SRC)
 
 check-layers:
 	@scripts/check-layers.sh

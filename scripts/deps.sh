@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages alerthub needs to build, run and test.
 # Installs only what is missing; does nothing when everything is present.
-# Usage: scripts/deps.sh [run|test|bench]   (default: test, the superset)
+# Usage: scripts/deps.sh [run|test|bench|fuzz]   (default: test)
 set -eu
 
 want=${1:-test}
@@ -27,6 +27,12 @@ fi
 # prefix, never as a service).
 if [ "$want" = bench ]; then
     pkgs="$pkgs wrk nginx-light"
+fi
+
+# Fuzz: clang and its libFuzzer/sanitizer runtime (make fuzz; the corpus
+# replay in make test needs neither).
+if [ "$want" = fuzz ]; then
+    pkgs="$pkgs clang libclang-rt-14-dev"
 fi
 
 missing=""

@@ -1,0 +1,9 @@
+/* push_alertmanager.c - fuzz target: a push body for the alertmanager adapter through
+ * ah_push_prepare (the first byte picks the overrides; fuzz_push). */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_push(&ah_adapter_alertmanager, data, size);
+    return 0;
+}

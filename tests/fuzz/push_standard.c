@@ -1,0 +1,9 @@
+/* push_standard.c - fuzz target: a push body for the standard adapter through
+ * ah_push_prepare (the first byte picks the overrides; fuzz_push). */
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_push(&ah_adapter_standard, data, size);
+    return 0;
+}
