@@ -92,6 +92,14 @@ static void push_metrics(struct ah_metrics *m, struct ah_buf *out)
                       ah_adapter_at(i)->type, (uint64_t)atomic_load(&m->events_accepted[i]));
     ah_histogram_format(&m->latency_us, "alerthub_ingest_latency_seconds",
                         "Time from receiving an accepted push to its answer.", out);
+    family(out, "alerthub_rule_budget_exhausted_total", "counter",
+           "Events whose rules used up their CPU budget (the rules left did not match), by "
+           "where: the integration's rules or a channel's.");
+    ah_buf_printf(out,
+                  "alerthub_rule_budget_exhausted_total{where=\"integration\"} %" PRIu64 "\n"
+                  "alerthub_rule_budget_exhausted_total{where=\"channel\"} %" PRIu64 "\n",
+                  (uint64_t)atomic_load(&m->budget_exhausted[AH_BUDGET_INTEGRATION]),
+                  (uint64_t)atomic_load(&m->budget_exhausted[AH_BUDGET_CHANNEL]));
 }
 
 static void writer_metrics(struct ah_writer *w, struct ah_buf *out)

@@ -38,7 +38,12 @@ struct ah_metrics {
     atomic_uint_least64_t push[AH_M_TYPES][AH_M_CODES];
     atomic_uint_least64_t events_accepted[AH_M_TYPES];
     struct ah_histogram latency_us; /* accepted pushes, receipt to answer */
+    /* Events whose rules ran out of their CPU budget (rules/filter.h): in
+     * the integration layer (HTTP threads), in a channel's rules (writer). */
+    atomic_uint_least64_t budget_exhausted[2];
 };
+
+enum ah_budget_where { AH_BUDGET_INTEGRATION = 0, AH_BUDGET_CHANNEL = 1 };
 
 void ah_metrics_init(struct ah_metrics *m);
 /* Counts a push of integration type @type (NULL or unregistered: unknown)

@@ -133,6 +133,7 @@ static int push_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
     req->push.dropped = res.dropped;
     req->push.pipeline_dropped = res.pipeline_dropped;
     req->push.inhibited = res.inhibited;
+    req->push.budget_exhausted = res.budget_exhausted;
     return rc;
 }
 
@@ -144,6 +145,8 @@ static enum MHD_Result push_finish(struct ah_request *req)
         return refuse_err(req, &req->job.err);
     ah_metrics_push(&req->app->metrics, req->push.type, AH_M_OK, (unsigned)req->push.events.count,
                     ah_monotonic_us() - req->start_us);
+    atomic_fetch_add_explicit(&req->app->metrics.budget_exhausted[AH_BUDGET_CHANNEL],
+                              req->push.budget_exhausted, memory_order_relaxed);
     ah_integrations_count(req->app->integrations, req->intg.id, AH_STAT_EVENTS_ACCEPTED,
                           req->push.events.count - req->push.dropped - req->push.pipeline_dropped -
                               req->push.inhibited);
@@ -358,11 +361,14 @@ enum MHD_Result ah_handle_push(struct ah_request *req)
     process(req);
     rc = route(req, &ret);
     budget_events(req, NULL);
-    if (budget.exhausted)
+    if (budget.exhausted) {
+        atomic_fetch_add_explicit(&req->app->metrics.budget_exhausted[AH_BUDGET_INTEGRATION], 1,
+                                  memory_order_relaxed);
         ah_log(AH_LOG_WARN,
                "request %s: the integration's rules used up their CPU budget; the rules left "
                "did not match",
                req->request_id);
+    }
     if (rc < 0)
         return ret;
     /* The writer binds the labels' text; it does not serialize them. */

@@ -37,6 +37,7 @@ struct ah_push_ctx {
     size_t dropped;                       /* (event, channel) pairs a drop rule held back */
     size_t pipeline_dropped;              /* events an alert_drop rule discarded */
     size_t inhibited;                     /* events an alert_inhibit rule discarded */
+    size_t budget_exhausted;              /* events whose channel rules ran out of budget */
 };
 
 /* A rule compiled on the HTTP thread, on its way to the reducer or the

@@ -86,6 +86,9 @@ test_bounded_at_run_time()
         "$(db "SELECT count(*) FROM alerts WHERE alert_key LIKE 'h-%';")"
     assert_true "the log names the events whose rules ran out of budget" \
         grep -q 'used up their CPU budget' "$AH_LOG"
+    local n
+    n=$(curl -s "$AH_URL/metrics" | awk '$1 == "alerthub_rule_budget_exhausted_total{where=\"channel\"}" { print $2 }')
+    assert_true "/metrics counts them (where=channel: $n)" [ "${n:-0}" -ge 1 ]
 }
 
 start_server "$BIN"
