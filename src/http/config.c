@@ -14,24 +14,87 @@
 #include "util/text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ah_config_report_init(struct ah_config_report *r, const char *file)
 {
-    r->file = file;
-    r->errors = 0;
+    *r = (struct ah_config_report){.file = file};
     ah_buf_init(&r->text);
 }
 
 void ah_config_report_done(struct ah_config_report *r)
 {
     ah_buf_done(&r->text);
+    json_decref(r->doc);
+    ah_config_marks_free(r->marks);
+}
+
+/* One step of a path: "[3]" or "key"; the next node, or NULL. */
+static const json_t *step(const json_t *node, const char **p)
+{
+    char key[128], *end;
+    size_t n;
+
+    if (**p == '[') {
+        unsigned long i = strtoul(*p + 1, &end, 10);
+
+        if (*end != ']')
+            return NULL;
+        *p = end + 1;
+        return json_array_get(node, i);
+    }
+    n = strcspn(*p, ".[");
+    if (n == 0 || n >= sizeof(key))
+        return NULL;
+    memcpy(key, *p, n);
+    key[n] = '\0';
+    *p += n;
+    return json_object_get(node, key);
+}
+
+/* Where the object at @path starts: the deepest node on the way that has
+ * a position (true, false and null have none: their container's). */
+static int position(struct ah_config_report *r, const char *path, int *line, int *col)
+{
+    const json_t *node = r->doc;
+    int found = ah_config_marks_find(r->marks, node, line, col);
+
+    if (strcmp(path, "(top)") == 0)
+        return found;
+    while (node != NULL && *path != '\0') {
+        node = step(node, &path);
+        if (*path == '.')
+            path++;
+        if (node != NULL && ah_config_marks_find(r->marks, node, line, col))
+            found = 1;
+    }
+    return found;
 }
 
 void ah_config_error(struct ah_config_report *r, const char *path, const char *msg)
 {
+    int line, col;
+
     r->errors++;
-    ah_buf_printf(&r->text, "%s: %s: %s\n", r->file, path, msg);
+    if (position(r, path, &line, &col))
+        ah_buf_printf(&r->text, "%s:%d:%d: %s: %s\n", r->file, line, col, path, msg);
+    else
+        ah_buf_printf(&r->text, "%s: %s: %s\n", r->file, path, msg);
+}
+
+void ah_config_error_at(struct ah_config_report *r, const char *msg)
+{
+    size_t n = strcspn(msg, " :");
+    char path[256];
+
+    if (n == 0 || n >= sizeof(path) || msg[n] != ':' || msg[n + 1] != ' ') {
+        ah_config_error(r, "apply", msg);
+        return;
+    }
+    memcpy(path, msg, n);
+    path[n] = '\0';
+    ah_config_error(r, path, msg + n + 2);
 }
 
 /* ================= names ================= */
@@ -461,14 +524,11 @@ int ah_config_load(struct ah_config_report *r, struct ah_process_table *tables, 
 {
     struct ah_process_table *process = tables ? NULL : ah_process_table_new();
     struct ah_config_walk w;
-    json_error_t jerr;
-    json_t *doc = json_load_file(r->file, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = NULL;
     int rc;
 
     *ret_doc = NULL;
-    if (doc == NULL) {
-        r->errors++;
-        ah_buf_printf(&r->text, "%s:%d:%d: %s\n", r->file, jerr.line, jerr.column, jerr.text);
+    if (ah_config_parse(r, &doc) < 0) {
         ah_process_table_free(process);
         return AH_EINVAL;
     }

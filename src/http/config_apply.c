@@ -690,7 +690,7 @@ int ah_config_apply(struct ah_app *app, const json_t *doc, struct ah_config_repo
     if (rc == AH_OK)
         rc = aj.job.rc;
     if (rc < 0)
-        ah_config_error(r, "apply", aj.job.err.msg);
+        ah_config_error_at(r, aj.job.err.msg);
     for (i = 0; i < aj.n; i++)
         change_free(&aj.changes[i]);
     ah_free(aj.changes);

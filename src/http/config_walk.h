@@ -26,7 +26,26 @@ void ah_config_walk_done(struct ah_config_walk *w);
 /* Checks the whole document, reporting every error. */
 int ah_config_check(struct ah_config_walk *w, const json_t *doc);
 
+/* Reports @msg about the object at @path ("(top)", "channels[2].grouping"),
+ * with the line and column where it starts when known. */
 void ah_config_error(struct ah_config_report *r, const char *path, const char *msg);
+/* Reports an apply failure "PATH: message" as ah_config_error does. */
+void ah_config_error_at(struct ah_config_report *r, const char *msg);
+
+/* ---- reading (config_yaml.c) ---- */
+
+/* Reads @r->file: JSON (the name ends in .json, or the text starts with
+ * '{' and the name does not end in .yaml or .yml) or YAML (mappings,
+ * sequences and scalars; anchors, aliases, duplicate keys and tags other
+ * than the standard ones refused). Returns AH_OK and the document (a new
+ * reference) in *@ret_doc, keeping it and its positions in @r; or AH_EINVAL
+ * with "FILE:LINE:COL: message" in @r. */
+int ah_config_parse(struct ah_config_report *r, json_t **ret_doc);
+/* Where @node starts (1-based): 1, or 0 when it has no position (true,
+ * false and null are shared by jansson and have none). */
+int ah_config_marks_find(struct ah_config_marks *m, const json_t *node, int *ret_line,
+                         int *ret_col);
+void ah_config_marks_free(struct ah_config_marks *m);
 
 /* The id of @name in @map; while checking, an unknown name gets a new fake
  * id; while applying, 0. */
