@@ -15,6 +15,9 @@ struct ah_config_walk {
     struct ah_process_table *process; /* mapping tables for enrichment; may be empty */
     json_t *channels;                 /* name -> id */
     json_t *members;                  /* name -> id */
+    json_t *targets;                  /* name -> id (notify targets) */
+    json_t *teams;                    /* name -> id */
+    json_t *schedules;                /* name -> id */
     int64_t next_fake;                /* ids given to names while checking */
     struct ah_store_tx *tx;           /* set while applying (then names must resolve) */
 };
@@ -55,6 +58,16 @@ int64_t ah_config_id(struct ah_config_walk *w, json_t *map, const char *name);
  * NULL with the errors reported. */
 json_t *ah_config_escalations_body(struct ah_config_walk *w, const json_t *given, const char *path);
 json_t *ah_config_routes_body(struct ah_config_walk *w, const json_t *given, const char *path);
+
+/* The on-call objects a file declares besides members. */
+enum ah_config_kind { AH_CONFIG_TARGET, AH_CONFIG_TEAM, AH_CONFIG_SCHEDULE };
+/* The admin API's create body for a target (channels -> channel_ids,
+ * absent lists emptied so that the file wins), a team (members ->
+ * member_ids) or a schedule (each layer's members -> member_ids), checked
+ * by the admin API's check function (a schedule compiled and normalized):
+ * a new reference, or NULL with the errors reported. */
+json_t *ah_config_oncall_body(struct ah_config_walk *w, enum ah_config_kind kind,
+                              const json_t *given, const char *path);
 
 /* A copy of @obj without @keys (NULL-terminated). */
 json_t *ah_config_without(const json_t *obj, const char *const *keys);
