@@ -341,6 +341,13 @@ assert_eq "no schedule" 0 "$(jb '.data.items | length')"
 api GET /notify-targets
 assert_eq "no target" 0 "$(jb '.data.items | length')"
 
+section "the YAML example of docs/config.md passes check-config"
+awk '/^```yaml$/ { n++; if (n == 1) { f = 1; next } } /^```$/ { f = 0 } f' \
+    "$(dirname "$0")/../../docs/config.md" >"$AH_TMP/example.yaml"
+assert_contains "the example is there" "payments-primary" "$(cat "$AH_TMP/example.yaml")"
+out=$("$BIN" check-config "$AH_TMP/example.yaml" 2>&1)
+assert_eq "check-config on the example exits 0 ($out)" 0 $?
+
 section "YAML errors name their line"
 printf 'channels:\n  - name: a\n    grouping: [\n' >"$AH_TMP/syntax.yaml"
 out=$("$BIN" check-config "$AH_TMP/syntax.yaml" 2>&1)
