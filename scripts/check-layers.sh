@@ -46,5 +46,6 @@ check_lib sqlite3.h 'src/store/*'
 check_lib libpq-fe.h 'src/store/*'
 check_lib pcre2.h 'src/rules/*'
 check_lib curl/curl.h 'src/notify/*'
+check_lib yaml.h 'src/http/config*.c'
 check_lib openssl/ 'src/notify/*' src/util/sha256.c
 exit $bad

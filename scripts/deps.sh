@@ -6,9 +6,10 @@ set -eu
 
 want=${1:-test}
 
-# Build and run: compiler, pkg-config and the libraries found with pkg-config.
+# Build and run: compiler, pkg-config and the libraries found with pkg-config
+# (libyaml reads YAML configuration files).
 pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libpcre2-dev libcurl4-openssl-dev libssl-dev"
+      libpcre2-dev libcurl4-openssl-dev libssl-dev libyaml-dev"
 # Tests: unit framework, HTTP client, JSON tool for the e2e scripts, the
 # SQLite shell to inspect the database, and the real Prometheus Alertmanager
 # that the Alertmanager integration is tested against; promtool (package

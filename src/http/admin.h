@@ -188,6 +188,20 @@ int ah_admin_escalation_refs(struct ah_store_tx *tx, const json_t *refs, struct 
 /* Checks a member body {name, email?, phone?, timezone?, contacts?} (name
  * required when @create); may normalize @body's contacts. */
 int ah_admin_member_check(json_t *body, int create, struct ah_error *reterr);
+/* The same for a notify target {name, kind, settings, channel_ids?,
+ * event_types?} (channel_ids rewritten as id strings), and in the writer,
+ * its write: @id 0 inserts (setting *@ret_id), else the body's fields go
+ * over stored target @id (its secret kept unless given); AH_EINVAL when a
+ * channel id names no channel. */
+int ah_admin_target_check(json_t *body, int create, struct ah_error *reterr);
+int ah_admin_target_write(struct ah_store_tx *tx, int64_t id, json_t *body, int64_t now,
+                          int64_t *ret_id, struct ah_error *reterr);
+/* A team body {name, member_ids?} (member_ids rewritten as id strings). */
+int ah_admin_team_check(json_t *body, int create, struct ah_error *reterr);
+/* A whole schedule body {name, timezone, layers}: compiled, its timezone
+ * and layers normalized in @body, and the members its layers name in
+ * *@ret_members (a new array). */
+int ah_admin_schedule_check(json_t *body, json_t **ret_members, struct ah_error *reterr);
 /* Incident actions: parses the optional body ({"member_id"}, and
  * {"minutes"} for a snooze; answers 400 itself), and runs @action in the
  * writer with the member as the person. */

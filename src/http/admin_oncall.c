@@ -64,15 +64,19 @@ static int check_name(const json_t *body, int create, struct ah_error *err)
 static const struct ah_admin_ids team_members = {"member_ids", "member", ONCALL_MAX_TEAM,
                                                  ah_json_id};
 
-static int check_team(struct ah_request *req, struct ah_error *err)
+int ah_admin_team_check(json_t *body, int create, struct ah_error *err)
 {
     static const char *const keys[] = {"name", "member_ids", NULL};
 
-    if (ah_admin_only_keys(req->json, keys, "", err) < 0 ||
-        check_name(req->json, req->id == 0, err) < 0 ||
-        ah_admin_check_ids(req->json, &team_members, err) < 0)
+    if (ah_admin_only_keys(body, keys, "", err) < 0 || check_name(body, create, err) < 0 ||
+        ah_admin_check_ids(body, &team_members, err) < 0)
         return AH_EINVAL;
     return AH_OK;
+}
+
+static int check_team(struct ah_request *req, struct ah_error *err)
+{
+    return ah_admin_team_check(req->json, req->id == 0, err);
 }
 
 /* The shape of a schedule body. A create is checked in full by
@@ -121,11 +125,16 @@ static int normalize_schedule(json_t *schedule, json_t **ret_members, struct ah_
  * req->result gets its members. */
 static int check_schedule(struct ah_request *req, struct ah_error *err)
 {
-    int create = req->id == 0;
+    if (req->id != 0)
+        return check_schedule_shape(req->json, 0, err);
+    return ah_admin_schedule_check(req->json, &req->result, err);
+}
 
-    if (check_schedule_shape(req->json, create, err) < 0)
+int ah_admin_schedule_check(json_t *body, json_t **ret_members, struct ah_error *err)
+{
+    if (check_schedule_shape(body, 1, err) < 0)
         return AH_EINVAL;
-    return create ? normalize_schedule(req->json, &req->result, err) : AH_OK;
+    return normalize_schedule(body, ret_members, err);
 }
 
 static int check_override(json_t *body, struct ah_error *err)

@@ -268,13 +268,11 @@ static int check_event_types(const json_t *body, struct ah_error *err)
 static const struct ah_admin_ids channel_list = {"channel_ids", "channel", PEOPLE_MAX_CHANNELS,
                                                  channel_id_of};
 
-static int check_target(struct ah_request *req, struct ah_error *err)
+int ah_admin_target_check(json_t *body, int create, struct ah_error *err)
 {
     static const char *const keys[] = {"name",        "kind",        "settings",
                                        "channel_ids", "event_types", NULL};
-    json_t *body = req->json;
     const json_t *kind = json_object_get(body, "kind");
-    int create = req->id == 0;
 
     if (ah_admin_only_keys(body, keys, "", err) < 0 || check_name(body, create, err) < 0)
         return AH_EINVAL;
@@ -285,6 +283,11 @@ static int check_target(struct ah_request *req, struct ah_error *err)
         check_event_types(body, err) < 0)
         return AH_EINVAL;
     return AH_OK;
+}
+
+static int check_target(struct ah_request *req, struct ah_error *err)
+{
+    return ah_admin_target_check(req->json, req->id == 0, err);
 }
 
 /* ================= writer jobs ================= */
@@ -348,35 +351,38 @@ static void overlay(json_t *t, json_t *body)
     }
 }
 
+int ah_admin_target_write(struct ah_store_tx *tx, int64_t id, json_t *body, int64_t now,
+                          int64_t *ret_id, struct ah_error *err)
+{
+    json_t *t = NULL;
+    int rc = AH_OK;
+
+    /* An update starts from the stored target, secret included. */
+    if (id != 0)
+        rc = ah_store_tx_target_get(tx, id, &t, err);
+    else
+        t = json_object();
+    if (rc == AH_OK)
+        rc = channels_exist(tx, json_object_get(body, "channel_ids"), err);
+    if (rc == AH_OK) {
+        overlay(t, body);
+        rc = id != 0 ? ah_store_tx_target_update(tx, id, t, now, err)
+                     : ah_store_tx_target_insert(tx, t, now, ret_id, err);
+    }
+    json_decref(t);
+    return rc;
+}
+
 static int target_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
                       int64_t now, struct ah_error *err)
 {
     struct ah_request *req = ah_request_of(job);
-    int patch = strcmp(req->method, "PATCH") == 0;
-    json_t *t = NULL;
-    int rc;
 
     (void)reduce; /* members, targets and rotas are read from the store */
-    if (strcmp(req->method, "DELETE") == 0) {
-        rc = ah_store_tx_target_delete(tx, req->id, err);
-    } else {
-        /* A PATCH starts from the stored target, secret included. */
-        if (patch) {
-            rc = ah_store_tx_target_get(tx, req->id, &t, err);
-        } else {
-            t = json_object();
-            rc = AH_OK;
-        }
-        if (rc == AH_OK)
-            rc = channels_exist(tx, json_object_get(req->json, "channel_ids"), err);
-        if (rc == AH_OK) {
-            overlay(t, req->json);
-            rc = patch ? ah_store_tx_target_update(tx, req->id, t, now, err)
-                       : ah_store_tx_target_insert(tx, t, now, &req->id, err);
-        }
-        json_decref(t);
-    }
-    return rc;
+    if (strcmp(req->method, "DELETE") == 0)
+        return ah_store_tx_target_delete(tx, req->id, err);
+    return ah_admin_target_write(tx, strcmp(req->method, "PATCH") == 0 ? req->id : 0, req->json,
+                                 now, &req->id, err);
 }
 
 /* ================= the two resources ================= */

@@ -14,24 +14,87 @@
 #include "util/text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ah_config_report_init(struct ah_config_report *r, const char *file)
 {
-    r->file = file;
-    r->errors = 0;
+    *r = (struct ah_config_report){.file = file};
     ah_buf_init(&r->text);
 }
 
 void ah_config_report_done(struct ah_config_report *r)
 {
     ah_buf_done(&r->text);
+    json_decref(r->doc);
+    ah_config_marks_free(r->marks);
+}
+
+/* One step of a path: "[3]" or "key"; the next node, or NULL. */
+static const json_t *step(const json_t *node, const char **p)
+{
+    char key[128], *end;
+    size_t n;
+
+    if (**p == '[') {
+        unsigned long i = strtoul(*p + 1, &end, 10);
+
+        if (*end != ']')
+            return NULL;
+        *p = end + 1;
+        return json_array_get(node, i);
+    }
+    n = strcspn(*p, ".[");
+    if (n == 0 || n >= sizeof(key))
+        return NULL;
+    memcpy(key, *p, n);
+    key[n] = '\0';
+    *p += n;
+    return json_object_get(node, key);
+}
+
+/* Where the object at @path starts: the deepest node on the way that has
+ * a position (true, false and null have none: their container's). */
+static int position(struct ah_config_report *r, const char *path, int *line, int *col)
+{
+    const json_t *node = r->doc;
+    int found = ah_config_marks_find(r->marks, node, line, col);
+
+    if (strcmp(path, "(top)") == 0)
+        return found;
+    while (node != NULL && *path != '\0') {
+        node = step(node, &path);
+        if (*path == '.')
+            path++;
+        if (node != NULL && ah_config_marks_find(r->marks, node, line, col))
+            found = 1;
+    }
+    return found;
 }
 
 void ah_config_error(struct ah_config_report *r, const char *path, const char *msg)
 {
+    int line, col;
+
     r->errors++;
-    ah_buf_printf(&r->text, "%s: %s: %s\n", r->file, path, msg);
+    if (position(r, path, &line, &col))
+        ah_buf_printf(&r->text, "%s:%d:%d: %s: %s\n", r->file, line, col, path, msg);
+    else
+        ah_buf_printf(&r->text, "%s: %s: %s\n", r->file, path, msg);
+}
+
+void ah_config_error_at(struct ah_config_report *r, const char *msg)
+{
+    size_t n = strcspn(msg, " :");
+    char path[256];
+
+    if (n == 0 || n >= sizeof(path) || msg[n] != ':' || msg[n + 1] != ' ') {
+        ah_config_error(r, "apply", msg);
+        return;
+    }
+    memcpy(path, msg, n);
+    path[n] = '\0';
+    ah_config_error(r, path, msg + n + 2);
 }
 
 /* ================= names ================= */
@@ -101,7 +164,10 @@ json_t *ah_config_escalations_body(struct ah_config_walk *w, const json_t *given
         {
             snprintf(at, sizeof(at), "%.160s.rules[%zu].levels[%zu]", path, i, j);
             if (json_is_object(level) &&
-                names_to_ids(w, level, "members", "member_ids", w->members, at) < 0)
+                (names_to_ids(w, level, "members", "member_ids", w->members, at) < 0 ||
+                 names_to_ids(w, level, "teams", "team_ids", w->teams, at) < 0 ||
+                 names_to_ids(w, level, "schedules", "schedule_ids", w->schedules, at) < 0 ||
+                 names_to_ids(w, level, "targets", "target_ids", w->targets, at) < 0))
                 rc = AH_EINVAL;
         }
     }
@@ -386,6 +452,83 @@ int ah_config_compile_rules(struct ah_config_walk *w, const json_t *in, const ch
     return rc;
 }
 
+/* ================= targets, teams and schedules ================= */
+
+/* Names translated: a new object, or NULL (reported). */
+static json_t *oncall_names(struct ah_config_walk *w, enum ah_config_kind kind, const json_t *given,
+                            const char *path)
+{
+    json_t *body = json_deep_copy(given), *layer;
+    char at[256];
+    size_t i;
+    int rc = AH_OK;
+
+    if (kind == AH_CONFIG_TARGET) {
+        rc = names_to_ids(w, body, "channels", "channel_ids", w->channels, path);
+        if (json_object_get(body, "channel_ids") == NULL)
+            json_object_set_new(body, "channel_ids", json_array());
+        if (json_object_get(body, "event_types") == NULL)
+            json_object_set_new(body, "event_types", json_null());
+    } else if (kind == AH_CONFIG_TEAM) {
+        rc = names_to_ids(w, body, "members", "member_ids", w->members, path);
+    }
+    json_array_foreach(kind == AH_CONFIG_SCHEDULE ? json_object_get(body, "layers") : NULL, i,
+                       layer)
+    {
+        snprintf(at, sizeof(at), "%.200s.layers[%zu]", path, i);
+        if (json_is_object(layer) &&
+            names_to_ids(w, layer, "members", "member_ids", w->members, at) < 0)
+            rc = AH_EINVAL;
+    }
+    if (rc == AH_OK)
+        return body;
+    json_decref(body);
+    return NULL;
+}
+
+json_t *ah_config_oncall_body(struct ah_config_walk *w, enum ah_config_kind kind,
+                              const json_t *given, const char *path)
+{
+    json_t *body = oncall_names(w, kind, given, path), *members = NULL;
+    struct ah_error err;
+    int rc;
+
+    if (body == NULL)
+        return NULL;
+    if (kind == AH_CONFIG_TARGET)
+        rc = ah_admin_target_check(body, 1, &err);
+    else if (kind == AH_CONFIG_TEAM)
+        rc = ah_admin_team_check(body, 1, &err);
+    else
+        rc = ah_admin_schedule_check(body, &members, &err);
+    json_decref(members);
+    if (reported(w, path, rc, &err) == AH_OK)
+        return body;
+    json_decref(body);
+    return NULL;
+}
+
+static void check_oncall(struct ah_config_walk *w, enum ah_config_kind kind, const json_t *o,
+                         const char *path)
+{
+    json_decref(ah_config_oncall_body(w, kind, o, path));
+}
+
+static void check_target(struct ah_config_walk *w, const json_t *o, const char *path)
+{
+    check_oncall(w, AH_CONFIG_TARGET, o, path);
+}
+
+static void check_team(struct ah_config_walk *w, const json_t *o, const char *path)
+{
+    check_oncall(w, AH_CONFIG_TEAM, o, path);
+}
+
+static void check_schedule(struct ah_config_walk *w, const json_t *o, const char *path)
+{
+    check_oncall(w, AH_CONFIG_SCHEDULE, o, path);
+}
+
 /* ================= the document ================= */
 
 /* Declares the names of @key's objects in @map (fake ids when checking). */
@@ -422,7 +565,8 @@ static void check_all(struct ah_config_walk *w, const json_t *doc, const char *k
 
 int ah_config_check(struct ah_config_walk *w, const json_t *doc)
 {
-    static const char *const keys[] = {"prune", "channels", "members", "integrations", NULL};
+    static const char *const keys[] = {"prune", "channels",  "members",      "targets",
+                                       "teams", "schedules", "integrations", NULL};
     const json_t *prune = json_object_get(doc, "prune");
     struct ah_error err;
     size_t before = w->rep->errors;
@@ -437,9 +581,15 @@ int ah_config_check(struct ah_config_walk *w, const json_t *doc)
     if (w->tx == NULL) {
         declare(w, doc, "channels", w->channels);
         declare(w, doc, "members", w->members);
+        declare(w, doc, "targets", w->targets);
+        declare(w, doc, "teams", w->teams);
+        declare(w, doc, "schedules", w->schedules);
     }
     check_all(w, doc, "channels", AH_MAX_NAME, check_channel);
     check_all(w, doc, "members", 100, check_member);
+    check_all(w, doc, "targets", 100, check_target);
+    check_all(w, doc, "teams", 100, check_team);
+    check_all(w, doc, "schedules", 100, check_schedule);
     check_all(w, doc, "integrations", AH_MAX_NAME, check_integration);
     return w->rep->errors > before ? AH_EINVAL : AH_OK;
 }
@@ -447,28 +597,33 @@ int ah_config_check(struct ah_config_walk *w, const json_t *doc)
 void ah_config_walk_init(struct ah_config_walk *w, struct ah_config_report *rep,
                          struct ah_process_table *process)
 {
-    *w = (struct ah_config_walk){
-        .rep = rep, .process = process, .channels = json_object(), .members = json_object()};
+    *w = (struct ah_config_walk){.rep = rep,
+                                 .process = process,
+                                 .channels = json_object(),
+                                 .members = json_object(),
+                                 .targets = json_object(),
+                                 .teams = json_object(),
+                                 .schedules = json_object()};
 }
 
 void ah_config_walk_done(struct ah_config_walk *w)
 {
     json_decref(w->channels);
     json_decref(w->members);
+    json_decref(w->targets);
+    json_decref(w->teams);
+    json_decref(w->schedules);
 }
 
 int ah_config_load(struct ah_config_report *r, struct ah_process_table *tables, json_t **ret_doc)
 {
     struct ah_process_table *process = tables ? NULL : ah_process_table_new();
     struct ah_config_walk w;
-    json_error_t jerr;
-    json_t *doc = json_load_file(r->file, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = NULL;
     int rc;
 
     *ret_doc = NULL;
-    if (doc == NULL) {
-        r->errors++;
-        ah_buf_printf(&r->text, "%s:%d:%d: %s\n", r->file, jerr.line, jerr.column, jerr.text);
+    if (ah_config_parse(r, &doc) < 0) {
         ah_process_table_free(process);
         return AH_EINVAL;
     }

@@ -1,4 +1,4 @@
-/* config.h - configuration as code (docs/config.md): a JSON file that
+/* config.h - configuration as code (docs/config.md): a JSON or YAML file that
  * declares channels (with grouping, flapping, silences, inhibits,
  * auto-resolve and escalation rules), members and integrations (with fixed
  * keys, routes, enrichment and pipelines) in the admin API's shapes.
@@ -18,20 +18,26 @@
 #include <jansson.h>
 #include <stddef.h>
 
+struct ah_config_marks;
+
 /* Every error found, one line each: "FILE:LINE:COL: message" for syntax,
- * "FILE: PATH: message" for the rest (PATH like channels[2].silences[0]). */
+ * "FILE:LINE:COL: PATH: message" for the rest (PATH like
+ * channels[2].silences[0], LINE:COL where that object starts; "FILE: PATH:
+ * message" when no position is known). */
 struct ah_config_report {
     const char *file; /* borrowed */
     size_t errors;
     struct ah_buf text;
+    json_t *doc;                   /* the document read (a reference), for positions */
+    struct ah_config_marks *marks; /* where each node of @doc starts */
 };
 
 void ah_config_report_init(struct ah_config_report *r, const char *file);
 void ah_config_report_done(struct ah_config_report *r);
 
-/* Reads and checks the file @r->file; enrichment may use the mapping tables
- * of @tables (NULL: none, as without a server). Returns AH_OK and the
- * document (a new reference) in *@ret_doc, or AH_EINVAL with every error in
+/* Reads (JSON or YAML, config_yaml.c) and checks the file @r->file; enrichment may use the mapping
+ * tables of @tables (NULL: none, as without a server). Returns AH_OK and the document (a new
+ * reference) in *@ret_doc, or AH_EINVAL with every error in
  * @r. Names that the file does not declare are resolved when applied. */
 int ah_config_load(struct ah_config_report *r, struct ah_process_table *tables, json_t **ret_doc);
 

@@ -59,6 +59,7 @@ struct apply_job {
     json_t *intgs; /* stored integrations: name -> {id, type, key, sec, min} */
     struct change *changes;
     size_t n, cap;
+    enum ah_config_kind kind; /* of the on-call objects being applied */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int finished;
@@ -183,7 +184,9 @@ static void stored_integration(const struct ah_integration *intg, void *arg)
                                   intg->rate_per_min));
 }
 
-static int stored_members(struct ah_store *store, json_t *map, struct ah_error *err)
+/* The stored rows that @list reads, page by page: name -> id in @map. */
+static int stored_names(struct ah_store *store, ah_admin_list_fn list, json_t *map,
+                        struct ah_error *err)
 {
     struct ah_page page = {.limit = 500, .cursor = 0};
     json_t *data = NULL, *item;
@@ -191,7 +194,7 @@ static int stored_members(struct ah_store *store, json_t *map, struct ah_error *
     int rc;
 
     do {
-        rc = ah_store_read_members(store, &page, &data, err);
+        rc = list(store, &page, &data, err);
         if (rc < 0)
             return rc;
         json_array_foreach(json_object_get(data, "items"), i, item)
@@ -250,6 +253,38 @@ static int upsert_member(struct apply_job *aj, const json_t *m, int64_t now, str
     json_decref(body);
     if (rc == AH_OK)
         json_object_set_new(aj->w.members, name, json_integer(id));
+    return rc;
+}
+
+/* A notify target, team or schedule: the admin API's body (names
+ * translated, checked), then the store's insert or update (a target's
+ * through the admin API's write, which keeps a stored secret). */
+static int upsert_oncall(struct apply_job *aj, enum ah_config_kind kind, const json_t *o,
+                         const char *path, int64_t now, struct ah_error *err)
+{
+    json_t *map = kind == AH_CONFIG_TARGET ? aj->w.targets
+                  : kind == AH_CONFIG_TEAM ? aj->w.teams
+                                           : aj->w.schedules;
+    const char *name = json_string_value(json_object_get(o, "name"));
+    int64_t id = json_integer_value(json_object_get(map, name));
+    json_t *body = ah_config_oncall_body(&aj->w, kind, o, path);
+    int rc;
+
+    if (body == NULL)
+        return ah_error_set(err, AH_EINVAL, "names a channel or member that does not exist");
+    if (kind == AH_CONFIG_TARGET)
+        rc = ah_admin_target_write(aj->w.tx, id, body, now, &id, err);
+    else if (kind == AH_CONFIG_TEAM && id != 0)
+        rc = ah_store_tx_team_update(aj->w.tx, id, body, now, err);
+    else if (kind == AH_CONFIG_TEAM)
+        rc = ah_store_tx_team_insert(aj->w.tx, body, now, &id, err);
+    else if (id != 0)
+        rc = ah_store_tx_schedule_update(aj->w.tx, id, body, now, err);
+    else
+        rc = ah_store_tx_schedule_insert(aj->w.tx, body, now, &id, err);
+    json_decref(body);
+    if (rc == AH_OK)
+        json_object_set_new(map, name, json_integer(id));
     return rc;
 }
 
@@ -528,13 +563,22 @@ static int prune_rest(struct apply_job *aj, const char *kind, json_t *map, json_
         } else if (strcmp(kind, "channels") == 0) {
             rc = ah_store_tx_channel_delete(aj->w.tx, id, err);
             add_change(aj, C_CHANNEL_GONE, id, NULL);
+        } else if (strcmp(kind, "targets") == 0) {
+            rc = ah_store_tx_target_delete(aj->w.tx, id, err);
+        } else if (strcmp(kind, "teams") == 0) {
+            rc = ah_store_tx_team_delete(aj->w.tx, id, err);
+        } else if (strcmp(kind, "schedules") == 0) {
+            rc = ah_store_tx_schedule_delete(aj->w.tx, id, err);
         } else {
             rc = ah_store_tx_member_delete(aj->w.tx, id, err);
         }
-        if (rc < 0)
+        if (rc < 0) {
+            char why[sizeof(err->msg)]; /* err->msg is rewritten below */
+
+            snprintf(why, sizeof(why), "%s", err->msg);
             return ah_error_set(err, rc == AH_ECONFLICT ? AH_EINVAL : rc,
-                                "prune: cannot delete %.12s \"%.80s\": %.120s", kind, name,
-                                err->msg);
+                                "prune: cannot delete %.12s \"%.80s\": %.120s", kind, name, why);
+        }
     }
     return AH_OK;
 }
@@ -554,14 +598,19 @@ static json_t *declared(const json_t *doc, const char *key)
 
 static int prune(struct apply_job *aj, struct ah_error *err)
 {
-    static const char *const kinds[] = {"integrations", "channels", "members"};
-    json_t *maps[] = {aj->intgs, aj->w.channels, aj->w.members};
+    /* What refers to others goes first: integrations to channels, targets
+     * to channels, channels (their escalation rules) to the rest, teams
+     * and schedules to members. */
+    static const char *const kinds[] = {"integrations", "targets",   "channels",
+                                        "teams",        "schedules", "members"};
+    json_t *maps[] = {aj->intgs,   aj->w.targets,   aj->w.channels,
+                      aj->w.teams, aj->w.schedules, aj->w.members};
     size_t i;
     int rc = AH_OK;
 
     if (!json_is_true(json_object_get(aj->doc, "prune")))
         return AH_OK;
-    for (i = 0; rc == AH_OK && i < 3; i++) {
+    for (i = 0; rc == AH_OK && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         json_t *names;
 
         if (json_object_get(aj->doc, kinds[i]) == NULL)
@@ -612,6 +661,15 @@ static int member_row(struct apply_job *aj, const json_t *o, const char *path, i
     return rc < 0 ? fail_at(err, path, rc) : rc;
 }
 
+/* The notify targets, teams or schedules (aj->kind: each() passes no kind). */
+static int oncall_row(struct apply_job *aj, const json_t *o, const char *path, int64_t now,
+                      struct ah_error *err)
+{
+    int rc = upsert_oncall(aj, aj->kind, o, path, now, err);
+
+    return rc < 0 ? fail_at(err, path, rc) : rc;
+}
+
 static int auto_resolve(struct apply_job *aj, const json_t *o, const char *path, int64_t now,
                         struct ah_error *err)
 {
@@ -627,11 +685,19 @@ static int load_stored(struct apply_job *aj, struct ah_error *err)
     int rc = ah_store_channels_each(aj->app->store, stored_channel, aj->w.channels, err);
 
     if (rc == AH_OK)
-        rc = stored_members(aj->app->store, aj->w.members, err);
+        rc = stored_names(aj->app->store, ah_store_read_members, aj->w.members, err);
+    if (rc == AH_OK)
+        rc = stored_names(aj->app->store, ah_store_read_targets, aj->w.targets, err);
+    if (rc == AH_OK)
+        rc = stored_names(aj->app->store, ah_store_read_teams, aj->w.teams, err);
+    if (rc == AH_OK)
+        rc = stored_names(aj->app->store, ah_store_read_schedules, aj->w.schedules, err);
     if (rc == AH_OK)
         rc = ah_store_integrations_each(aj->app->store, stored_integration, aj->intgs, err);
     return rc;
 }
+
+static const char *const oncall_keys[] = {"targets", "teams", "schedules"};
 
 static int apply_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
                      int64_t now, struct ah_error *err)
@@ -645,6 +711,8 @@ static int apply_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduc
         rc = each(aj, "channels", channel_row, now, err);
     if (rc == AH_OK)
         rc = each(aj, "members", member_row, now, err);
+    for (aj->kind = AH_CONFIG_TARGET; rc == AH_OK && aj->kind <= AH_CONFIG_SCHEDULE; aj->kind++)
+        rc = each(aj, oncall_keys[aj->kind], oncall_row, now, err);
     if (rc == AH_OK)
         rc = each(aj, "channels", apply_channel_rules, now, err);
     if (rc == AH_OK)
@@ -690,7 +758,7 @@ int ah_config_apply(struct ah_app *app, const json_t *doc, struct ah_config_repo
     if (rc == AH_OK)
         rc = aj.job.rc;
     if (rc < 0)
-        ah_config_error(r, "apply", aj.job.err.msg);
+        ah_config_error_at(r, aj.job.err.msg);
     for (i = 0; i < aj.n; i++)
         change_free(&aj.changes[i]);
     ah_free(aj.changes);

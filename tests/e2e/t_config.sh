@@ -6,7 +6,10 @@
 # edited file and leaves objects outside it alone; prune deletes them; a bad
 # file on SIGHUP is refused and the running configuration kept; a bad file
 # at start-up exits 2 naming where the error is; check-config exits 0 or 1
-# listing every error.
+# listing every error. YAML: a file equivalent to the JSON one gives the
+# same objects; syntax and semantic errors name their line; notify targets,
+# teams and schedules (named by escalation levels) are created, updated on
+# SIGHUP and pruned, prune refusing what is still named.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
@@ -185,6 +188,182 @@ api GET "/channels/$INFRA"
 assert_status 200
 api GET /integrations
 assert_eq "prom still private to infra" "$INFRA" "$(jb '.data.items[] | select(.name == "prom") | .channel_id')"
+
+# fingerprint: what the file declares, as the API answers it (no ids).
+fingerprint()
+{
+    local out pay
+    api GET /channels
+    out=$(jb '[.data.items[] | {name, description}] | sort_by(.name)')
+    pay=$(jb '.data.items[] | select(.name == "payments") | .id')
+    api GET "/channels/$pay/grouping"
+    out="$out $(jb '.data | {method, equals, window_minutes}')"
+    api GET "/channels/$pay/silences"
+    out="$out $(jb '[.data.items[] | {name, filters, mode, enabled}]')"
+    api GET "/channels/$pay/escalations"
+    out="$out $(jb '[.data.rules[] | {name, n: (.levels | length)}]')"
+    api GET /members # bob: only the YAML file's team and schedule need him
+    out="$out $(jb '[.data.items[] | select(.name != "bob") | {name, email}] | sort_by(.name)')"
+    api GET /integrations
+    out="$out $(jb '[.data.items[] | {name, type, integration_key}] | sort_by(.name)')"
+    printf '%s' "$out"
+}
+
+section "YAML: the same objects as the JSON file"
+write_config "edited" true
+"$BIN" check-config "$CFG" >/dev/null 2>&1 && start_server "$BIN" --config "$CFG"
+json_print=$(fingerprint)
+stop_server
+YCFG=$AH_TMP/alerthub.yaml
+# write_yaml TEAM_MEMBERS TARGET_URL [EXTRA]: the JSON file above in YAML,
+# with a target, a team and a schedule that the escalation level names.
+write_yaml()
+{
+    cat >"$YCFG" <<YAML
+# the file of write_config "edited" true, in YAML
+prune: true
+channels:
+  - name: payments
+    description: edited
+    grouping: {method: rules, equals: [[labels.check]], window_minutes: 10}
+    silences:
+      - name: dev-quiet
+        filters: [[{key: labels.env, oper: IN, vals: [dev]}]]
+        time: {start: 1, end: 4102444800}
+        mode: drop
+        enabled: true
+    escalations:
+      rules:
+        - name: page alice
+          levels:
+            - members: [alice]
+              escalate_after_minutes: 10
+              ${ONCALL_REFS:-teams: [sre]
+              schedules: [primary]
+              targets: [chat]}
+  - name: infra
+    auto_resolve_timeout: 3600
+members:
+  - name: alice
+    email: alice@example.com
+  - {name: bob}
+integrations:
+  - name: prom
+    type: standard
+    channel: infra
+    key: "$KEY1"
+  - name: shared
+    type: standard
+    key: '$KEY2'
+    routes:
+      cases:
+        - if: [[{key: labels.team, oper: IN, vals: [pay]}]]
+          channels: [payments]
+      default:
+        channels: [infra]
+$3
+YAML
+    [ -n "$3" ] && return
+    cat >>"$YCFG" <<YAML
+targets:
+  - name: chat
+    kind: webhook
+    settings: {url: "$2", secret: s3cret}
+    channels: [payments]
+    event_types: [i_new, i_rslv]
+teams:
+  - name: sre
+    members: $1
+schedules:
+  - name: primary
+    timezone: UTC
+    layers:
+      - name: weekly
+        start: 1804464000
+        rotation: {unit: week, length: 1}
+        handoff: "09:00"
+        members: [alice, bob]
+YAML
+}
+write_yaml "[alice, bob]" "https://chat.example.com/hook"
+out=$("$BIN" check-config "$YCFG" 2>&1)
+assert_eq "check-config on the YAML file exits 0 ($out)" 0 $?
+start_server "$BIN" --config "$YCFG"
+assert_eq "the same objects as from JSON" "$json_print" "$(fingerprint)"
+
+section "YAML: targets, teams and schedules created, named by the escalation level"
+api GET /members
+ALICE=$(jb '.data.items[] | select(.name == "alice") | .id')
+BOB=$(jb '.data.items[] | select(.name == "bob") | .id')
+api GET /teams
+assert_eq "the team" "sre" "$(jb '[.data.items[].name] | join(" ")')"
+SRE=$(jb '.data.items[0].id')
+assert_eq "its members by id" "$ALICE $BOB" "$(jb '.data.items[0].member_ids | join(" ")')"
+api GET /schedules
+assert_eq "the schedule" "primary" "$(jb '[.data.items[].name] | join(" ")')"
+PRIMARY=$(jb '.data.items[0].id')
+assert_eq "its layer's members" "$ALICE $BOB" "$(jb '.data.items[0].layers[0].member_ids | join(" ")')"
+api GET /notify-targets
+assert_eq "the target" "chat" "$(jb '[.data.items[].name] | join(" ")')"
+CHAT=$(jb '.data.items[0].id')
+PAY=$(db "SELECT id FROM channels WHERE name = 'payments';")
+assert_eq "its channels by id" "$PAY" "$(jb '.data.items[0].channel_ids | join(" ")')"
+assert_eq "its secret kept write-only" "true" "$(jb '.data.items[0].settings.has_secret')"
+api GET "/channels/$PAY/escalations"
+assert_eq "the level names team, schedule and target by id" "$SRE $PRIMARY $CHAT" \
+    "$(jb '.data.rules[0].levels[0] | [.team_ids[0], .schedule_ids[0], .target_ids[0]] | join(" ")')"
+
+section "YAML: SIGHUP updates them, ids kept"
+write_yaml "[bob]" "https://chat.example.com/other"
+hup "configuration .* applied"
+api GET "/teams/$SRE"
+assert_eq "team members updated" "$BOB" "$(jb '.data.member_ids | join(" ")')"
+api GET "/notify-targets/$CHAT"
+assert_eq "target url updated" "https://chat.example.com/other" "$(jb .data.settings.url)"
+assert_eq "same schedule id" "$PRIMARY" "$(db "SELECT id FROM schedules WHERE name = 'primary';")"
+
+section "YAML: prune refuses a team still named, then deletes what is not declared"
+ONCALL_REFS="teams: [sre]" write_yaml "" "" "targets: []
+teams: []
+schedules: []"
+hup "SIGHUP refused"
+assert_contains "the refusal names the team" 'cannot delete teams "sre"' "$(cat "$AH_LOG")"
+api GET "/teams/$SRE"
+assert_status 200
+ONCALL_REFS="targets: []" write_yaml "" "" "targets: []
+teams: []
+schedules: []"
+hup "configuration .* applied"
+api GET /teams
+assert_eq "no team" 0 "$(jb '.data.items | length')"
+api GET /schedules
+assert_eq "no schedule" 0 "$(jb '.data.items | length')"
+api GET /notify-targets
+assert_eq "no target" 0 "$(jb '.data.items | length')"
+
+section "the YAML example of docs/config.md passes check-config"
+awk '/^```yaml$/ { n++; if (n == 1) { f = 1; next } } /^```$/ { f = 0 } f' \
+    "$(dirname "$0")/../../docs/config.md" >"$AH_TMP/example.yaml"
+assert_contains "the example is there" "payments-primary" "$(cat "$AH_TMP/example.yaml")"
+out=$("$BIN" check-config "$AH_TMP/example.yaml" 2>&1)
+assert_eq "check-config on the example exits 0 ($out)" 0 $?
+
+section "YAML errors name their line"
+printf 'channels:\n  - name: a\n    grouping: [\n' >"$AH_TMP/syntax.yaml"
+out=$("$BIN" check-config "$AH_TMP/syntax.yaml" 2>&1)
+assert_eq "check-config on a YAML syntax error exits 1" 1 $?
+assert_match "syntax error with its line" "syntax.yaml:4:1: " "$out"
+printf 'channels:\n  - name: a\n  - name: b\n    grouping:\n      method: bogus\n' \
+    >"$AH_TMP/semantic.yaml"
+out=$("$BIN" check-config "$AH_TMP/semantic.yaml" 2>&1)
+assert_eq "check-config on a YAML semantic error exits 1" 1 $?
+assert_contains "semantic error with its line and path" \
+    "semantic.yaml:5:7: channels[1].grouping: method must be" "$out"
+printf 'members: [{name: a}]\nmembers: []\n' >"$AH_TMP/dup.yaml"
+out=$("$BIN" check-config "$AH_TMP/dup.yaml" 2>&1)
+assert_contains "a duplicate key is refused" 'dup.yaml:2:1: duplicate key "members"' "$out"
+out=$("$BIN" check-config "$AH_TMP/bad.json" 2>&1)
+assert_contains "JSON semantic errors give the line too" "bad.json:3:38: channels[0].grouping" "$out"
 
 stop_server
 finish
