@@ -24,10 +24,11 @@ SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 TEST_SRC := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
 
-# Static assets built into the binary (the console: page, style, script;
-# the OpenAPI description served at /api/v1/openapi.json).
-GEN_SRC  := build/gen/console_html.c build/gen/console_css.c build/gen/console_js.c \
-            build/gen/openapi_json.c
+# Static assets built into the binary (the console: every file of web/,
+# served at /NAME with its Content-Type; the OpenAPI description served at
+# /api/v1/openapi.json).
+WEB_FILES := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg))
+GEN_SRC  := build/gen/web_assets.c build/gen/openapi_json.c
 
 # Three flavours share the rules below: build/ (normal), build/asan/ and
 # build/tsan/.
@@ -39,7 +40,7 @@ TSAN_OBJ := $(SRC:%.c=build/tsan/obj/%.o) $(GEN_SRC:%.c=build/tsan/obj/%.o)
 TESTS      := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 ASAN_TESTS := $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all asan tsan tsan-test run test unit e2e bench deps deps-test format lint check-layers clean install
+.PHONY: FORCE all asan tsan tsan-test run test unit e2e bench deps deps-test format lint check-layers clean install
 
 all: build/alerthub
 
@@ -56,13 +57,17 @@ build/asan/alerthub: $(ASAN_OBJ)
 build/tsan/alerthub: $(TSAN_OBJ)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-build/gen/console_html.c: web/index.html scripts/embed.sh
+# The list of web/ files is a prerequisite too (build/gen/web_files), so
+# that adding or removing a file rebuilds the table.
+build/gen/web_files: FORCE
 	@mkdir -p $(dir $@)
-	scripts/embed.sh $< ah_console_html > $@
+	@echo '$(WEB_FILES)' | cmp -s - $@ || echo '$(WEB_FILES)' > $@
 
-build/gen/console_%.c: web/console.% scripts/embed.sh
+build/gen/web_assets.c: $(WEB_FILES) build/gen/web_files scripts/embed.sh scripts/embed-web.sh
 	@mkdir -p $(dir $@)
-	scripts/embed.sh $< ah_console_$* > $@
+	scripts/embed-web.sh $(WEB_FILES) > $@.tmp && mv $@.tmp $@
+
+FORCE:
 
 build/gen/openapi_json.c: docs/openapi.json scripts/embed.sh
 	@mkdir -p $(dir $@)
