@@ -75,8 +75,16 @@ export function when(t) {
 }
 
 // A short status line (copy done, saved…), read by screen readers.
+let statusTimer = null;
 export function status(text) {
-  document.getElementById("status").textContent = text;
+  const el = document.getElementById("status");
+  el.textContent = text;
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => { el.textContent = ""; }, 5000);
+}
+
+export function plural(n, word) {
+  return n + " " + word + (n === 1 ? "" : "s");
 }
 
 export function severityBadge(sev, statusText) {

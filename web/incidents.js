@@ -2,7 +2,7 @@
 // filters) refreshed live in place (rows keyed by id, so focus and scroll
 // stay), and the incident detail with its alerts, labels and timeline.
 import { api, all } from "./api.js";
-import { h, field, showError, when, status, severityBadge, progressBadge, select } from "./dom.js";
+import { h, field, showError, when, status, severityBadge, progressBadge, select, plural } from "./dom.js";
 
 const ACTIONS = {
   ack: ["Ack", "Acknowledge incident "],
@@ -158,7 +158,7 @@ export function incidentPage(id) {
         h("section", { class: "card" }, h("h2", {}, "Alerts (" + inc.alerts.length + ")"),
           inc.alerts.map((a) => h("article", { class: "alert-item" },
             h("h3", {}, severityBadge(a.severity, a.status), " ", a.title),
-            h("p", { class: "muted small" }, "key " + a.alert_key + " · " + a.event_count + " events · since " + when(a.start_time) +
+            h("p", { class: "muted small" }, "key " + a.alert_key + " · " + plural(a.event_count, "event") + " · since " + when(a.start_time) +
               (a.end_time ? " · recovered " + when(a.end_time) : "")),
             a.description ? h("p", {}, a.description) : null,
             a.reason && a.reason.decision ? h("p", { class: "muted small" }, "Why here: " + a.reason.decision) : null,

@@ -127,16 +127,21 @@ export async function integrationsTab(el, ctx, ch) {
       const created = await api("POST", "/integrations", { ...body, channel_id: ch.id });
       form.remove();
       status("Created integration " + created.name);
-      const cards = await refresh();
+      const cards = await update();
       cards.get(created.id).focus();
     });
     slot.replaceChildren(f);
     f.querySelector("input[type=radio]").focus();
   } }, "Add Integration");
-  el.replaceChildren(h("div", { class: "toolbar" }, add), slot, box);
-  await refresh();
-  if (box.dataset.count === "0") box.appendChild(h("p", { class: "empty" }, "No integrations: add one to get a push URL."));
-  ctx.every(4000, () => refresh().catch(() => {}));
+  const empty = h("p", { class: "empty" }, "No integrations: add one to get a push URL.");
+  const update = async () => {
+    const cards = await refresh();
+    empty.hidden = cards.size > 0;
+    return cards;
+  };
+  el.replaceChildren(h("div", { class: "toolbar" }, add), slot, empty, box);
+  await update();
+  ctx.every(4000, () => update().catch(() => {}));
 }
 
 function channelPicker(channels, chosen, label) {
@@ -204,7 +209,7 @@ export function routingPage(id) {
           h("button", { type: "button", class: "small", "aria-label": "Move case up", onclick: () => move(-1) }, "↑"),
           h("button", { type: "button", class: "small", "aria-label": "Move case down", onclick: () => move(1) }, "↓"),
           h("button", { type: "button", class: "small danger", "aria-label": "Remove case", onclick: () => { li.remove(); renumber(); } }, "Remove"))),
-        h("div", { "data-field": "if filter" }, filter), chans, field("fallthrough", "After a match", stop));
+        h("div", { "data-field": "if filter" }, filter, h("p", { class: "field-error", role: "alert" })), chans, field("fallthrough", "After a match", stop));
       li.read = () => ({ if: filter.value(), channel_ids: picked(chans), fallthrough: stop.value === "true" });
       return li;
     }
