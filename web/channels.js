@@ -1,7 +1,7 @@
 // channels.js - the Channels list (create, edit, delete) and a Channel page
 // with its tabs: Incidents, Integrations, Noise reduction.
 import { api, all } from "./api.js";
-import { h, field, showError, clearErrors, status } from "./dom.js";
+import { h, fill, field, showError, clearErrors, status } from "./dom.js";
 import { incidentTable } from "./incidents.js";
 import { integrationsTab } from "./integrations.js";
 import { silencesTab } from "./silences.js";
@@ -33,7 +33,7 @@ export function channelsPage() {
     const list = h("div", { class: "list" });
     async function load() {
       const channels = await all("/channels");
-      list.replaceChildren(channels.length ? table(channels) : h("p", { class: "empty" }, "No channels yet."));
+      fill(list, channels.length ? table(channels) : h("p", { class: "empty" }, "No channels yet."));
     }
     function table(channels) {
       return h("table", { class: "grid" },
@@ -52,7 +52,7 @@ export function channelsPage() {
       function edit() {
         const form = channelForm(c, load);
         form.appendChild(h("button", { type: "button", onclick: load, "aria-label": "Cancel editing " + c.name }, "Cancel"));
-        tr.replaceChildren(h("td", { colspan: 3 }, form));
+        fill(tr, h("td", { colspan: 3 }, form));
         form.querySelector("input").focus();
       }
       async function del() {
@@ -67,7 +67,7 @@ export function channelsPage() {
       }
       return tr;
     }
-    el.replaceChildren(
+    fill(el, 
       h("h1", {}, "Channels"),
       h("section", { class: "card" }, h("h2", {}, "New channel"),
         channelForm(null, (c) => { location.hash = "#/channels/" + c.id + "/integrations"; })),
@@ -82,7 +82,7 @@ export function channelPage(id, tab) {
   return async (el, ctx) => {
     const ch = await api("GET", "/channels/" + id);
     const body = h("div", { class: "tab-body", id: "tab-body", role: "tabpanel" });
-    el.replaceChildren(
+    fill(el, 
       h("p", { class: "crumbs" }, h("a", { href: "#/channels" }, "Channels"), " / "),
       h("h1", {}, ch.name),
       ch.description ? h("p", { class: "muted" }, ch.description) : null,

@@ -3,7 +3,7 @@
 // #/integrations (Integration Center), #/integrations/ID/routing,
 // #/incidents, #/incidents/ID.
 import { api, token, setToken, onUnauthorized } from "./api.js";
-import { h, field, showError } from "./dom.js";
+import { h, fill, field, showError } from "./dom.js";
 import { channelsPage, channelPage } from "./channels.js";
 import { centerPage, routingPage } from "./integrations.js";
 import { incidentsPage, incidentPage } from "./incidents.js";
@@ -76,7 +76,7 @@ async function route() {
   try {
     await page(hash.match(re))(el, ctx);
   } catch (e) {
-    el.replaceChildren(h("p", { class: "form-error", role: "alert" }, e.message));
+    fill(el, h("p", { class: "form-error", role: "alert" }, e.message));
   }
 }
 

@@ -16,6 +16,14 @@ export function h(tag, props, ...children) {
   return el;
 }
 
+// Replaces the children of @el, skipping null/false as h() does (the DOM's
+// own replaceChildren would show them as the text "null").
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === undefined || c === null || c === false) continue;

@@ -1,7 +1,7 @@
 // filter.js - the filter form: an OR of AND-groups of conditions, each a
 // field, match / not match and values (api.md §3), with the raw JSON for
 // power users.
-import { h, select, uid } from "./dom.js";
+import { h, fill, select, uid } from "./dom.js";
 
 const FIELDS = ["severity", "title", "description", "alert_key", "integration_id", "labels."];
 
@@ -63,7 +63,7 @@ export function filterEditor(initial, legend) {
       .filter((g) => g.length);
   }
   function set(f) {
-    groups.replaceChildren();
+    fill(groups);
     for (const g of f || []) addGroup(g);
     if (!groups.children.length) addGroup([]);
   }

@@ -2,7 +2,7 @@
 // filters) refreshed live in place (rows keyed by id, so focus and scroll
 // stay), and the incident detail with its alerts, labels and timeline.
 import { api, all } from "./api.js";
-import { h, field, showError, when, status, severityBadge, progressBadge, select, plural } from "./dom.js";
+import { h, fill, field, showError, when, status, severityBadge, progressBadge, select, plural } from "./dom.js";
 
 const ACTIONS = {
   ack: ["Ack", "Acknowledge incident "],
@@ -55,7 +55,7 @@ export async function incidentTable(el, ctx, opts) {
       opts.channel ? null : h("th", {}, "Channel"), h("th", {}, "Alerts"), h("th", {}, "Started"),
       h("th", {}, "Actions"))),
     tbody);
-  el.replaceChildren(form, h("div", { class: "table-wrap" }, table), empty, updated);
+  fill(el, form, h("div", { class: "table-wrap" }, table), empty, updated);
 
   function render(tr, i) {
     const err = h("p", { class: "field-error", role: "alert" });
@@ -63,7 +63,7 @@ export async function incidentTable(el, ctx, opts) {
     if (tr.dataset.key === key) return;
     tr.dataset.key = key;
     const focused = tr.contains(document.activeElement) ? document.activeElement.dataset.action : null;
-    tr.replaceChildren(
+    fill(tr, 
       h("td", { "data-label": "Severity" }, severityBadge(i.severity, i.status)),
       h("td", { "data-label": "Title", class: "title" }, h("a", { href: "#/incidents/" + i.id }, i.title)),
       h("td", { "data-label": "Progress" }, progressBadge(i.progress)),
@@ -117,7 +117,7 @@ export async function incidentTable(el, ctx, opts) {
 export function incidentsPage() {
   return async (el, ctx) => {
     const body = h("div");
-    el.replaceChildren(h("h1", {}, "Incidents"), h("section", { class: "card" }, body));
+    fill(el, h("h1", {}, "Incidents"), h("section", { class: "card" }, body));
     await incidentTable(body, ctx, {});
   };
 }
@@ -145,7 +145,7 @@ export function incidentPage(id) {
       }
       const err = h("p", { class: "field-error", role: "alert" });
       const focused = el.contains(document.activeElement) ? document.activeElement.dataset.action : null;
-      el.replaceChildren(
+      fill(el, 
         h("p", { class: "crumbs" }, h("a", { href: "#/channels/" + inc.channel_id + "/incidents" }, chName), " / incident " + inc.id),
         h("h1", { class: "title" }, inc.title),
         h("div", { class: "facts" }, severityBadge(inc.severity, inc.status), progressBadge(inc.progress),

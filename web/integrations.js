@@ -2,7 +2,7 @@
 // event, counters), the channel's Add Integration flow, the Integration
 // Center of shared integrations and their routing editor.
 import { api, all } from "./api.js";
-import { h, field, showError, clearErrors, when, status, select } from "./dom.js";
+import { h, fill, field, showError, clearErrors, when, status, select } from "./dom.js";
 import { filterEditor } from "./filter.js";
 
 export const TYPES = [
@@ -46,7 +46,7 @@ function card(i, extra) {
     if (url.value !== x.push_url) url.value = x.push_url;
     last.textContent = when(x.last_event_at);
     const s = x.stats || {};
-    counters.replaceChildren(...COUNTERS.map(([k, l]) => h("div", {}, h("dt", {}, l), h("dd", {}, s[k] || 0))));
+    fill(counters, ...COUNTERS.map(([k, l]) => h("div", {}, h("dt", {}, l), h("dd", {}, s[k] || 0))));
   };
   el.fill(i);
   return el;
@@ -130,7 +130,7 @@ export async function integrationsTab(el, ctx, ch) {
       const cards = await update();
       cards.get(created.id).focus();
     });
-    slot.replaceChildren(f);
+    fill(slot, f);
     f.querySelector("input[type=radio]").focus();
   } }, "Add Integration");
   const empty = h("p", { class: "empty" }, "No integrations: add one to get a push URL.");
@@ -139,7 +139,7 @@ export async function integrationsTab(el, ctx, ch) {
     empty.hidden = cards.size > 0;
     return cards;
   };
-  el.replaceChildren(h("div", { class: "toolbar" }, add), slot, empty, box);
+  fill(el, h("div", { class: "toolbar" }, add), slot, empty, box);
   await update();
   ctx.every(4000, () => update().catch(() => {}));
 }
@@ -177,10 +177,10 @@ export function centerPage() {
         const cards = await refresh();
         cards.get(created.id).focus();
       }, wrap);
-      slot.replaceChildren(f);
+      fill(slot, f);
       f.querySelector("input[type=radio]").focus();
     } }, "Add shared integration");
-    el.replaceChildren(h("h1", {}, "Integration Center"),
+    fill(el, h("h1", {}, "Integration Center"),
       h("p", { class: "muted" }, "Shared integrations route each alert event to channels by its content."),
       h("div", { class: "toolbar" }, add), slot, box);
     await refresh();
@@ -248,7 +248,7 @@ export function routingPage(id) {
         } else showError(form, err);
       }
     });
-    el.replaceChildren(h("p", { class: "crumbs" }, h("a", { href: "#/integrations" }, "Integration Center"), " / routing"),
+    fill(el, h("p", { class: "crumbs" }, h("a", { href: "#/integrations" }, "Integration Center"), " / routing"),
       h("h1", {}, "Routing: " + i.name), h("p", { class: "muted" }, "Cases run in order; the first match stops unless it continues."),
       card(i), form);
   };

@@ -1,7 +1,7 @@
 // silences.js - a channel's Noise reduction tab: its silences (list with
 // hits, create with the filter form and a one-time window, delete).
 import { api } from "./api.js";
-import { h, field, showError, clearErrors, when, status, select } from "./dom.js";
+import { h, fill, field, showError, clearErrors, when, status, select } from "./dom.js";
 import { filterEditor } from "./filter.js";
 
 function local(t) {
@@ -26,7 +26,7 @@ export async function silencesTab(el, ctx, ch) {
   const empty = h("p", { class: "empty" }, "No silences.");
   async function load() {
     const data = await api("GET", base);
-    tbody.replaceChildren(...data.items.map((s) => {
+    fill(tbody, ...data.items.map((s) => {
       const err = h("p", { class: "field-error", role: "alert" });
       return h("tr", { "data-id": s.id },
         h("td", { "data-label": "Name" }, s.name),
@@ -76,7 +76,7 @@ export async function silencesTab(el, ctx, ch) {
       showError(form, err);
     }
   });
-  el.replaceChildren(h("h2", {}, "Silences"),
+  fill(el, h("h2", {}, "Silences"),
     h("div", { class: "table-wrap" }, h("table", { class: "grid" },
       h("thead", {}, h("tr", {}, ["Name", "Filter", "Window", "Mode", "Hits", "Actions"].map((x) => h("th", {}, x)))), tbody)),
     empty, form);
