@@ -40,7 +40,7 @@ TSAN_OBJ := $(SRC:%.c=build/tsan/obj/%.o) $(GEN_SRC:%.c=build/tsan/obj/%.o)
 TESTS      := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 ASAN_TESTS := $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: FORCE all asan tsan tsan-test run test unit e2e bench deps deps-test format lint check-layers clean install
+.PHONY: FORCE all asan tsan tsan-test run test unit e2e browser-test bench deps deps-test format lint check-layers clean install
 
 all: build/alerthub
 
@@ -118,7 +118,9 @@ run: deps
 	./build/alerthub serve --data ./data
 
 # make test: the same set-up, both builds, every suite (unit and e2e, each
-# against the normal and the ASan+UBSan build).
+# against the normal and the ASan+UBSan build), and the console's browser
+# tests (tests/browser/run.sh: headless Chromium against the normal build;
+# screenshots in build/browser-shots/).
 test: deps-test
 	@$(MAKE) --no-print-directory all asan $(TESTS) $(ASAN_TESTS)
 	@scripts/check-layers.sh
@@ -126,6 +128,12 @@ test: deps-test
 	@scripts/run-unit.sh build/asan/tests $(TESTS:build/tests/%=%)
 	@tests/e2e/run.sh build/alerthub
 	@tests/e2e/run.sh build/asan/alerthub
+	@tests/browser/run.sh build/alerthub
+
+# make browser-test: the console's browser tests alone.
+browser-test: deps-test
+	@$(MAKE) --no-print-directory all
+	@tests/browser/run.sh build/alerthub
 
 unit: deps-test
 	@$(MAKE) --no-print-directory $(TESTS)
