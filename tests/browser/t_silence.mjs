@@ -1,5 +1,6 @@
 // A silence made with the filter form holds back a matching alert; its
-// refusal (a bad regex) is shown next to the filter first.
+// refusal (a bad regex) is shown next to the filter first. Then the
+// channel's deletion, refused, with the API's message on its row.
 import { run, check, api, push, unique, URL, TIMEOUT } from "./harness.mjs";
 
 await run("silence", async ({ page, shot }) => {
@@ -37,4 +38,10 @@ await run("silence", async ({ page, shot }) => {
   await page.getByRole("link", { name: "Noise reduction" }).click();
   await page.getByRole("button", { name: "Delete silence db maintenance" }).click();
   await page.getByText("No silences.").waitFor();
+  // Deleting the channel is refused while its integration points at it:
+  // the API's message is shown on the channel's row.
+  await page.getByRole("link", { name: "Channels", exact: true }).first().click();
+  await page.getByRole("button", { name: "Delete channel " + ch.name }).click();
+  await page.locator("tr", { hasText: ch.name }).locator(".field-error", { hasText: "cannot delete channel" }).waitFor();
+  await shot("delete-refused");
 });
