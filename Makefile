@@ -25,10 +25,11 @@ SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 TEST_SRC := $(shell find tests/unit -name '*_test.c' 2>/dev/null | sort)
 
-# Static assets built into the binary (the console: page, style, script;
-# the OpenAPI description served at /api/v1/openapi.json).
-GEN_SRC  := build/gen/console_html.c build/gen/console_css.c build/gen/console_js.c \
-            build/gen/openapi_json.c
+# Static assets built into the binary (the console: every file of web/,
+# served at /NAME with its Content-Type; the OpenAPI description served at
+# /api/v1/openapi.json).
+WEB_FILES := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg))
+GEN_SRC  := build/gen/web_assets.c build/gen/openapi_json.c
 
 # Three flavours share the rules below: build/ (normal), build/asan/ and
 # build/tsan/.
@@ -54,8 +55,8 @@ FUZZ_OBJ     := $(LIB_SRC:%.c=build/fuzz/obj/%.o) $(GEN_SRC:%.c=build/fuzz/obj/%
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
 REPLAY_BINS  := $(FUZZ_TARGETS:%=build/asan/fuzz/%)
 
-.PHONY: all asan tsan tsan-test run test unit e2e bench deps deps-test format lint check-layers \
-        clean install fuzz fuzz-replay
+.PHONY: FORCE all asan tsan tsan-test run test unit e2e browser-test bench deps deps-test format \
+        lint check-layers clean install fuzz fuzz-replay
 
 all: build/alerthub
 
@@ -72,13 +73,17 @@ build/asan/alerthub: $(ASAN_OBJ)
 build/tsan/alerthub: $(TSAN_OBJ)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-build/gen/console_html.c: web/index.html scripts/embed.sh
+# The list of web/ files is a prerequisite too (build/gen/web_files), so
+# that adding or removing a file rebuilds the table.
+build/gen/web_files: FORCE
 	@mkdir -p $(dir $@)
-	scripts/embed.sh $< ah_console_html > $@
+	@echo '$(WEB_FILES)' | cmp -s - $@ || echo '$(WEB_FILES)' > $@
 
-build/gen/console_%.c: web/console.% scripts/embed.sh
+build/gen/web_assets.c: $(WEB_FILES) build/gen/web_files scripts/embed.sh scripts/embed-web.sh
 	@mkdir -p $(dir $@)
-	scripts/embed.sh $< ah_console_$* > $@
+	scripts/embed-web.sh $(WEB_FILES) > $@.tmp && mv $@.tmp $@
+
+FORCE:
 
 build/gen/openapi_json.c: docs/openapi.json scripts/embed.sh
 	@mkdir -p $(dir $@)
@@ -147,7 +152,9 @@ run: deps
 	./build/alerthub serve --data ./data
 
 # make test: the same set-up, both builds, every suite (unit and e2e, each
-# against the normal and the ASan+UBSan build).
+# against the normal and the ASan+UBSan build), and the console's browser
+# tests (tests/browser/run.sh: headless Chromium against the normal build;
+# screenshots in build/browser-shots/).
 test: deps-test
 	@$(MAKE) --no-print-directory all asan $(TESTS) $(ASAN_TESTS)
 	@scripts/check-layers.sh
@@ -156,6 +163,12 @@ test: deps-test
 	@tests/e2e/run.sh build/alerthub
 	@tests/e2e/run.sh build/asan/alerthub
 	@$(MAKE) --no-print-directory fuzz-replay
+	@tests/browser/run.sh build/alerthub
+
+# make browser-test: the console's browser tests alone.
+browser-test: deps-test
+	@$(MAKE) --no-print-directory all
+	@tests/browser/run.sh build/alerthub
 
 unit: deps-test
 	@$(MAKE) --no-print-directory $(TESTS)

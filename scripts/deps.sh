@@ -18,10 +18,13 @@ pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 # python3-jsonschema checks every answer against the OpenAPI description
 # (tests/e2e/openapi_check.py); systemd gives systemd-analyze, which checks
 # the packaged unit file; openssl makes the self-signed certificate of the
-# TLS test.
+# TLS test; chromium (Debian's, at /usr/bin/chromium) runs the console's
+# browser tests, driven by npm playwright-core (installed below into
+# tests/browser/node_modules from its committed package-lock.json; node
+# and npm are the machine's own).
 if [ "$want" = test ] || [ "$want" = bench ]; then
     pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager prometheus python3
-          python3-jsonschema systemd openssl"
+          python3-jsonschema systemd openssl chromium"
 fi
 # Bench: the load generator, and nginx as the baseline that bench/run.sh puts
 # beside alerthub and Alertmanager (run in the foreground from a temporary
@@ -36,13 +39,27 @@ if [ "$want" = fuzz ]; then
     pkgs="$pkgs clang libclang-rt-14-dev"
 fi
 
+# The browser tests' npm packages (playwright-core only: it never downloads
+# a browser), pinned by tests/browser/package-lock.json.
+npm_deps() {
+    [ "$want" = test ] || return 0
+    here=$(cd "$(dirname "$0")/.." && pwd)
+    if [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
+        echo "deps: npm ci in tests/browser"
+        (cd "$here/tests/browser" && npm ci --no-audit --no-fund --silent)
+    fi
+}
+
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
         missing="$missing $p"
     fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+    npm_deps
+    exit 0
+fi
 
 echo "deps: installing$missing"
 sudo=""
@@ -53,3 +70,4 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 # shellcheck disable=SC2086
 $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+npm_deps

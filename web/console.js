@@ -1,84 +1,94 @@
-"use strict";
-// Everything shown is set with textContent: nothing from the API is parsed as HTML.
-const $ = (id) => document.getElementById(id);
-let token = localStorage.getItem("alerthub-token") || "";
-$("token").value = token;
+// console.js - the console's entry module: sign-in and the hash router.
+// Pages: #/channels, #/channels/ID/(incidents|integrations|noise),
+// #/integrations (Integration Center), #/integrations/ID/routing,
+// #/incidents, #/incidents/ID.
+import { api, token, setToken, onUnauthorized } from "./api.js";
+import { h, fill, field, showError } from "./dom.js";
+import { channelsPage, channelPage } from "./channels.js";
+import { centerPage, routingPage } from "./integrations.js";
+import { incidentsPage, incidentPage } from "./incidents.js";
 
-async function api(method, path, body) {
-  const res = await fetch("/api/v1" + path, {
-    method, headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
+const view = () => document.getElementById("view");
+let timers = [];
+
+// What a page gets: a way to refresh every few seconds until the page changes.
+const ctx = {
+  every(ms, fn) {
+    timers.push(setInterval(() => {
+      if (!document.hidden) fn();
+    }, ms));
+  },
+};
+
+function signIn(message) {
+  document.getElementById("nav").hidden = true;
+  document.getElementById("signout").hidden = true;
+  const input = h("input", { type: "password", autocomplete: "off", required: true, name: "token" });
+  const form = h("form", { class: "card signin" },
+    h("h1", {}, "Sign in"),
+    h("p", {}, "Paste an admin token (printed at the first start) or a scoped token. It is kept for this tab only."),
+    field("token", "Token", input),
+    h("button", { type: "submit", class: "primary" }, "Sign in"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    setToken(input.value.trim());
+    try {
+      await api("GET", "/channels?limit=1");
+      route();
+    } catch (err) {
+      setToken("");
+      showError(form, err);
+    }
   });
-  const json = await res.json();
-  if (json.error) throw new Error(json.error.code + ": " + json.error.message);
-  return json.data;
+  view().replaceChildren(form);
+  if (message) showError(form, new Error("token: " + message));
+  input.focus();
 }
 
-function cell(tr, text, cls) {
-  const td = document.createElement("td");
-  td.textContent = text == null ? "" : String(text);
-  if (cls) td.className = cls;
-  tr.appendChild(td);
-  return td;
-}
+const routes = [
+  [/^#\/channels\/(\d+)(?:\/(incidents|integrations|noise))?$/, (m) => channelPage(m[1], m[2] || "incidents"), "channels"],
+  [/^#\/channels$/, () => channelsPage(), "channels"],
+  [/^#\/integrations\/(\d+)\/routing$/, (m) => routingPage(m[1]), "integrations"],
+  [/^#\/integrations$/, () => centerPage(), "integrations"],
+  [/^#\/incidents\/(\d+)$/, (m) => incidentPage(m[1]), "incidents"],
+  [/^#\/incidents$/, () => incidentsPage(), "incidents"],
+];
 
-function when(t) { return t ? new Date(t * 1000).toLocaleString() : ""; }
-
-function fill(tableId, items, row) {
-  const tbody = $(tableId).querySelector("tbody");
-  tbody.replaceChildren();
-  for (const item of items) { const tr = document.createElement("tr"); row(tr, item); tbody.appendChild(tr); }
-}
-
-function button(td, label, fn) {
-  const b = document.createElement("button");
-  b.textContent = label;
-  b.onclick = () => fn().then(refresh).catch(show);
-  td.appendChild(b);
-}
-
-function show(e) { $("error").textContent = e ? e.message : ""; }
-
-async function refresh() {
+async function route() {
+  for (const t of timers) clearInterval(t);
+  timers = [];
+  if (!token()) return signIn();
+  document.getElementById("nav").hidden = false;
+  document.getElementById("signout").hidden = false;
+  const hash = location.hash || "#/channels";
+  const found = routes.find(([re]) => re.test(hash));
+  if (!found) {
+    location.hash = "#/channels";
+    return;
+  }
+  const [re, page, section] = found;
+  for (const a of document.querySelectorAll("#nav a")) {
+    if (a.dataset.section === section) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  const el = h("div", { class: "page" }, h("p", { class: "loading" }, "Loading…"));
+  view().replaceChildren(el);
   try {
-    const progress = $("progress").value, q = $("q").value;
-    const params = new URLSearchParams();
-    if (progress) params.set("progress", progress);
-    if (q) params.set("q", q);
-    const inc = await api("GET", "/incidents?" + params);
-    fill("incidents", inc.items, (tr, i) => {
-      cell(tr, i.status === "Ok" ? "Ok" : i.severity, i.status === "Ok" ? "Ok" : i.severity);
-      cell(tr, i.title); cell(tr, i.progress);
-      cell(tr, i.active_alert_count + "/" + i.alert_count); cell(tr, i.event_count);
-      cell(tr, when(i.start_time));
-      const td = cell(tr, "");
-      if (i.progress === "Triggered") button(td, "Ack", () => api("POST", "/incidents/" + i.id + "/ack"));
-      if (i.progress !== "Closed") button(td, "Resolve", () => api("POST", "/incidents/" + i.id + "/resolve"));
-      else button(td, "Reopen", () => api("POST", "/incidents/" + i.id + "/reopen"));
-    });
-    const ch = await api("GET", "/channels");
-    fill("channels", ch.items, (tr, c) => { cell(tr, c.id); cell(tr, c.name); cell(tr, c.description); });
-    const ig = await api("GET", "/integrations");
-    fill("integrations", ig.items, (tr, i) => {
-      cell(tr, i.name); cell(tr, i.type); cell(tr, i.channel_id || "shared");
-      const code = document.createElement("code"); code.textContent = i.push_url;
-      cell(tr, "").appendChild(code); cell(tr, when(i.last_event_at));
-    });
-    show(null);
-  } catch (e) { show(e); }
+    await page(hash.match(re))(el, ctx);
+  } catch (e) {
+    fill(el, h("p", { class: "form-error", role: "alert" }, e.message));
+  }
 }
 
-$("save").onclick = () => { token = $("token").value; localStorage.setItem("alerthub-token", token); refresh(); };
-$("filter").onsubmit = (e) => { e.preventDefault(); refresh(); };
-$("new-channel").onsubmit = (e) => {
-  e.preventDefault();
-  api("POST", "/channels", { name: $("channel-name").value }).then(refresh).catch(show);
-};
-$("new-integration").onsubmit = (e) => {
-  e.preventDefault();
-  const body = { name: $("integration-name").value, type: $("integration-type").value };
-  if ($("integration-channel").value) body.channel_id = $("integration-channel").value;
-  api("POST", "/integrations", body).then(refresh).catch(show);
-};
-if (token) refresh();
-setInterval(() => { if (token) refresh(); }, 10000);
+document.addEventListener("DOMContentLoaded", () => {
+  onUnauthorized(() => {
+    setToken("");
+    signIn("the token was refused (Unauthorized)");
+  });
+  document.getElementById("signout").addEventListener("click", () => {
+    setToken("");
+    route();
+  });
+  window.addEventListener("hashchange", route);
+  route();
+});

@@ -21,7 +21,16 @@ enum MHD_Result ah_handle_admin(struct ah_request *req, const char *path);
 int ah_handle_ops(struct ah_request *req, const char *path, enum MHD_Result *ret);
 /* GET /api/v1/openapi.json, without a token; 0 when @path is another. */
 int ah_handle_openapi(struct ah_request *req, const char *path, enum MHD_Result *ret);
-/* GET /, /console.css, /console.js: the console; 0 when @path is none. */
+/* One file of the web console, built into the binary from web/ by
+ * scripts/embed-web.sh (build/gen/web_assets.c); the table ends with a row of
+ * NULLs. */
+struct ah_web_asset {
+    const char *path;
+    const char *content_type;
+    const char *body;
+};
+extern const struct ah_web_asset ah_web_assets[];
+/* GET / and /NAME of each web/ file: the console; 0 when @path is none. */
 int ah_handle_console(struct ah_request *req, const char *path, enum MHD_Result *ret);
 
 #endif

@@ -1,0 +1,82 @@
+// filter.js - the filter form: an OR of AND-groups of conditions, each a
+// field, match / not match and values (api.md §3), with the raw JSON for
+// power users.
+import { h, fill, select, uid } from "./dom.js";
+
+const FIELDS = ["severity", "title", "description", "alert_key", "integration_id", "labels."];
+
+function fieldList() {
+  let dl = document.getElementById("filter-fields");
+  if (!dl) {
+    dl = h("datalist", { id: "filter-fields" }, FIELDS.map((f) => h("option", { value: f })));
+    document.body.appendChild(dl);
+  }
+  return dl.id;
+}
+
+function condition(c, onRemove) {
+  const key = h("input", { value: c.key || "", list: fieldList(), placeholder: "labels.service",
+    "aria-label": "Field", class: "cond-key", required: true });
+  const oper = select([["IN", "matches"], ["NOTIN", "does not match"]], c.oper || "IN",
+    { "aria-label": "Match", class: "cond-oper" });
+  const vals = h("input", { value: (c.vals || []).join(", "), placeholder: "payment, /^db-/",
+    "aria-label": "Values (comma separated)", class: "cond-vals", required: true });
+  const row = h("div", { class: "cond" }, key, oper, vals);
+  row.appendChild(h("button", { type: "button", class: "icon",
+    "aria-label": "Remove condition", title: "Remove condition", onclick: () => onRemove(row) }, "×"));
+  row.read = () => ({ key: key.value.trim(), oper: oper.value,
+    vals: vals.value.split(",").map((v) => v.trim()).filter((v) => v !== "") });
+  return row;
+}
+
+// filterEditor(initial) → element with .value() (the FILTER) and .set(FILTER).
+export function filterEditor(initial, legend) {
+  const groups = h("div", { class: "groups" });
+  const raw = h("textarea", { rows: 5, spellcheck: "false", "aria-label": "Filter as JSON",
+    class: "raw" });
+  const details = h("details", { class: "rawjson" }, h("summary", {}, "Raw JSON"), raw,
+    h("button", { type: "button", onclick: () => { try { set(JSON.parse(raw.value)); } catch (e) { raw.setCustomValidity(e.message); raw.reportValidity(); } } }, "Apply JSON"));
+  raw.addEventListener("input", () => raw.setCustomValidity(""));
+
+  function addGroup(conds) {
+    const g = h("fieldset", { class: "group" }, h("legend", {}, "All of"));
+    const list = h("div", { class: "conds" });
+    const remove = (row) => {
+      row.remove();
+      if (!list.children.length) g.remove();
+      relabel();
+    };
+    for (const c of conds.length ? conds : [{}]) list.appendChild(condition(c, remove));
+    g.appendChild(list);
+    g.appendChild(h("button", { type: "button", class: "small",
+      onclick: () => list.appendChild(condition({}, remove)) }, "+ And condition"));
+    groups.appendChild(g);
+    relabel();
+  }
+  function relabel() {
+    [...groups.children].forEach((g, i) => {
+      g.querySelector("legend").textContent = (i ? "Or all of (group " : "All of (group ") + (i + 1) + ")";
+    });
+  }
+  function value() {
+    return [...groups.children].map((g) => [...g.querySelectorAll(".cond")].map((r) => r.read()))
+      .filter((g) => g.length);
+  }
+  function set(f) {
+    fill(groups);
+    for (const g of f || []) addGroup(g);
+    if (!groups.children.length) addGroup([]);
+  }
+  details.addEventListener("toggle", () => {
+    if (details.open) raw.value = JSON.stringify(value(), null, 1);
+  });
+  const id = uid("filter");
+  const el = h("div", { class: "filter", id, role: "group", "aria-label": legend || "Filter" },
+    groups,
+    h("button", { type: "button", class: "small", onclick: () => addGroup([]) }, "+ Or group"),
+    details);
+  el.value = value;
+  el.set = set;
+  set(initial);
+  return el;
+}
