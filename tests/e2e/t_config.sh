@@ -57,6 +57,14 @@ hup()
 
 count() { db "SELECT count(*) FROM $1;"; }
 
+# config_rows: every row the file declares, all columns, in a stable order.
+config_rows()
+{
+    db "SELECT * FROM channels ORDER BY id; SELECT * FROM integrations ORDER BY id;
+        SELECT * FROM members ORDER BY id; SELECT * FROM silences ORDER BY id;
+        SELECT * FROM inhibits ORDER BY id; SELECT * FROM escalation_refs ORDER BY 1, 2, 3;"
+}
+
 section "check-config"
 write_config "the payments team"
 out=$("$BIN" check-config "$CFG" 2>&1)
@@ -120,12 +128,14 @@ push_std "$KEY2" '{"event_status":"Critical","title_rule":"quiet","alert_key":"c
 assert_status 200
 assert_eq "the silence drops" 0 "$(db "SELECT count(*) FROM alerts WHERE alert_key = 'cfg-3';")"
 
-section "restart: nothing duplicated"
+section "restart: the file applied a second time changes nothing"
 counts="$(count channels) $(count integrations) $(count members) $(count silences)"
+rows_before=$(config_rows)
 stop_server
 restart_server
 assert_eq "same rows after a restart" "$counts" \
     "$(count channels) $(count integrations) $(count members) $(count silences)"
+assert_eq "every declared row unchanged, timestamps included" "$rows_before" "$(config_rows)"
 push_std "$KEY1" '{"event_status":"Critical","title_rule":"disk full","alert_key":"cfg-1"}'
 assert_status 200
 
