@@ -623,6 +623,7 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     p->reduce = ah_reduce_new();
     if (rc == AH_OK)
         rc = ah_reduce_load(p->reduce, p->store, err);
+    ah_release_unused();
     if (rc == AH_OK)
         rc = ah_writer_new(p->store, p->reduce, &wc, &p->writer, err);
     nc.store = p->store;
@@ -752,6 +753,7 @@ static int serve(const struct config *c)
     sigset_t set;
     int rc, sig;
 
+    ah_alloc_configure();
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);

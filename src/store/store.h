@@ -156,7 +156,9 @@ int ah_store_tx_incident_get(struct ah_store_tx *tx, int64_t id, struct ah_incid
                              json_t **ret_row, struct ah_error *reterr);
 
 /* Start-up: calls @fn for every open alert (not recovered, not closed) and
- * every incident that is not closed. Pointers are valid during the call. */
+ * every incident that is not closed, with what the reducer's index keeps:
+ * no labels or reason (alerts), no labels, title or description
+ * (incidents). Pointers are valid during the call. */
 int ah_store_alerts_open_each(struct ah_store *store,
                               void (*fn)(const struct ah_alert *a, void *arg), void *arg,
                               struct ah_error *reterr);

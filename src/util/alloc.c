@@ -1,6 +1,7 @@
 /* alloc.c - see alloc.h. */
 #include "util/alloc.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,4 +73,15 @@ char *ah_xasprintf(const char *fmt, ...)
 void ah_free(void *p)
 {
     free(p);
+}
+
+void ah_release_unused(void)
+{
+    (void)malloc_trim(0); /* glibc; the system's libc on Debian */
+}
+
+void ah_alloc_configure(void)
+{
+    (void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    (void)mallopt(M_TOP_PAD, 16 << 20);
 }
