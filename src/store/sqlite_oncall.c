@@ -64,8 +64,10 @@ static int team_save(struct ah_store_tx *tx, int64_t id, const json_t *team, int
     int rc = ah_sql_run(W(tx),
                         id == 0 ? "INSERT INTO teams(name, member_ids, updated_at, created_at)"
                                   " VALUES (?, coalesce(?, '[]'), ?, ?)"
-                                : "UPDATE teams SET name = ?, member_ids = coalesce(?, '[]'),"
-                                  " updated_at = ? WHERE id = ?",
+                                : "UPDATE teams SET name = ?1, member_ids = coalesce(?2, '[]'),"
+                                  " updated_at = CASE WHEN (name, member_ids) IS"
+                                  " (?1, coalesce(?2, '[]')) THEN updated_at ELSE ?3 END"
+                                  " WHERE id = ?4",
                         err, "sjii", ah_sql_str(team, "name"),
                         ah_sql_array_or_null(team, "member_ids"), now, id == 0 ? now : id);
 
@@ -150,8 +152,9 @@ static int schedule_save(struct ah_store_tx *tx, int64_t id, const json_t *sched
         ah_sql_run(W(tx),
                    id == 0 ? "INSERT INTO schedules(name, timezone, layers, updated_at,"
                              " created_at) VALUES (?, ?, ?, ?, ?)"
-                           : "UPDATE schedules SET name = ?, timezone = ?, layers = ?,"
-                             " updated_at = ? WHERE id = ?",
+                           : "UPDATE schedules SET name = ?1, timezone = ?2, layers = ?3,"
+                             " updated_at = CASE WHEN (name, timezone, layers) IS (?1, ?2, ?3)"
+                             " THEN updated_at ELSE ?4 END WHERE id = ?5",
                    err, "ssjii", ah_sql_str(schedule, "name"), ah_sql_str(schedule, "timezone"),
                    json_object_get(schedule, "layers"), now, id == 0 ? now : id);
 

@@ -26,8 +26,11 @@ static int member_save(struct ah_store_tx *tx, int64_t id, const json_t *m, int6
                         id == 0 ? "INSERT INTO members(name, email, phone, timezone, contacts,"
                                   " updated_at, created_at) VALUES (?, ?, ?, ?, coalesce(?, '[]'),"
                                   " ?, ?)"
-                                : "UPDATE members SET name = ?, email = ?, phone = ?, timezone = ?,"
-                                  " contacts = coalesce(?, '[]'), updated_at = ? WHERE id = ?",
+                                : "UPDATE members SET name = ?1, email = ?2, phone = ?3,"
+                                  " timezone = ?4, contacts = coalesce(?5, '[]'), updated_at ="
+                                  " CASE WHEN (name, email, phone, timezone, contacts) IS"
+                                  " (?1, ?2, ?3, ?4, coalesce(?5, '[]')) THEN updated_at"
+                                  " ELSE ?6 END WHERE id = ?7",
                         err, "ssssjii", ah_sql_str(m, "name"), ah_sql_str(m, "email"),
                         ah_sql_str(m, "phone"), ah_sql_str(m, "timezone"),
                         ah_sql_array_or_null(m, "contacts"), now, id == 0 ? now : id);
@@ -120,9 +123,12 @@ static int target_save(struct ah_store_tx *tx, int64_t id, const json_t *t, int6
                         id == 0 ? "INSERT INTO notify_targets(name, kind, settings, channel_ids,"
                                   " event_types, updated_at, created_at)"
                                   " VALUES (?, ?, ?, coalesce(?, '[]'), ?, ?, ?)"
-                                : "UPDATE notify_targets SET name = ?, kind = ?, settings = ?,"
-                                  " channel_ids = coalesce(?, '[]'), event_types = ?,"
-                                  " updated_at = ? WHERE id = ?",
+                                : "UPDATE notify_targets SET name = ?1, kind = ?2,"
+                                  " settings = ?3, channel_ids = coalesce(?4, '[]'),"
+                                  " event_types = ?5, updated_at = CASE WHEN (name, kind,"
+                                  " settings, channel_ids, event_types) IS (?1, ?2, ?3,"
+                                  " coalesce(?4, '[]'), ?5) THEN updated_at ELSE ?6 END"
+                                  " WHERE id = ?7",
                         err, "ssjjjii", ah_sql_str(t, "name"), ah_sql_str(t, "kind"),
                         json_object_get(t, "settings"), ah_sql_array_or_null(t, "channel_ids"),
                         ah_sql_array_or_null(t, "event_types"), now, id == 0 ? now : id);

@@ -48,8 +48,10 @@ int ah_store_tx_channel_update(struct ah_store_tx *tx, int64_t id, const char *n
     if (rc < 0)
         return rc;
     rc = ah_sql_run(W(tx),
-                    "UPDATE channels SET name = coalesce(?, name),"
-                    " description = coalesce(?, description), updated_at = ? WHERE id = ?",
+                    "UPDATE channels SET name = coalesce(?1, name),"
+                    " description = coalesce(?2, description), updated_at = CASE"
+                    " WHEN (name, description) IS (coalesce(?1, name), coalesce(?2, description))"
+                    " THEN updated_at ELSE ?3 END WHERE id = ?4",
                     err, "ssii", name, description, now, id);
     if (rc == AH_ECONFLICT)
         return ah_error_set(err, AH_ECONFLICT, "a channel named \"%s\" already exists", name);
@@ -113,9 +115,11 @@ int ah_store_tx_integration_update(struct ah_store_tx *tx, const struct ah_integ
                                    int64_t now, struct ah_error *err)
 {
     return ah_sql_run(W(tx),
-                      "UPDATE integrations SET name = ?, channel_id = ?, integration_key = ?,"
-                      " rate_limit_per_sec = ?, rate_limit_per_min = ?, updated_at = ?"
-                      " WHERE id = ?",
+                      "UPDATE integrations SET name = ?1, channel_id = ?2, integration_key = ?3,"
+                      " rate_limit_per_sec = ?4, rate_limit_per_min = ?5, updated_at = CASE"
+                      " WHEN (name, channel_id, integration_key, rate_limit_per_sec,"
+                      " rate_limit_per_min) IS (?1, ?2, ?3, ?4, ?5) THEN updated_at ELSE ?6 END"
+                      " WHERE id = ?7",
                       err, "szsiiii", i->name, i->channel_id, i->key, (int64_t)i->rate_per_sec,
                       (int64_t)i->rate_per_min, now, i->id);
 }
@@ -352,10 +356,14 @@ int ah_store_tx_channel_set(struct ah_store_tx *tx, int64_t id, const char *colu
         return rc;
     /* @column is one of two literals, never user input. */
     if (strcmp(column, "grouping") == 0)
-        return ah_sql_run(W(tx), "UPDATE channels SET grouping = ?, updated_at = ? WHERE id = ?",
+        return ah_sql_run(W(tx),
+                          "UPDATE channels SET grouping = ?1, updated_at = CASE"
+                          " WHEN grouping IS ?1 THEN updated_at ELSE ?2 END WHERE id = ?3",
                           err, "jii", config, now, id);
-    return ah_sql_run(W(tx), "UPDATE channels SET flapping = ?, updated_at = ? WHERE id = ?", err,
-                      "jii", config, now, id);
+    return ah_sql_run(W(tx),
+                      "UPDATE channels SET flapping = ?1, updated_at = CASE"
+                      " WHEN flapping IS ?1 THEN updated_at ELSE ?2 END WHERE id = ?3",
+                      err, "jii", config, now, id);
 }
 
 int ah_store_tx_hold_rule_insert(struct ah_store_tx *tx, enum ah_store_hold_kind kind,
@@ -383,10 +391,11 @@ int ah_store_tx_hold_rule_update(struct ah_store_tx *tx, enum ah_store_hold_kind
                                  struct ah_error *err)
 {
     int rc = ah_sql_run(W(tx),
-                        kind == AH_STORE_SILENCE ? "UPDATE silences SET rule = ?, updated_at = ?"
-                                                   " WHERE id = ? AND channel_id = ?"
-                                                 : "UPDATE inhibits SET rule = ?, updated_at = ?"
-                                                   " WHERE id = ? AND channel_id = ?",
+                        kind == AH_STORE_SILENCE
+                            ? "UPDATE silences SET rule = ?1, updated_at = CASE WHEN rule IS ?1"
+                              " THEN updated_at ELSE ?2 END WHERE id = ?3 AND channel_id = ?4"
+                            : "UPDATE inhibits SET rule = ?1, updated_at = CASE WHEN rule IS ?1"
+                              " THEN updated_at ELSE ?2 END WHERE id = ?3 AND channel_id = ?4",
                         err, "jiii", rule, now, id, channel_id);
 
     if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)

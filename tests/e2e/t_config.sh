@@ -132,6 +132,7 @@ section "restart: the file applied a second time changes nothing"
 counts="$(count channels) $(count integrations) $(count members) $(count silences)"
 rows_before=$(config_rows)
 stop_server
+sleep 1.1 # a rewritten row would now carry a later updated_at
 restart_server
 assert_eq "same rows after a restart" "$counts" \
     "$(count channels) $(count integrations) $(count members) $(count silences)"
@@ -148,10 +149,17 @@ assert_status 201
 BOB=$(jb .data.id)
 api POST "/channels/$PAY/silences" '{"name":"by-hand","filters":[[{"key":"labels.env","oper":"IN","vals":["qa"]}]],"time":{"start":1,"end":4102444800}}'
 assert_status 201
+pay_at=$(db "SELECT updated_at FROM channels WHERE id = $PAY;")
+infra_at=$(db "SELECT updated_at FROM channels WHERE id = $INFRA;")
 write_config "edited"
+sleep 1.1
 hup "configuration .* applied"
 api GET "/channels/$PAY"
 assert_eq "description updated" "edited" "$(jb .data.description)"
+assert_eq "the edited channel's updated_at moves" 1 \
+    "$(db "SELECT updated_at > $pay_at FROM channels WHERE id = $PAY;")"
+assert_eq "an unedited channel's updated_at stays" "$infra_at" \
+    "$(db "SELECT updated_at FROM channels WHERE id = $INFRA;")"
 api GET "/channels/$HAND"
 assert_status 200
 api GET "/members/$BOB"
