@@ -7,7 +7,7 @@ import { api, all } from "./api.js";
 import { h, fill, field, showError, clearErrors, when, select } from "./dom.js";
 import { names } from "./pick.js";
 
-const STATUSES = [["", "Any"], ["unsent", "Not sent (pending, failed, suppressed)"], ["sent", "sent"], ["pending", "pending"],
+const STATUSES = [["", "Any"], ["unsent", "not sent"], ["sent", "sent"], ["pending", "pending"],
   ["failed", "failed"], ["suppressed", "suppressed"]];
 const KINDS = [["", "Any"], ["none", "none (nothing sent)"], ["email", "email"], ["webhook", "webhook"], ["slack", "slack"],
   ["feishu", "feishu"], ["dingtalk", "dingtalk"], ["wecom", "wecom"]];
@@ -15,7 +15,7 @@ const KINDS = [["", "Any"], ["none", "none (nothing sent)"], ["email", "email"],
 function why(d) {
   if (d.reason) return h("strong", { class: "reason" }, d.reason);
   if (d.last_error) return d.last_error;
-  if (d.last_status_code) return "answered " + d.last_status_code;
+  if (d.last_status_code) return (d.channel === "email" ? "SMTP " : "HTTP ") + d.last_status_code;
   return "";
 }
 
@@ -61,12 +61,12 @@ export async function deliveriesTab(el, ctx) {
       h("td", { "data-label": "Time" }, when(d.created_at)),
       h("td", { "data-label": "Incident" }, h("a", { href: "#/incidents/" + d.incident.id }, d.incident.title),
         h("div", { class: "muted small" }, chName.get(d.incident.channel_id) || "#" + d.incident.channel_id)),
-      h("td", { "data-label": "Event" }, d.event_type),
-      h("td", { "data-label": "Kind" }, d.channel),
+      h("td", { "data-label": "Event", class: "nw" }, d.event_type),
+      h("td", { "data-label": "Kind", class: "nw" }, d.channel),
       h("td", { "data-label": "Recipient" }, recipient(d, member, target)),
-      h("td", { "data-label": "Status" }, h("span", { class: "badge dl-" + d.status }, d.status),
+      h("td", { "data-label": "Status", class: "nw" }, h("span", { class: "badge dl-" + d.status }, d.status),
         d.status === "pending" && d.next_at ? h("div", { class: "muted small" }, "next try " + when(d.next_at)) : null),
-      h("td", { "data-label": "Attempts" }, d.attempts),
+      h("td", { "data-label": "Attempts", class: "nw" }, d.attempts),
       h("td", { "data-label": "Why / last error", class: "why" }, why(d)),
       h("td", { "data-label": "Escalation" }, d.detail && d.detail.rule ? d.detail.rule + ", level " + d.detail.level + (d.detail.round ? ", round " + (d.detail.round + 1) : "") : ""))));
     table.hidden = !rows.length;

@@ -60,7 +60,7 @@ export async function escalationTab(el, ctx, ch) {
       h("div", { class: "pickers" }, wrap("member_ids", "Members", pm), wrap("team_ids", "Teams", pt),
         wrap("schedule_ids", "Schedules (whoever is on call)", ps), wrap("target_ids", "Notify targets", pg)),
       h("div", { class: "row" }, field("escalate_after_minutes", "Escalate after (minutes)", after),
-        field("escalate_unless", "Unless", unless)));
+        field("escalate_unless", "Escalate to the next level unless", unless)));
     li.renumber = (r, n) => {
       li.owner = "rule " + r + ", level " + n;
       title.textContent = "Level " + n;
@@ -101,7 +101,7 @@ export async function escalationTab(el, ctx, ch) {
         windows, h("p", { class: "field-error", role: "alert" })),
       h("h4", {}, "Levels"), h("p", { class: "hint" }, "Level 1 is paged first; each later level when the one before was not answered in time."),
       levels, addLevel,
-      h("div", { class: "row" }, field("repeat.times repeat", "Repeat the levels (times, empty: no)", times),
+      h("div", { class: "row repeat" }, field("repeat.times repeat", "Repeat the levels (times, empty: no)", times),
         field("repeat.interval_minutes", "Between rounds (minutes)", interval)));
     li.renumber = (n) => {
       li.owner = "rule " + n;

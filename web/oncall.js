@@ -161,7 +161,7 @@ async function schedulePage(el, ctx, id) {
   fill(el, h("p", { class: "crumbs" }, h("a", { href: "#/oncall" }, "All schedules"), " / "),
     h("h2", { class: "page-title" }, s.name),
     h("section", { class: "card" }, h("h2", {}, "On call now"), now),
-    h("section", { class: "card" }, h("h2", {}, "Upcoming shifts"), field("span", "Over the next", span),
+    h("section", { class: "card" }, h("h2", {}, "Upcoming shifts"), h("div", { class: "inline-form" }, field("span", "Over the next", span)),
       h("div", { class: "table-wrap" }, h("table", { class: "grid shifts" },
         h("thead", {}, h("tr", {}, ["Member", "From", "Until", "Length", "Layer"].map((x) => h("th", {}, x)))), shifts))),
     h("section", { class: "card" }, h("h2", {}, "Overrides"),

@@ -75,7 +75,7 @@ export async function membersTab(el, ctx) {
     columns: [["Name", (m) => m.name], ["Email", (m) => m.email || ""], ["Phone", (m) => m.phone || ""],
       ["Time zone", (m) => m.timezone || ""],
       ["Contacts", (m) => (m.contacts.length ? m.contacts.map((c) => h("div", { class: "mono small" }, c.kind + ": " + c.address))
-        : (m.email ? "" : h("span", { class: "muted" }, "none: pages log no_contact")))]],
+        : (m.email ? "" : h("span", { class: "muted" }, "none (a page is logged as no_contact)")))]],
     form: memberForm,
   });
 }

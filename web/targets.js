@@ -13,6 +13,8 @@ const EVENTS = [["i_new", "new"], ["i_assign", "assigned"], ["i_esc", "escalated
   ["i_unack", "unacknowledged"], ["i_snooze", "snoozed"], ["i_wake", "woke"], ["i_rslv", "resolved"],
   ["i_reopen", "reopened"], ["i_storm", "storm"], ["i_merge", "merged"]];
 
+const EVENT_NAME = new Map(EVENTS);
+
 const checks = (legend, opts, chosen, name) => h("fieldset", { class: "channel-pick", "data-field": name },
   h("legend", {}, legend),
   opts.map(([v, l]) => h("label", { class: "check" }, h("input", { type: "checkbox", value: v, checked: chosen.includes(v) }), l)),
@@ -25,7 +27,7 @@ export async function targetsTab(el, ctx) {
   function targetForm(t, onSaved) {
     const name = h("input", { value: t ? t.name : "", required: true, maxlength: 100 });
     const kind = select(KINDS, t ? t.kind : "webhook");
-    const url = h("input", { type: "url", value: t ? t.settings.url : "", required: true, placeholder: "https://…", class: "grow" });
+    const url = h("input", { type: "url", value: t ? t.settings.url : "", required: true, placeholder: "https://…" });
     const secret = h("input", { type: "password", autocomplete: "new-password",
       placeholder: t && t.settings.has_secret ? "stored: leave empty to keep" : "none" });
     const clear = t && t.settings.has_secret ? h("input", { type: "checkbox" }) : null;
@@ -66,7 +68,7 @@ export async function targetsTab(el, ctx) {
     columns: [["Name", (t) => t.name], ["Kind", (t) => t.kind], ["URL", (t) => h("span", { class: "mono small" }, t.settings.url)],
       ["Secret", (t) => (t.settings.has_secret ? "set" : "none")],
       ["Subscribed to", (t) => t.channel_ids.map((id) => chName.get(id) || "#" + id).join(", ") || h("span", { class: "muted" }, "only when a level pages it")],
-      ["Events", (t) => (t.event_types ? t.event_types.join(", ") : "every event")]],
+      ["Events", (t) => (t.event_types ? t.event_types.map((e) => EVENT_NAME.get(e) || e).join(", ") : "every event")]],
     form: targetForm,
   });
 }

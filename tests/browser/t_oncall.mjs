@@ -214,6 +214,13 @@ await run("oncall", async ({ page, shot }) => {
   check("the not-sent filter keeps the suppressed row", (await log.locator("tr", { hasText: "no_contact" }).count()) >= 1);
   await shot("delivery-log-unsent");
 
+  // Ann is in the team, a layer and the rule's team: her deletion is
+  // refused, with the API's message on her row.
+  await page.getByRole("link", { name: "Members", exact: true }).click();
+  await page.getByRole("button", { name: "Delete member " + ann }).click();
+  await page.locator("table.members tr", { hasText: ann }).locator(".field-error", { hasText: "member \"" + ids.ann + "\" is in" }).waitFor();
+  await shot("member-delete-refused");
+
   // Auto-resolve: 31 days refused next to its field, then 2 hours from the
   // last alert event, read back through the API.
   await page.goto(URL + "/#/channels/" + ch.id + "/auto-resolve");
