@@ -1,10 +1,13 @@
 // channels.js - the Channels list (create, edit, delete) and a Channel page
-// with its tabs: Incidents, Integrations, Noise reduction.
+// with its tabs: Incidents, Integrations, Noise reduction, Escalation,
+// Auto-resolve.
 import { api, all } from "./api.js";
 import { h, fill, field, showError, clearErrors, status } from "./dom.js";
 import { incidentTable } from "./incidents.js";
 import { integrationsTab } from "./integrations.js";
 import { silencesTab } from "./silences.js";
+import { escalationTab } from "./escalation.js";
+import { autoResolveTab } from "./autoresolve.js";
 
 function channelForm(ch, onSaved) {
   const name = h("input", { value: ch ? ch.name : "", required: true, maxlength: 59 });
@@ -76,7 +79,8 @@ export function channelsPage() {
   };
 }
 
-const TABS = [["incidents", "Incidents"], ["integrations", "Integrations"], ["noise", "Noise reduction"]];
+const TABS = [["incidents", "Incidents"], ["integrations", "Integrations"], ["noise", "Noise reduction"],
+  ["escalation", "Escalation"], ["auto-resolve", "Auto-resolve"]];
 
 export function channelPage(id, tab) {
   return async (el, ctx) => {
@@ -92,6 +96,8 @@ export function channelPage(id, tab) {
       body);
     if (tab === "incidents") await incidentTable(body, ctx, { channel: ch });
     else if (tab === "integrations") await integrationsTab(body, ctx, ch);
+    else if (tab === "escalation") await escalationTab(body, ctx, ch);
+    else if (tab === "auto-resolve") await autoResolveTab(body, ctx, ch);
     else await silencesTab(body, ctx, ch);
   };
 }

@@ -1,12 +1,13 @@
 // console.js - the console's entry module: sign-in and the hash router.
 // Pages: #/channels, #/channels/ID/(incidents|integrations|noise),
 // #/integrations (Integration Center), #/integrations/ID/routing,
-// #/incidents, #/incidents/ID.
+// #/incidents, #/incidents/ID, #/oncall[/(schedules/ID|teams|members|targets|deliveries)].
 import { api, token, setToken, onUnauthorized } from "./api.js";
 import { h, fill, field, showError } from "./dom.js";
 import { channelsPage, channelPage } from "./channels.js";
 import { centerPage, routingPage } from "./integrations.js";
 import { incidentsPage, incidentPage } from "./incidents.js";
+import { oncallPage } from "./oncall.js";
 
 const view = () => document.getElementById("view");
 let timers = [];
@@ -46,12 +47,13 @@ function signIn(message) {
 }
 
 const routes = [
-  [/^#\/channels\/(\d+)(?:\/(incidents|integrations|noise))?$/, (m) => channelPage(m[1], m[2] || "incidents"), "channels"],
+  [/^#\/channels\/(\d+)(?:\/(incidents|integrations|noise|escalation|auto-resolve))?$/, (m) => channelPage(m[1], m[2] || "incidents"), "channels"],
   [/^#\/channels$/, () => channelsPage(), "channels"],
   [/^#\/integrations\/(\d+)\/routing$/, (m) => routingPage(m[1]), "integrations"],
   [/^#\/integrations$/, () => centerPage(), "integrations"],
   [/^#\/incidents\/(\d+)$/, (m) => incidentPage(m[1]), "incidents"],
   [/^#\/incidents$/, () => incidentsPage(), "incidents"],
+  [/^#\/oncall(?:\/(schedules\/\d+|teams|members|targets|deliveries))?$/, (m) => oncallPage(m[1] || ""), "oncall"],
 ];
 
 async function route() {
