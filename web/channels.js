@@ -4,7 +4,7 @@ import { api, all } from "./api.js";
 import { h, fill, field, showError, clearErrors, status } from "./dom.js";
 import { incidentTable } from "./incidents.js";
 import { integrationsTab } from "./integrations.js";
-import { silencesTab } from "./silences.js";
+import { noiseTab } from "./noise.js";
 
 function channelForm(ch, onSaved) {
   const name = h("input", { value: ch ? ch.name : "", required: true, maxlength: 59 });
@@ -92,6 +92,6 @@ export function channelPage(id, tab) {
       body);
     if (tab === "incidents") await incidentTable(body, ctx, { channel: ch });
     else if (tab === "integrations") await integrationsTab(body, ctx, ch);
-    else await silencesTab(body, ctx, ch);
+    else await noiseTab(body, ctx, ch);
   };
 }
