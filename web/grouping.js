@@ -33,7 +33,7 @@ function rowList(max, make, addLabel) {
 function setRow(keys, remove) {
   const input = keysInput(keys, { required: true });
   const del = h("button", { type: "button", class: "small icon", onclick: remove }, "×");
-  const li = h("li", { class: "field set-row", "data-field": "" }, h("div", { class: "set-line" }, input, del),
+  const li = h("li", { class: "field set-row" }, h("div", { class: "set-line" }, input, del),
     h("p", { class: "field-error", role: "alert" }));
   li.number = (n) => {
     input.setAttribute("aria-label", "Dimension set " + (n + 1));
@@ -53,6 +53,9 @@ function caseRow(c, remove, move) {
     .map(([k, t, fn]) => h("button", { type: "button", class: "small" + (k === "remove" ? " danger" : ""), "data-k": k, onclick: fn }, t));
   const ifBox = group("", "When all of these match (none: every alert)", filter);
   const eqBox = field("", "Group by", keys, "One set of keys, e.g. labels.service, severity.");
+  // Placed by pick(), not by name: no data-field that a message could match.
+  ifBox.removeAttribute("data-field");
+  eqBox.removeAttribute("data-field");
   const li = h("li", { class: "case-item" }, h("header", {}, title, h("div", { class: "buttons" }, buttons)), ifBox, eqBox);
   li.number = (n) => {
     title.textContent = "Case " + (n + 1);
@@ -88,7 +91,7 @@ function previewTable(data) {
 export async function groupingSection(el, ch) {
   const path = "/channels/" + ch.id + "/grouping";
   let saved = await api("GET", path);
-  const method = select([["none", "Off: every new alert opens its own incident"], ["rules", "By rules: alerts with equal values share an incident"]], "none");
+  const method = select([["none", "Off (each new alert opens an incident)"], ["rules", "By rules (equal values share an incident)"]], "none");
   const sets = rowList(5, setRow, "+ Add dimension set");
   const cases = rowList(100, caseRow, "+ Add case");
   const minutes = h("input", { type: "number", min: 0, max: 43200, step: 1, inputmode: "numeric" });
@@ -206,6 +209,6 @@ export async function groupingSection(el, ch) {
   });
   set(saved);
   fill(el, h("h2", { tabindex: "-1" }, "Grouping"),
-    h("p", { class: "muted" }, "Which new alerts join an open incident. Preview replays the channel's recent events (up to 666) through the form's settings without saving them."),
+    h("p", { class: "muted" }, "Which new alerts join an open incident. Preview replays the channel's recent events (up to 666) through the form's settings without saving them; silences, inhibits and flapping are left out of it."),
     form);
 }

@@ -100,13 +100,14 @@ export function ruleBody(r) {
 // Keeps @tbody's rows in step with @items (keyed by id): a row is rebuilt
 // only when its rule changed, a row being edited (data-editing) is left
 // alone, and focus returns to the control of the same name after a rebuild.
-export function syncRows(tbody, items, render) {
+// extra(item) adds to what counts as a change.
+export function syncRows(tbody, items, render, extra) {
   const rows = new Map([...tbody.children].map((tr) => [tr.dataset.id, tr]));
   let prev = null;
   for (const it of items) {
     let tr = rows.get(it.id);
     rows.delete(it.id);
-    const key = JSON.stringify(it);
+    const key = JSON.stringify(it) + (extra ? "\u0000" + extra(it) : "");
     if (!tr || (tr.dataset.key !== key && !tr.dataset.editing)) {
       const focused = tr && tr.contains(document.activeElement) ? document.activeElement.getAttribute("aria-label") : null;
       const next = render(it);

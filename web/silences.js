@@ -116,10 +116,11 @@ function windowEditor(w, onRemove) {
     h("p", { class: "hint" }, "None ticked: every day."), h("p", { class: "field-error", role: "alert" }));
   const fStart = field("start", "From", start), fEnd = field("end", "Until", end);
   const fTz = field("tz", "Time zone", tz, "IANA zone; the window follows its daylight-saving time.");
-  const whole = h("div", { class: "window-error", "data-field": "" }, h("p", { class: "field-error", role: "alert" }));
+  const whole = h("div", { class: "window-error", "data-field": "weekly[]" }, h("p", { class: "field-error", role: "alert" }));
   const box = h("fieldset", { class: "window" }, title, days, h("div", { class: "row" }, fStart, fEnd), fTz, whole, remove);
-  box.number = (n) => {
+  box.number = (n, total) => {
     const p = "weekly[" + n + "]";
+    remove.hidden = total === 1; // a weekly silence needs a window
     title.textContent = "Window " + (n + 1);
     remove.setAttribute("aria-label", "Remove window " + (n + 1));
     days.dataset.field = p + ".days";
@@ -147,12 +148,13 @@ function weeklyEditor(windows) {
   const add = h("button", { type: "button", class: "small", onclick: () => { push({}); list.lastChild.querySelector("input").focus(); } },
     "+ Add window");
   const renumber = () => {
-    [...list.children].forEach((b, n) => b.number(n));
+    [...list.children].forEach((b, n) => b.number(n, list.children.length));
     add.hidden = list.children.length >= 10;
   };
   const remove = (b) => {
-    if (list.children.length > 1) b.remove();
+    b.remove();
     renumber();
+    list.lastChild.querySelector("input").focus();
   };
   const push = (w) => {
     list.appendChild(windowEditor(w, remove));
@@ -288,7 +290,9 @@ export async function silencesSection(el, ctx, ch) {
   }
   async function load() {
     const data = await api("GET", base);
-    syncRows(tbody, data.items, row);
+    // The state ("active now") is part of a row's key: it changes with time.
+    const now = Math.floor(Date.now() / 1000);
+    syncRows(tbody, data.items, row, (s) => scheduleState(s, now)[0]);
     empty.hidden = data.items.length > 0;
     table.hidden = data.items.length === 0;
   }

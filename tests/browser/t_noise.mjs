@@ -27,10 +27,10 @@ async function until(what, fn) {
   }
 }
 
-async function sectionShot(page, name) {
+async function sectionShot(page, name, prefix) {
   const sec = page.locator("section.noise-" + name);
   await sec.scrollIntoViewIfNeeded();
-  await sec.screenshot({ path: join(process.env.BROWSER_SHOTS, "noise-section-" + name + ".png") });
+  await sec.screenshot({ path: join(process.env.BROWSER_SHOTS, (prefix || "noise-section-") + name + ".png") });
 }
 
 // Three events for the preview: by labels.check, the two latency alerts
@@ -242,4 +242,5 @@ await run("noise-phone", async ({ page, shot }) => {
   const dup = names.filter((n, i) => names.indexOf(n) !== i && !["Remove condition", "+ And condition", "+ Or group", "Apply JSON"].includes(n));
   check("button names are unique", dup.length === 0, dup);
   await shot("tab-phone");
+  for (const name of ["grouping", "flapping", "silences", "inhibits", "quick"]) await sectionShot(page, name, "noise-phone-section-");
 }, { width: 390, height: 844 });
