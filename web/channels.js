@@ -5,7 +5,7 @@ import { api, all } from "./api.js";
 import { h, fill, field, showError, clearErrors, status } from "./dom.js";
 import { incidentTable } from "./incidents.js";
 import { integrationsTab } from "./integrations.js";
-import { silencesTab } from "./silences.js";
+import { noiseTab } from "./noise.js";
 import { escalationTab } from "./escalation.js";
 import { autoResolveTab } from "./autoresolve.js";
 
@@ -98,6 +98,6 @@ export function channelPage(id, tab) {
     else if (tab === "integrations") await integrationsTab(body, ctx, ch);
     else if (tab === "escalation") await escalationTab(body, ctx, ch);
     else if (tab === "auto-resolve") await autoResolveTab(body, ctx, ch);
-    else await silencesTab(body, ctx, ch);
+    else await noiseTab(body, ctx, ch);
   };
 }

@@ -30,7 +30,11 @@ function condition(c, onRemove) {
 }
 
 // filterEditor(initial) → element with .value() (the FILTER) and .set(FILTER).
-export function filterEditor(initial, legend) {
+// With opts.single the filter is one AND group ([cond, …], a grouping case's
+// `if`): no OR groups, and blank conditions are left out, as an empty `if`
+// matches every alert.
+export function filterEditor(initial, legend, opts) {
+  const single = !!(opts && opts.single);
   const groups = h("div", { class: "groups" });
   const raw = h("textarea", { rows: 5, spellcheck: "false", "aria-label": "Filter as JSON",
     class: "raw" });
@@ -43,10 +47,10 @@ export function filterEditor(initial, legend) {
     const list = h("div", { class: "conds" });
     const remove = (row) => {
       row.remove();
-      if (!list.children.length) g.remove();
+      if (!list.children.length && !single) g.remove();
       relabel();
     };
-    for (const c of conds.length ? conds : [{}]) list.appendChild(condition(c, remove));
+    for (const c of conds.length || single ? conds : [{}]) list.appendChild(condition(c, remove));
     g.appendChild(list);
     g.appendChild(h("button", { type: "button", class: "small",
       onclick: () => list.appendChild(condition({}, remove)) }, "+ And condition"));
@@ -55,16 +59,18 @@ export function filterEditor(initial, legend) {
   }
   function relabel() {
     [...groups.children].forEach((g, i) => {
-      g.querySelector("legend").textContent = (i ? "Or all of (group " : "All of (group ") + (i + 1) + ")";
+      g.querySelector("legend").textContent = single ? "All of" : (i ? "Or all of (group " : "All of (group ") + (i + 1) + ")";
     });
   }
   function value() {
-    return [...groups.children].map((g) => [...g.querySelectorAll(".cond")].map((r) => r.read()))
+    const all = [...groups.children].map((g) => [...g.querySelectorAll(".cond")].map((r) => r.read()))
       .filter((g) => g.length);
+    if (single) return (all[0] || []).filter((c) => c.key !== "" || c.vals.length);
+    return all;
   }
   function set(f) {
     fill(groups);
-    for (const g of f || []) addGroup(g);
+    for (const g of (single ? [f || []] : f || [])) addGroup(g);
     if (!groups.children.length) addGroup([]);
   }
   details.addEventListener("toggle", () => {
@@ -73,7 +79,7 @@ export function filterEditor(initial, legend) {
   const id = uid("filter");
   const el = h("div", { class: "filter", id, role: "group", "aria-label": legend || "Filter" },
     groups,
-    h("button", { type: "button", class: "small", onclick: () => addGroup([]) }, "+ Or group"),
+    single ? null : h("button", { type: "button", class: "small", onclick: () => addGroup([]) }, "+ Or group"),
     details);
   el.value = value;
   el.set = set;
