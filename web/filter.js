@@ -30,7 +30,10 @@ function condition(c, onRemove) {
 }
 
 // filterEditor(initial) → element with .value() (the FILTER) and .set(FILTER).
-export function filterEditor(initial, legend) {
+// With opts.and the form is one AND list, no OR groups: value() and set()
+// take the flat [cond, …] (the enrichment rules' `if`, integration-layer.md).
+export function filterEditor(initial, legend, opts) {
+  const and = !!(opts && opts.and);
   const groups = h("div", { class: "groups" });
   const raw = h("textarea", { rows: 5, spellcheck: "false", "aria-label": "Filter as JSON",
     class: "raw" });
@@ -43,7 +46,7 @@ export function filterEditor(initial, legend) {
     const list = h("div", { class: "conds" });
     const remove = (row) => {
       row.remove();
-      if (!list.children.length) g.remove();
+      if (!list.children.length && !and) g.remove();
       relabel();
     };
     for (const c of conds.length ? conds : [{}]) list.appendChild(condition(c, remove));
@@ -55,16 +58,17 @@ export function filterEditor(initial, legend) {
   }
   function relabel() {
     [...groups.children].forEach((g, i) => {
-      g.querySelector("legend").textContent = (i ? "Or all of (group " : "All of (group ") + (i + 1) + ")";
+      g.querySelector("legend").textContent = and ? "All of" : (i ? "Or all of (group " : "All of (group ") + (i + 1) + ")";
     });
   }
   function value() {
+    if (and) return groups.firstElementChild ? [...groups.firstElementChild.querySelectorAll(".cond")].map((r) => r.read()) : [];
     return [...groups.children].map((g) => [...g.querySelectorAll(".cond")].map((r) => r.read()))
       .filter((g) => g.length);
   }
   function set(f) {
     fill(groups);
-    for (const g of f || []) addGroup(g);
+    for (const g of (and ? [f || []] : f || [])) addGroup(g);
     if (!groups.children.length) addGroup([]);
   }
   details.addEventListener("toggle", () => {
@@ -73,7 +77,7 @@ export function filterEditor(initial, legend) {
   const id = uid("filter");
   const el = h("div", { class: "filter", id, role: "group", "aria-label": legend || "Filter" },
     groups,
-    h("button", { type: "button", class: "small", onclick: () => addGroup([]) }, "+ Or group"),
+    and ? null : h("button", { type: "button", class: "small", onclick: () => addGroup([]) }, "+ Or group"),
     details);
   el.value = value;
   el.set = set;
