@@ -1,12 +1,15 @@
 // console.js - the console's entry module: sign-in and the hash router.
 // Pages: #/channels, #/channels/ID/(incidents|integrations|noise),
 // #/integrations (Integration Center), #/integrations/ID/routing,
+// #/integrations/ID/enrichment, #/integrations/ID/pipeline,
 // #/incidents, #/incidents/ID.
 import { api, token, setToken, onUnauthorized } from "./api.js";
 import { h, fill, field, showError } from "./dom.js";
 import { channelsPage, channelPage } from "./channels.js";
 import { centerPage, routingPage } from "./integrations.js";
 import { incidentsPage, incidentPage } from "./incidents.js";
+import { enrichmentPage } from "./enrichment.js";
+import { pipelinePage } from "./pipeline.js";
 
 const view = () => document.getElementById("view");
 let timers = [];
@@ -49,6 +52,8 @@ const routes = [
   [/^#\/channels\/(\d+)(?:\/(incidents|integrations|noise))?$/, (m) => channelPage(m[1], m[2] || "incidents"), "channels"],
   [/^#\/channels$/, () => channelsPage(), "channels"],
   [/^#\/integrations\/(\d+)\/routing$/, (m) => routingPage(m[1]), "integrations"],
+  [/^#\/integrations\/(\d+)\/enrichment$/, (m) => enrichmentPage(m[1]), "integrations"],
+  [/^#\/integrations\/(\d+)\/pipeline$/, (m) => pipelinePage(m[1]), "integrations"],
   [/^#\/integrations$/, () => centerPage(), "integrations"],
   [/^#\/incidents\/(\d+)$/, (m) => incidentPage(m[1]), "incidents"],
   [/^#\/incidents$/, () => incidentsPage(), "incidents"],
