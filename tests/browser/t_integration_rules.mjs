@@ -164,6 +164,13 @@ await run("integration-rules", async ({ page, shot }) => {
   await p2.getByLabel("Condition of rule 2").selectOption("when");
   await p2.getByLabel("Field").fill("labels.env");
   await p2.getByLabel("Values (comma separated)").fill("dev");
+  await pkind.selectOption("alert_inhibit");
+  await page.getByRole("button", { name: "Add rule" }).click();
+  const p3 = page.locator("li.rule").nth(2);
+  await p3.getByLabel("Condition of rule 3").selectOption("when");
+  await p3.locator("[data-field=if]").getByLabel("Field").fill("labels.kind");
+  await p3.locator("[data-field=if]").getByLabel("Values (comma separated)").fill("app");
+  await p3.getByLabel("Equal on").fill("labels.host");
   await page.getByRole("button", { name: "Save alert processing" }).click();
   const ferr = p1.locator("[data-field=if] > .field-error");
   await ferr.filter({ hasText: "unrecognized key" }).waitFor();
@@ -174,8 +181,10 @@ await run("integration-rules", async ({ page, shot }) => {
   await page.getByText("Saved the alert processing of " + name).waitFor();
   await shot("pipeline-saved");
   const pipe = (await api("GET", "/integrations/" + ig.id + "/pipeline")).data;
-  check("the pipeline saved", pipe.status === "enabled" && pipe.rules.length === 2 && pipe.rules[0].settings.severity === "Critical" &&
+  check("the pipeline saved", pipe.status === "enabled" && pipe.rules.length === 3 && pipe.rules[0].settings.severity === "Critical" &&
     pipe.rules[1].kind === "alert_drop" && !pipe.rules[1].settings, pipe);
+  check("the inhibit: any source, equal on the host", JSON.stringify(pipe.rules[2].settings) ===
+    JSON.stringify({ source_filters: [], equals: ["labels.host"] }), pipe.rules[2]);
 
   res = await push(ig.push_url, JSON.stringify({ event_status: "Warning", alert_key: "pay-1", title_rule: "pay slow",
     labels: { service: "payment" } }));
@@ -222,7 +231,7 @@ await run("integration-rules-phone", async ({ page, shot }) => {
   await fits("enrichment");
   await shot("enrichment");
   await page.goto(URL + "/#/integrations/" + ig.id + "/pipeline");
-  await page.locator("li.rule").nth(1).waitFor();
+  await page.locator("li.rule").nth(2).waitFor();
   await fits("alert processing");
   await shot("pipeline");
   await page.goto(URL + "/#/channels/" + ch.id + "/integrations");
