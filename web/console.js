@@ -1,6 +1,7 @@
 // console.js - the console's entry module: sign-in and the hash router.
 // Pages: #/channels, #/channels/ID/(incidents|integrations|noise),
 // #/integrations (Integration Center), #/integrations/ID/routing,
+// #/integrations/ID/enrichment, #/integrations/ID/pipeline,
 // #/incidents, #/incidents/ID, #/oncall[/(schedules/ID|teams|members|targets|deliveries)].
 import { api, token, setToken, onUnauthorized } from "./api.js";
 import { h, fill, field, showError } from "./dom.js";
@@ -8,6 +9,8 @@ import { channelsPage, channelPage } from "./channels.js";
 import { centerPage, routingPage } from "./integrations.js";
 import { incidentsPage, incidentPage } from "./incidents.js";
 import { oncallPage } from "./oncall.js";
+import { enrichmentPage } from "./enrichment.js";
+import { pipelinePage } from "./pipeline.js";
 
 const view = () => document.getElementById("view");
 let timers = [];
@@ -50,6 +53,8 @@ const routes = [
   [/^#\/channels\/(\d+)(?:\/(incidents|integrations|noise|escalation|auto-resolve))?$/, (m) => channelPage(m[1], m[2] || "incidents"), "channels"],
   [/^#\/channels$/, () => channelsPage(), "channels"],
   [/^#\/integrations\/(\d+)\/routing$/, (m) => routingPage(m[1]), "integrations"],
+  [/^#\/integrations\/(\d+)\/enrichment$/, (m) => enrichmentPage(m[1]), "integrations"],
+  [/^#\/integrations\/(\d+)\/pipeline$/, (m) => pipelinePage(m[1]), "integrations"],
   [/^#\/integrations$/, () => centerPage(), "integrations"],
   [/^#\/incidents\/(\d+)$/, (m) => incidentPage(m[1]), "incidents"],
   [/^#\/incidents$/, () => incidentsPage(), "incidents"],

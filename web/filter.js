@@ -30,11 +30,11 @@ function condition(c, onRemove) {
 }
 
 // filterEditor(initial) → element with .value() (the FILTER) and .set(FILTER).
-// With opts.single the filter is one AND group ([cond, …], a grouping case's
-// `if`): no OR groups, and blank conditions are left out, as an empty `if`
-// matches every alert.
+// With opts.single (or opts.and) the filter is one AND group ([cond, …], a
+// grouping case's or an enrichment rule's `if`): no OR groups, and blank
+// conditions are left out, as an empty `if` matches every alert.
 export function filterEditor(initial, legend, opts) {
-  const single = !!(opts && opts.single);
+  const single = !!(opts && (opts.single || opts.and));
   const groups = h("div", { class: "groups" });
   const raw = h("textarea", { rows: 5, spellcheck: "false", "aria-label": "Filter as JSON",
     class: "raw" });

@@ -4,6 +4,8 @@
 import { api, all } from "./api.js";
 import { h, fill, field, showError, clearErrors, when, status, select } from "./dom.js";
 import { filterEditor } from "./filter.js";
+import { editorLinks, integrationTabs, crumbs } from "./rules.js";
+import { setupSteps, setupDetails } from "./setup.js";
 
 export const TYPES = [
   ["volcengine_rtc", "Volcengine RTC", "Alert callbacks of Volcengine RTC: paste the push URL as the alert rule's callback."],
@@ -36,7 +38,8 @@ function card(i, extra) {
   const last = h("dd", { class: "last-event" });
   const counters = h("dl", { class: "counters" });
   const el = h("article", { class: "card integration", "data-id": i.id, tabindex: "-1" },
-    h("header", {}, h("h3", {}, i.name), h("span", { class: "badge type" }, typeName(i.type))),
+    h("header", {}, h("h3", {}, i.name), h("span", { class: "badge type" },
+      h("span", { class: "type-logo tiny logo-" + i.type, "aria-hidden": "true" }), typeName(i.type))),
     h("div", { class: "copyrow" }, url,
       h("button", { type: "button", class: "primary", "aria-label": "Copy push URL of " + i.name,
         onclick: () => copy(url.value, url) }, "Copy")),
@@ -52,13 +55,20 @@ function card(i, extra) {
   return el;
 }
 
+// The types with their logos (web/logo-*.svg, drawn by the style sheet)
+// and, under them, the set-up steps of the one picked.
 function typePicker(name) {
-  return h("fieldset", { class: "types", "data-field": "type" }, h("legend", {}, "Type"),
+  const steps = h("section", { class: "setup-steps", "aria-live": "polite" });
+  const show = (v) => fill(steps, h("h3", {}, "Set up " + typeName(v)), setupSteps(v, null));
+  const fs = h("fieldset", { class: "types", "data-field": "type" }, h("legend", {}, "Type"),
     TYPES.map(([v, label, desc], n) => h("label", { class: "type-option" },
-      h("input", { type: "radio", name, value: v, checked: n === 0 }),
-      h("span", { class: "type-logo logo-" + v, "aria-hidden": "true" }, label.slice(0, 2)),
+      h("input", { type: "radio", name, value: v, checked: n === 0, onchange: () => show(v) }),
+      h("span", { class: "type-logo logo-" + v, "aria-hidden": "true" }),
       h("span", {}, h("strong", {}, label), h("span", { class: "muted small" }, desc)))),
     h("p", { class: "field-error", role: "alert" }));
+  show(TYPES[0][0]);
+  fs.steps = steps;
+  return fs;
 }
 
 // Keeps a list of cards in step with the API, in place.
@@ -97,12 +107,13 @@ function deleteButton(i, after) {
 
 function addForm(onSave, extraFields) {
   const name = h("input", { required: true, maxlength: 59 });
+  const types = typePicker("type-" + Math.random().toString(36).slice(2));
   const form = h("form", { class: "card add-integration" }, h("h2", {}, "Add Integration"),
-    typePicker("type-" + Math.random().toString(36).slice(2)), field("name", "Name", name),
+    types, field("name", "Name", name),
     extraFields || null,
     h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Save"),
       h("button", { type: "button", onclick: () => form.remove() }, "Cancel")),
-    h("p", { class: "form-error", role: "alert" }));
+    h("p", { class: "form-error", role: "alert" }), types.steps);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearErrors(form);
@@ -120,7 +131,7 @@ export async function integrationsTab(el, ctx, ch) {
   const box = h("div", { class: "cards" });
   const slot = h("div");
   const refresh = cardList(box, async () => (await all("/integrations")).filter((i) => i.channel_id === ch.id),
-    (i) => deleteButton(i, () => refresh()));
+    (i) => [h("div", { class: "buttons" }, editorLinks(i), deleteButton(i, () => refresh())), setupDetails(i)]);
   const add = h("button", { type: "button", class: "primary", onclick: () => {
     if (slot.firstChild) return;
     const f = addForm(async (body, form) => {
@@ -128,6 +139,7 @@ export async function integrationsTab(el, ctx, ch) {
       form.remove();
       status("Created integration " + created.name);
       const cards = await update();
+      cards.get(created.id).querySelector("details.setup").open = true;
       cards.get(created.id).focus();
     });
     fill(slot, f);
@@ -158,8 +170,7 @@ export function centerPage() {
     const box = h("div", { class: "cards" });
     const slot = h("div");
     const refresh = cardList(box, async () => (await all("/integrations")).filter((i) => i.channel_id === null),
-      (i) => h("div", { class: "buttons" }, h("a", { class: "button", href: "#/integrations/" + i.id + "/routing",
-        "aria-label": "Routing of " + i.name }, "Routing"), deleteButton(i, () => refresh())));
+      (i) => [h("div", { class: "buttons" }, editorLinks(i), deleteButton(i, () => refresh())), setupDetails(i)]);
     const add = h("button", { type: "button", class: "primary", onclick: () => {
       if (slot.firstChild) return;
       const def = channelPicker(channels, [], "Default route: channels");
@@ -175,6 +186,7 @@ export function centerPage() {
         form.remove();
         status("Created shared integration " + created.name);
         const cards = await refresh();
+        cards.get(created.id).querySelector("details.setup").open = true;
         cards.get(created.id).focus();
       }, wrap);
       fill(slot, f);
@@ -248,8 +260,8 @@ export function routingPage(id) {
         } else showError(form, err);
       }
     });
-    fill(el, h("p", { class: "crumbs" }, h("a", { href: "#/integrations" }, "Integration Center"), " / routing"),
-      h("h1", {}, "Routing: " + i.name), h("p", { class: "muted" }, "Cases run in order; the first match stops unless it continues."),
+    fill(el, await crumbs(i, "routing"),
+      h("h1", {}, "Routing: " + i.name), integrationTabs(i, "routing"), h("p", { class: "muted" }, "Cases run in order; the first match stops unless it continues."),
       card(i), form);
   };
 }
