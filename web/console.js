@@ -1,7 +1,7 @@
 // console.js - the console's entry module: sign-in and the hash router.
 // Pages: #/channels, #/channels/ID/(incidents|integrations|noise),
 // #/integrations (Integration Center), #/integrations/ID/routing,
-// #/incidents, #/incidents/ID.
+// #/incidents[?filters], #/incidents/ID.
 import { session, signIn as openSession, signOut, onUnauthorized } from "./api.js";
 import { h, fill, field, showError } from "./dom.js";
 import { channelsPage, channelPage } from "./channels.js";
@@ -54,7 +54,7 @@ const routes = [
   [/^#\/integrations\/(\d+)\/routing$/, (m) => routingPage(m[1]), "integrations"],
   [/^#\/integrations$/, () => centerPage(), "integrations"],
   [/^#\/incidents\/(\d+)$/, (m) => incidentPage(m[1]), "incidents"],
-  [/^#\/incidents$/, () => incidentsPage(), "incidents"],
+  [/^#\/incidents(?:\?.*)?$/, (m) => incidentsPage(m[0]), "incidents"],
 ];
 
 async function route() {
