@@ -481,6 +481,7 @@ struct parts {
     struct ah_process_table *process;
     struct ah_pipe_sources *pipe_sources;
     struct ah_tokens *tokens;
+    struct ah_sessions *sessions;
     struct ah_store *store;
     struct ah_reduce *reduce;
     struct ah_writer *writer;
@@ -642,6 +643,8 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     app->process = p->process;
     app->pipe_sources = p->pipe_sources;
     app->tokens = p->tokens;
+    p->sessions = ah_sessions_new();
+    app->sessions = p->sessions;
     if (rc == AH_OK)
         rc = ah_server_start(&hc, app, &p->server, err);
     return rc;
@@ -666,6 +669,7 @@ static void stop(struct parts *p)
     ah_process_table_free(p->process);
     ah_pipe_sources_free(p->pipe_sources);
     ah_tokens_free(p->tokens);
+    ah_sessions_free(p->sessions);
     ah_store_free(p->store);
     ah_tls_done(&p->tls);
 }

@@ -2,8 +2,9 @@
 // Pages: #/channels, #/channels/ID/(incidents|integrations|noise),
 // #/integrations (Integration Center), #/integrations/ID/routing,
 // #/integrations/ID/enrichment, #/integrations/ID/pipeline,
-// #/incidents, #/incidents/ID, #/oncall[/(schedules/ID|teams|members|targets|deliveries)].
-import { api, token, setToken, onUnauthorized } from "./api.js";
+// #/incidents[?filters], #/incidents/ID,
+// #/oncall[/(schedules/ID|teams|members|targets|deliveries)].
+import { session, signIn as openSession, signOut, onUnauthorized } from "./api.js";
 import { h, fill, field, showError } from "./dom.js";
 import { channelsPage, channelPage } from "./channels.js";
 import { centerPage, routingPage } from "./integrations.js";
@@ -14,6 +15,9 @@ import { pipelinePage } from "./pipeline.js";
 
 const view = () => document.getElementById("view");
 let timers = [];
+// Whether the session cookie is good: null until the server was asked. The
+// cookie itself is HttpOnly; this page never sees it.
+let signedIn = null;
 
 // What a page gets: a way to refresh every few seconds until the page changes.
 const ctx = {
@@ -30,17 +34,17 @@ function signIn(message) {
   const input = h("input", { type: "password", autocomplete: "off", required: true, name: "token" });
   const form = h("form", { class: "card signin" },
     h("h1", {}, "Sign in"),
-    h("p", {}, "Paste an admin token (printed at the first start) or a scoped token. It is kept for this tab only."),
+    h("p", {}, "Paste an admin token (printed at the first start) or a scoped token. The server gives this browser a session for it (12 h idle); the page keeps nothing."),
     field("token", "Token", input),
     h("button", { type: "submit", class: "primary" }, "Sign in"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    setToken(input.value.trim());
     try {
-      await api("GET", "/channels?limit=1");
+      await openSession(input.value.trim());
+      input.value = "";
+      signedIn = true;
       route();
     } catch (err) {
-      setToken("");
       showError(form, err);
     }
   });
@@ -57,14 +61,21 @@ const routes = [
   [/^#\/integrations\/(\d+)\/pipeline$/, (m) => pipelinePage(m[1]), "integrations"],
   [/^#\/integrations$/, () => centerPage(), "integrations"],
   [/^#\/incidents\/(\d+)$/, (m) => incidentPage(m[1]), "incidents"],
-  [/^#\/incidents$/, () => incidentsPage(), "incidents"],
+  [/^#\/incidents(?:\?.*)?$/, (m) => incidentsPage(m[0]), "incidents"],
   [/^#\/oncall(?:\/(schedules\/\d+|teams|members|targets|deliveries))?$/, (m) => oncallPage(m[1] || ""), "oncall"],
 ];
 
 async function route() {
   for (const t of timers) clearInterval(t);
   timers = [];
-  if (!token()) return signIn();
+  if (signedIn === null) {
+    try {
+      signedIn = (await session()) !== null;
+    } catch (e) {
+      return signIn(e.message);
+    }
+  }
+  if (!signedIn) return signIn();
   document.getElementById("nav").hidden = false;
   document.getElementById("signout").hidden = false;
   const hash = location.hash || "#/channels";
@@ -89,11 +100,18 @@ async function route() {
 
 document.addEventListener("DOMContentLoaded", () => {
   onUnauthorized(() => {
-    setToken("");
-    signIn("the token was refused (Unauthorized)");
+    signedIn = false;
+    for (const t of timers) clearInterval(t);
+    timers = [];
+    signIn("the session ended or its token was revoked (Unauthorized)");
   });
-  document.getElementById("signout").addEventListener("click", () => {
-    setToken("");
+  document.getElementById("signout").addEventListener("click", async () => {
+    try {
+      await signOut();
+    } catch {
+      /* the session is forgotten here either way */
+    }
+    signedIn = false;
     route();
   });
   window.addEventListener("hashchange", route);

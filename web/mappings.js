@@ -2,27 +2,11 @@
 // each table's columns and row count, a CSV upload per table (the file is
 // sent as it is, Content-Type text/csv), its first rows, delete; and a form
 // to make a table. Tables are shared by every integration's enrichment.
-import { api, all, token, ApiError } from "./api.js";
+import { api, all, csv } from "./api.js";
 import { h, fill, field, showError, clearErrors, status, when, plural } from "./dom.js";
 import { splitList } from "./rules.js";
 
 const PREVIEW = 5;
-
-// api() speaks JSON; the rows travel as CSV. A GET answers the CSV text.
-async function csv(method, path, file) {
-  const headers = { Authorization: "Bearer " + token() };
-  if (file) headers["Content-Type"] = "text/csv";
-  const res = await fetch("/api/v1" + path, { method, headers, body: file || undefined });
-  if (res.ok && !file) return res.text();
-  let json;
-  try {
-    json = await res.json();
-  } catch {
-    throw new ApiError(res.status, "InternalError", "the server answered HTTP " + res.status);
-  }
-  if (json.error) throw new ApiError(res.status, json.error.code, json.error.message);
-  return json.data;
-}
 
 // RFC 4180 enough to show the first rows: quotes, doubled quotes, CRLF.
 export function parseCsv(text, max) {

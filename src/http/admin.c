@@ -1,4 +1,5 @@
-/* admin.c - /api/v1: bearer-token authentication, then dispatch by
+/* admin.c - /api/v1: authentication (a bearer token, or the console's
+ * session cookie: admin_session.c), then dispatch by
  * resource: /api/v1/<resource>[/<id>[/<action>]]. */
 #include "http/admin.h"
 #include "http/routes.h"
@@ -362,30 +363,32 @@ void ah_rule_ctx_done(struct ah_rule_ctx *rule)
 
 /* ================= authentication and dispatch ================= */
 
-/* The scope of the request's bearer token: the command line's admin token,
- * or one made through /tokens; AH_SCOPE_NONE without a valid one. */
-enum ah_scope ah_admin_scope(struct ah_request *req)
-{
-    const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Authorization");
-    char hash[2 * AH_SHA256_LEN + 1];
-
-    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
-        return AH_SCOPE_NONE;
-    ah_sha256_hex(h + 7, hash);
-    if (ah_secret_equal(hash, req->app->admin_token_hash))
-        return AH_SCOPE_ADMIN;
-    return req->app->tokens ? ah_tokens_find(req->app->tokens, hash) : AH_SCOPE_NONE;
-}
-
-/* Answers 401 or 403 and returns -1 unless the token may make @req. */
+/* Answers 401 or 403 and returns -1 unless the token (or the session
+ * cookie, admin_session.c) may make @req. */
 static int allowed(struct ah_request *req, const char *path, enum MHD_Result *ret)
 {
-    enum ah_scope have = ah_admin_scope(req), need = ah_scope_needed(req->method, path);
+    enum ah_scope have, need = ah_scope_needed(req->method, path);
     char msg[160];
+    int cookie;
 
+    if (strcmp(path, "session") == 0) {
+        int rc = ah_admin_session_begin(req, ret);
+
+        if (rc >= 0)
+            return rc ? -1 : 0;
+    }
+    have = ah_admin_scope(req, &cookie);
     if (have == AH_SCOPE_NONE) {
-        *ret = ah_respond_error(req, 401, "Unauthorized",
-                                "missing or wrong bearer token in the Authorization header", 0);
+        *ret =
+            ah_respond_error(req, 401, "Unauthorized",
+                             cookie ? "the session is unknown, expired or its token was "
+                                      "revoked: sign in again"
+                                    : "missing or wrong bearer token in the Authorization header",
+                             0);
+        return -1;
+    }
+    if (cookie && !ah_admin_csrf_ok(req)) {
+        *ret = ah_admin_csrf_refused(req);
         return -1;
     }
     if (have < need) {
@@ -408,7 +411,7 @@ static const struct {
     {"events", ah_admin_events},       {"mapping-schemas", ah_admin_mappings},
     {"members", ah_admin_members},     {"notify-targets", ah_admin_notify_targets},
     {"teams", ah_admin_teams},         {"schedules", ah_admin_schedules},
-    {"tokens", ah_admin_tokens},
+    {"tokens", ah_admin_tokens},       {"session", ah_admin_session},
 };
 
 /* Before the body: the token, and whether its scope allows the request. */

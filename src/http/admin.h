@@ -11,8 +11,25 @@
 /* Frees a mapping table's parsed CSV upload (admin_mappings.c). */
 void ah_mapping_upload_free(struct ah_mapping_upload *u);
 
-/* The scope of the request's bearer token (tokens.h). */
-enum ah_scope ah_admin_scope(struct ah_request *req);
+/* ---- authentication (admin_session.c) ---- */
+
+/* The scope of the token whose SHA-256 hex is @hash: the command line's
+ * admin token, or one made through /tokens; AH_SCOPE_NONE otherwise. */
+enum ah_scope ah_admin_token_scope(struct ah_app *app, const char *hash);
+/* The scope of the request: its bearer token when it sends an
+ * Authorization header, else its session cookie (*@ret_cookie set to 1
+ * when a cookie was looked at); AH_SCOPE_NONE without a valid one. */
+enum ah_scope ah_admin_scope(struct ah_request *req, int *ret_cookie);
+/* 1 when @req may act on the strength of a cookie: a GET or HEAD, or it
+ * sends X-Requested-With: alerthub. */
+int ah_admin_csrf_ok(struct ah_request *req);
+enum MHD_Result ah_admin_csrf_refused(struct ah_request *req);
+/* Before the body of /session: POST and DELETE need no token but the CSRF
+ * header (1 with *@ret set when refused, else 0); -1 for other methods,
+ * which are authenticated as usual. */
+int ah_admin_session_begin(struct ah_request *req, enum MHD_Result *ret);
+/* /session: sign in (POST), who am I (GET), sign out (DELETE). */
+enum MHD_Result ah_admin_session(struct ah_request *req, int64_t id, const char *action);
 
 /* Parses a decimal id (1..INT64_MAX) of @len bytes; 0 when it is not one. */
 int64_t ah_admin_parse_id(const char *s, size_t len);

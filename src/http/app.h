@@ -5,6 +5,7 @@
 #define AH_HTTP_APP_H
 
 #include "http/metrics.h"
+#include "http/sessions.h"
 #include "http/tokens.h"
 #include "ingest/integrations.h"
 #include "notify/sender.h"
@@ -26,6 +27,7 @@ struct ah_app {
     struct ah_sender *sender; /* the delivery worker (its counters for /metrics) */
     struct ah_integrations *integrations;
     struct ah_tokens *tokens;             /* scoped API tokens (tokens.h) */
+    struct ah_sessions *sessions;         /* the console's cookie sessions (sessions.h) */
     struct ah_process_table *process;     /* integrations' rules, mapping tables, channel names */
     struct ah_pipe_sources *pipe_sources; /* pipeline inhibit sources: writer thread only */
     struct ah_metrics metrics;

@@ -121,6 +121,9 @@ static inline struct ah_request *ah_request_of(struct ah_job *job)
 
 /* Sends {request_id, data: @data} with @status; steals @data. */
 enum MHD_Result ah_respond_data(struct ah_request *req, unsigned status, json_t *data);
+/* The same with extra @headers: name, value pairs ending in NULL. */
+enum MHD_Result ah_respond_data_with(struct ah_request *req, unsigned status, json_t *data,
+                                     const char *const *headers);
 /* Sends {request_id, error: {code, message}}. @retry_after > 0 adds the
  * Retry-After header. */
 enum MHD_Result ah_respond_error(struct ah_request *req, unsigned status, const char *code,

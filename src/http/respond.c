@@ -79,12 +79,13 @@ static enum MHD_Result respond_fallback(struct ah_request *req)
 }
 
 static enum MHD_Result respond_json(struct ah_request *req, unsigned status, json_t *body,
-                                    int retry_after)
+                                    int retry_after, const char *const *headers)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     struct MHD_Response *resp;
     enum MHD_Result rc;
     char ra[16];
+    size_t i;
 
     json_decref(body);
     if (text == NULL)
@@ -100,6 +101,8 @@ static enum MHD_Result respond_json(struct ah_request *req, unsigned status, jso
         snprintf(ra, sizeof(ra), "%d", retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
+    for (i = 0; headers != NULL && headers[i] != NULL; i += 2)
+        MHD_add_response_header(resp, headers[i], headers[i + 1]);
     rc = MHD_queue_response(req->conn, status, resp);
     MHD_destroy_response(resp);
     return rc;
@@ -107,8 +110,14 @@ static enum MHD_Result respond_json(struct ah_request *req, unsigned status, jso
 
 enum MHD_Result ah_respond_data(struct ah_request *req, unsigned status, json_t *data)
 {
-    return respond_json(req, status,
-                        json_pack("{ssso}", "request_id", req->request_id, "data", data), 0);
+    return ah_respond_data_with(req, status, data, NULL);
+}
+
+enum MHD_Result ah_respond_data_with(struct ah_request *req, unsigned status, json_t *data,
+                                     const char *const *headers)
+{
+    return respond_json(
+        req, status, json_pack("{ssso}", "request_id", req->request_id, "data", data), 0, headers);
 }
 
 /* Messages may quote the request (a JSON parse error quotes the bytes where
@@ -121,7 +130,7 @@ enum MHD_Result ah_respond_error(struct ah_request *req, unsigned status, const 
                              "message", scrubbed ? scrubbed : message);
 
     ah_free(scrubbed);
-    return respond_json(req, status, body, retry_after);
+    return respond_json(req, status, body, retry_after, NULL);
 }
 
 enum MHD_Result ah_respond_failure(struct ah_request *req, const struct ah_error *err)

@@ -60,5 +60,6 @@ await run("signin-phone", async ({ page }) => {
   const box = await page.getByRole("button", { name: "Sign in" }).boundingBox();
   check("Sign in is inside 390 px", box && box.x >= 0 && box.x + box.width <= 390, box);
   check("no horizontal scroll", (await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
-  check("the token is in sessionStorage only", await page.evaluate(() => localStorage.length === 0));
+  check("nothing in localStorage or sessionStorage", await page.evaluate(() => localStorage.length === 0 && sessionStorage.length === 0));
+  check("the session cookie is HttpOnly: not in document.cookie", !(await page.evaluate(() => document.cookie)).includes("alerthub_session"));
 }, { width: 390, height: 844 });

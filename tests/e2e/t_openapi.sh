@@ -444,6 +444,24 @@ assert_code 405 MethodNotAllowed
 api DELETE "/tokens/$TOK"
 ok 200 "revoke token"
 
+section "the console's session"
+REQ_BODY="{\"token\":\"$AH_TOKEN\"}"
+http POST "$AH_URL/api/v1/session" -H 'X-Requested-With: alerthub' --data-binary "$REQ_BODY"
+ok 200 "sign in"
+SESSION=$(header Set-Cookie | sed -n 's/^alerthub_session=\([0-9a-f]*\);.*/\1/p')
+http POST "$AH_URL/api/v1/session" -H 'X-Requested-With: alerthub' --data-binary '{"token":"wrong"}'
+assert_code 401 Unauthorized
+http POST "$AH_URL/api/v1/session" --data-binary '{"token":"wrong"}'
+assert_code 403 Forbidden
+http POST "$AH_URL/api/v1/session" -H 'X-Requested-With: alerthub' --data-binary '{"token":""}'
+assert_code 400 InvalidParameter
+http GET "$AH_URL/api/v1/session" -H "Cookie: alerthub_session=$SESSION"
+ok 200 "who am I"
+http DELETE "$AH_URL/api/v1/session" -H "Cookie: alerthub_session=$SESSION" -H 'X-Requested-With: alerthub'
+ok 200 "sign out"
+http GET "$AH_URL/api/v1/session" -H "Cookie: alerthub_session=$SESSION"
+assert_code 401 Unauthorized
+
 section "deletes"
 api DELETE "/channels/$CH"
 assert_code 409 ReferenceExist
