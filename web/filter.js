@@ -35,6 +35,9 @@ function condition(c, onRemove) {
 // conditions are left out, as an empty `if` matches every alert.
 export function filterEditor(initial, legend, opts) {
   const single = !!(opts && (opts.single || opts.and));
+  // A grouping case (single) starts with no condition; an enrichment rule's
+  // `if` (and) is shown once asked for, so it starts with one to fill in.
+  const startEmpty = !!(opts && opts.single);
   const groups = h("div", { class: "groups" });
   const raw = h("textarea", { rows: 5, spellcheck: "false", "aria-label": "Filter as JSON",
     class: "raw" });
@@ -50,7 +53,7 @@ export function filterEditor(initial, legend, opts) {
       if (!list.children.length && !single) g.remove();
       relabel();
     };
-    for (const c of conds.length || single ? conds : [{}]) list.appendChild(condition(c, remove));
+    for (const c of conds.length || startEmpty ? conds : [{}]) list.appendChild(condition(c, remove));
     g.appendChild(list);
     g.appendChild(h("button", { type: "button", class: "small",
       onclick: () => list.appendChild(condition({}, remove)) }, "+ And condition"));
