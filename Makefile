@@ -2,10 +2,9 @@
 # pkg-config; scripts/deps.sh installs the missing ones.
 
 CC       ?= cc
-# libpq joins when the PostgreSQL store does (issue #11): nothing links
-# what no code uses. yaml-0.1 (libyaml) reads YAML --config files
-# (src/http/config_yaml.c).
-PKGS     := libmicrohttpd jansson sqlite3 libpcre2-8 libcurl libcrypto yaml-0.1
+# libpq: the PostgreSQL store (src/store/db_postgres.c). yaml-0.1
+# (libyaml) reads YAML --config files (src/http/config_yaml.c).
+PKGS     := libmicrohttpd jansson sqlite3 libpq libpcre2-8 libcurl libcrypto yaml-0.1
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wformat=2 -Wno-format-nonliteral -pthread -Isrc

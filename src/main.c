@@ -158,7 +158,8 @@ static const struct option_row serve_options[] = {
     {"--test-clock", "on", "ALERTHUB_TEST_CLOCK", OPT_STR, CONF(test_clock), 0, 0, NULL, "off",
      "tests only: PUT /api/v1/test/clock sets the server's clock", 0},
     {"--database-url", "URL", "ALERTHUB_DATABASE_URL", OPT_STR, CONF(database_url), 0, 0, NULL,
-     "none", "PostgreSQL store: not supported yet, refused", 0},
+     "none: SQLite in --data",
+     "PostgreSQL store, postgres://USER@HOST:PORT/DB (libpq URL; docs/deploy.md)", 0},
 };
 
 struct push_conf {
@@ -563,8 +564,10 @@ static void wake_sender(void *arg)
 static int start(const struct config *c, struct ah_app *app, struct parts *p, char **new_token,
                  struct ah_error *err)
 {
-    struct ah_store_conf sc = {
-        .dir = c->data, .synchronous = c->synchronous, .busy_timeout_ms = (int)c->busy_timeout_ms};
+    struct ah_store_conf sc = {.database_url = c->database_url,
+                               .dir = c->data,
+                               .synchronous = c->synchronous,
+                               .busy_timeout_ms = (int)c->busy_timeout_ms};
     struct ah_writer_conf wc = {
         .queue_max = (size_t)c->queue_max,
         .clock = &app->clock,
@@ -785,8 +788,11 @@ static int serve(const struct config *c)
     }
     announce(&app, new_token);
     ah_free(new_token);
-    ah_log(AH_LOG_INFO, "ready: listening on %s, data in %s (sqlite, synchronous=%s)", c->listen,
-           c->data, c->synchronous);
+    if (c->database_url != NULL)
+        ah_log(AH_LOG_INFO, "ready: listening on %s, data in PostgreSQL", c->listen);
+    else
+        ah_log(AH_LOG_INFO, "ready: listening on %s, data in %s (sqlite, synchronous=%s)",
+               c->listen, c->data, c->synchronous);
     sig = serve_until_stopped(&app, c, &set);
     ah_log(AH_LOG_INFO, "stopping on signal %d", sig);
     stop(&p);
@@ -843,11 +849,11 @@ static int check_config(struct config *c)
         return -1;
     ah_log_min_level = (enum ah_log_level)level;
     ah_log_format = (enum ah_log_format)format;
-    if (c->database_url != NULL) {
-        /* Refuse rather than silently use SQLite: the operator asked for
-         * PostgreSQL and would lose the shared state they expect. */
-        fprintf(stderr, "alerthub: --database-url (PostgreSQL) is not supported yet; "
-                        "leave it unset to use SQLite in --data\n");
+    if (c->database_url != NULL && strncmp(c->database_url, "postgres://", 11) != 0 &&
+        strncmp(c->database_url, "postgresql://", 13) != 0) {
+        /* Refuse rather than silently use SQLite: the operator asked for a
+         * shared database and would lose the shared state they expect. */
+        fprintf(stderr, "alerthub: --database-url must be a postgres:// or postgresql:// URL\n");
         return -1;
     }
     if (c->admin_token != NULL && c->admin_token_file != NULL) {

@@ -22,6 +22,9 @@
 struct ah_store;
 
 struct ah_store_conf {
+    /* postgres://… or postgresql://… selects PostgreSQL; NULL or anything
+     * else the embedded SQLite database in @dir. */
+    const char *database_url;
     const char *dir;         /* folder of alerthub.db; created if missing */
     const char *synchronous; /* "full" (default) or "normal" */
     int busy_timeout_ms;     /* how long a write waits for a lock */
@@ -43,8 +46,10 @@ int ah_store_backup(const char *dir, const char *path, struct ah_error *reterr);
 /* Returns AH_OK when a read connection answers. */
 int ah_store_ping(struct ah_store *store, struct ah_error *reterr);
 
-/* The database library's version ("3.40.1"), for /metrics. A static string. */
+/* SQLite's library version ("3.40.1"), for /metrics. A static string. */
 const char *ah_store_engine_version(void);
+/* The store's engine: "sqlite" or "postgres". A static string. */
+const char *ah_store_engine(const struct ah_store *store);
 
 /* ---- transactions (writer thread only) ---- */
 

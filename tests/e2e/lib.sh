@@ -333,7 +333,13 @@ new_integration()
 # finish, even when it ran in a command substitution.
 db()
 {
-    sqlite3 -readonly -cmd '.timeout 5000' "$AH_DATA/alerthub.db" "$@" && return 0
+    if [ -n "${AH_DB_URL:-}" ]; then
+        # PostgreSQL (run-pg.sh): the same unaligned, |-separated rows.
+        printf '%s\n' "$*" | psql "$AH_DB_URL" -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -f - \
+            && return 0
+    else
+        sqlite3 -readonly -cmd '.timeout 5000' "$AH_DATA/alerthub.db" "$@" && return 0
+    fi
     echo "FAIL [$T_SECTION] sqlite3 query failed: $*" >&2
     echo x >>"$AH_TMP/db.failed"
     return 1
@@ -361,6 +367,15 @@ start_server()
     shift
     AH_ARGS=("$@")
     AH_DATA=$(mktemp -d "$AH_TMP/data.XXXXXX")
+    if [ -n "${AH_PG_URL:-}" ]; then
+        # run-pg.sh: every server starts on a database of its own in the
+        # test cluster (the environment variable reaches every launch).
+        local name
+        name=ah_$(basename "$AH_DATA" | tr -cd 'a-zA-Z0-9' | tr 'A-Z' 'a-z')_$$
+        psql "$AH_PG_URL" -X -q -c "CREATE DATABASE $name" >/dev/null || fail "CREATE DATABASE $name"
+        AH_DB_URL=${AH_PG_URL%/*}/$name
+        export ALERTHUB_DATABASE_URL=$AH_DB_URL
+    fi
     launch_server
 }
 

@@ -114,7 +114,8 @@ serve --no-such-option
 serve --listen
 serve --listen not-an-address
 serve --max-body-bytes -1
-serve --database-url postgres://localhost/alerthub
+serve --database-url mysql://localhost/alerthub
+serve --database-url postgres://127.0.0.1:1/unreachable
 no-such-command
 EOF
 }

@@ -1,7 +1,7 @@
-/* sqlite_rows.c - alerts and incidents read back as structs on the writer's
+/* rows.c - alerts and incidents read back as structs on the writer's
  * connection (it sees its own uncommitted writes): single rows for the
  * reducer and the start-up scans that rebuild its indexes. */
-#include "store/sqlite_util.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -91,8 +91,8 @@ int ah_store_tx_alert_get(struct ah_store_tx *tx, int64_t id, struct ah_alert *r
                           json_t **ret_row, struct ah_error *err)
 {
     json_t *rows;
-    int rc = ah_sql_rows(NULL, ah_sqlite_wcache(tx), "SELECT * FROM alerts WHERE id = ?", &rows,
-                         err, "i", id);
+    int rc =
+        ah_sql_rows(ah_store_wdb_of(tx), "SELECT * FROM alerts WHERE id = ?", &rows, err, "i", id);
 
     if (rc < 0)
         return rc;
@@ -110,8 +110,8 @@ int ah_store_tx_incident_get(struct ah_store_tx *tx, int64_t id, struct ah_incid
                              json_t **ret_row, struct ah_error *err)
 {
     json_t *rows;
-    int rc = ah_sql_rows(NULL, ah_sqlite_wcache(tx), "SELECT * FROM incidents WHERE id = ?", &rows,
-                         err, "i", id);
+    int rc = ah_sql_rows(ah_store_wdb_of(tx), "SELECT * FROM incidents WHERE id = ?", &rows, err,
+                         "i", id);
 
     if (rc < 0)
         return rc;
@@ -158,7 +158,7 @@ int ah_store_alerts_open_each(struct ah_store *s, void (*fn)(const struct ah_ale
 
     /* What the reducer's index keeps (no labels, no reason): at 10^6 open
      * alerts, parsing them took most of the start-up. */
-    return ah_sql_each(ah_sqlite_wdb(s),
+    return ah_sql_each(ah_store_wdb(s),
                        "SELECT id, incident_id, channel_id, integration_id, alert_key, title,"
                        " description, severity, status, event_count, start_time, last_time,"
                        " end_time, close_time, group_key, held, flapping"
@@ -172,7 +172,7 @@ int ah_store_incidents_open_each(struct ah_store *s,
 {
     struct scan sc = {.incident = fn, .arg = arg};
 
-    return ah_sql_each(ah_sqlite_wdb(s),
+    return ah_sql_each(ah_store_wdb(s),
                        "SELECT id, channel_id, severity, status, progress, alert_count,"
                        " active_alert_count, event_count, start_time, last_time, ack_time,"
                        " close_time, group_key, first_alert_id, flapping, muted_until"
@@ -187,8 +187,8 @@ int ah_store_channel_rules_each(struct ah_store *s,
 {
     json_t *rows, *row;
     size_t i;
-    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL, "SELECT id, grouping, flapping FROM channels",
-                         &rows, err, "");
+    int rc =
+        ah_sql_rows(ah_store_wdb(s), "SELECT id, grouping, flapping FROM channels", &rows, err, "");
 
     if (rc < 0)
         return rc;
@@ -209,7 +209,7 @@ int ah_store_hold_rules_each(struct ah_store *s, enum ah_store_hold_kind kind,
 {
     json_t *rows, *row;
     size_t i;
-    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+    int rc = ah_sql_rows(ah_store_wdb(s),
                          kind == AH_STORE_SILENCE
                              ? "SELECT id, channel_id, rule FROM silences ORDER BY id"
                              : "SELECT id, channel_id, rule FROM inhibits ORDER BY id",
@@ -231,7 +231,7 @@ int ah_store_integration_rules_each(struct ah_store *s,
 {
     json_t *rows, *row;
     size_t i;
-    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+    int rc = ah_sql_rows(ah_store_wdb(s),
                          "SELECT id, routes, enrichment, pipeline FROM integrations"
                          " WHERE routes IS NOT NULL OR enrichment IS NOT NULL"
                          " OR pipeline IS NOT NULL",
@@ -257,7 +257,7 @@ int ah_store_recent_alerts_each(struct ah_store *s, int64_t since,
 {
     json_t *rows, *row;
     size_t i;
-    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+    int rc = ah_sql_rows(ah_store_wdb(s),
                          "SELECT * FROM alerts WHERE end_time = 0 AND close_time = 0"
                          " AND last_time >= ? ORDER BY last_time",
                          &rows, err, "i", since);
@@ -275,7 +275,7 @@ int ah_store_mappings_each(struct ah_store *s,
 {
     json_t *rows, *row;
     size_t i;
-    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+    int rc = ah_sql_rows(ah_store_wdb(s),
                          "SELECT id, source_labels, result_labels, data FROM mapping_schemas",
                          &rows, err, "");
 
@@ -292,7 +292,7 @@ int ah_store_channels_each(struct ah_store *s, void (*fn)(int64_t id, const char
 {
     json_t *rows, *row;
     size_t i;
-    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL, "SELECT id, name FROM channels", &rows, err, "");
+    int rc = ah_sql_rows(ah_store_wdb(s), "SELECT id, name FROM channels", &rows, err, "");
 
     if (rc < 0)
         return rc;

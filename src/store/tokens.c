@@ -1,6 +1,6 @@
-/* sqlite_tokens.c - scoped API tokens (store.h, issue #12): a row holds the
+/* tokens.c - scoped API tokens (store.h, issue #12): a row holds the
  * token's name, scope and SHA-256 (hex), never the token. */
-#include "store/sqlite_util.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 #include "util/alloc.h"
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define W(tx) ah_sqlite_wcache(tx)
+#define W(tx) ah_store_wdb_of(tx)
 
 int ah_store_tx_token_insert(struct ah_store_tx *tx, const char *name, const char *scope,
                              const char *token_hash, int64_t now, int64_t *ret_id,
@@ -21,7 +21,7 @@ int ah_store_tx_token_insert(struct ah_store_tx *tx, const char *name, const cha
 
     if (rc < 0)
         return rc;
-    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    *ret_id = ah_sql_last_id(W(tx));
     return AH_OK;
 }
 
@@ -29,8 +29,8 @@ int ah_store_tx_token_delete(struct ah_store_tx *tx, int64_t id, char ret_hash[6
                              struct ah_error *err)
 {
     char *hash = NULL;
-    int rc = ah_sql_text(NULL, W(tx), "SELECT token_hash FROM api_tokens WHERE id = ?", &hash, err,
-                         "i", id);
+    int rc =
+        ah_sql_text(W(tx), "SELECT token_hash FROM api_tokens WHERE id = ?", &hash, err, "i", id);
 
     if (rc == AH_OK && hash == NULL)
         return ah_error_set(err, AH_ENOTFOUND, "token \"%lld\" does not exist", (long long)id);
@@ -45,8 +45,7 @@ int ah_store_tx_token_delete(struct ah_store_tx *tx, int64_t id, char ret_hash[6
 int ah_store_read_token(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
     WITH_READER(s, err,
-                ah_sql_get(db_, NULL,
-                           "SELECT id, name, scope, created_at FROM api_tokens WHERE id = ?",
+                ah_sql_get(db_, "SELECT id, name, scope, created_at FROM api_tokens WHERE id = ?",
                            "token", id, ret, err));
 }
 
@@ -78,6 +77,6 @@ int ah_store_tokens_each(struct ah_store *s,
 {
     struct token_scan sc = {fn, arg};
 
-    return ah_sql_each(ah_sqlite_wdb(s), "SELECT token_hash, scope FROM api_tokens", token_row, &sc,
+    return ah_sql_each(ah_store_wdb(s), "SELECT token_hash, scope FROM api_tokens", token_row, &sc,
                        err, "");
 }

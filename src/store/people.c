@@ -1,4 +1,4 @@
-/* sqlite_people.c - members and notify targets (store.h, issue #8).
+/* people.c - members and notify targets (store.h, issue #8).
  *
  * Writes run on the writer thread; reads take a pooled connection. A
  * target's settings column holds {url, secret?}: the secret is stored as
@@ -7,13 +7,13 @@
  * "has_secret" in everything the API reads. The target_channels rows are
  * rewritten from channel_ids on every insert and update, so that "which
  * targets does channel C notify" is one indexed lookup. */
-#include "store/sqlite_util.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 #include "model/event.h"
 #include "util/alloc.h"
 
-#define W(tx) ah_sqlite_wcache(tx)
+#define W(tx) ah_store_wdb_of(tx)
 
 /* ================= members ================= */
 
@@ -22,18 +22,18 @@ static int member_save(struct ah_store_tx *tx, int64_t id, const json_t *m, int6
                        int64_t *ret_id, struct ah_error *err)
 {
     int64_t saved = id;
-    int rc = ah_sql_run(W(tx),
-                        id == 0 ? "INSERT INTO members(name, email, phone, timezone, contacts,"
-                                  " updated_at, created_at) VALUES (?, ?, ?, ?, coalesce(?, '[]'),"
-                                  " ?, ?)"
-                                : "UPDATE members SET name = ?1, email = ?2, phone = ?3,"
-                                  " timezone = ?4, contacts = coalesce(?5, '[]'), updated_at ="
-                                  " CASE WHEN (name, email, phone, timezone, contacts) IS"
-                                  " (?1, ?2, ?3, ?4, coalesce(?5, '[]')) THEN updated_at"
-                                  " ELSE ?6 END WHERE id = ?7",
-                        err, "ssssjii", ah_sql_str(m, "name"), ah_sql_str(m, "email"),
-                        ah_sql_str(m, "phone"), ah_sql_str(m, "timezone"),
-                        ah_sql_array_or_null(m, "contacts"), now, id == 0 ? now : id);
+    int rc = ah_sql_run(
+        W(tx),
+        id == 0 ? "INSERT INTO members(name, email, phone, timezone, contacts,"
+                  " updated_at, created_at) VALUES (?, ?, ?, ?, coalesce(?, '[]'),"
+                  " ?, ?)"
+                : "UPDATE members SET name = ?1, email = ?2, phone = ?3,"
+                  " timezone = ?4, contacts = coalesce(?5, '[]'), updated_at ="
+                  " CASE WHEN (name, email, phone, timezone, contacts) IS NOT DISTINCT FROM"
+                  " (?1, ?2, ?3, ?4, coalesce(?5, '[]')) THEN updated_at"
+                  " ELSE ?6 END WHERE id = ?7",
+        err, "ssssjii", ah_sql_str(m, "name"), ah_sql_str(m, "email"), ah_sql_str(m, "phone"),
+        ah_sql_str(m, "timezone"), ah_sql_array_or_null(m, "contacts"), now, id == 0 ? now : id);
 
     rc = ah_sql_saved(W(tx), rc, "member", ah_sql_str(m, "name"), &saved, err);
     if (rc == AH_OK && ret_id != NULL)
@@ -55,13 +55,12 @@ int ah_store_tx_member_update(struct ah_store_tx *tx, int64_t id, const json_t *
 
 int ah_store_tx_member_get(struct ah_store_tx *tx, int64_t id, json_t **ret, struct ah_error *err)
 {
-    return ah_sql_get(NULL, W(tx), "SELECT * FROM members WHERE id = ?", "member", id, ret, err);
+    return ah_sql_get(W(tx), "SELECT * FROM members WHERE id = ?", "member", id, ret, err);
 }
 
 int ah_store_tx_member_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
-    int rc =
-        ah_sql_exists(NULL, W(tx), "SELECT count(*) FROM members WHERE id = ?", "member", id, err);
+    int rc = ah_sql_exists(W(tx), "SELECT count(*) FROM members WHERE id = ?", "member", id, err);
 
     if (rc == AH_OK)
         rc = ah_sql_refused_while_used(tx, "member", "member", id, err);
@@ -84,9 +83,8 @@ int ah_store_read_members(struct ah_store *s, const struct ah_page *page, json_t
 
 int ah_store_read_member(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(
-        s, err,
-        ah_sql_get(db_, NULL, "SELECT * FROM members WHERE id = ?", "member", id, ret, err));
+    WITH_READER(s, err,
+                ah_sql_get(db_, "SELECT * FROM members WHERE id = ?", "member", id, ret, err));
 }
 
 /* ================= notify targets ================= */
@@ -119,19 +117,20 @@ static int target_save(struct ah_store_tx *tx, int64_t id, const json_t *t, int6
                        int64_t *ret_id, struct ah_error *err)
 {
     int64_t saved = id;
-    int rc = ah_sql_run(W(tx),
-                        id == 0 ? "INSERT INTO notify_targets(name, kind, settings, channel_ids,"
-                                  " event_types, updated_at, created_at)"
-                                  " VALUES (?, ?, ?, coalesce(?, '[]'), ?, ?, ?)"
-                                : "UPDATE notify_targets SET name = ?1, kind = ?2,"
-                                  " settings = ?3, channel_ids = coalesce(?4, '[]'),"
-                                  " event_types = ?5, updated_at = CASE WHEN (name, kind,"
-                                  " settings, channel_ids, event_types) IS (?1, ?2, ?3,"
-                                  " coalesce(?4, '[]'), ?5) THEN updated_at ELSE ?6 END"
-                                  " WHERE id = ?7",
-                        err, "ssjjjii", ah_sql_str(t, "name"), ah_sql_str(t, "kind"),
-                        json_object_get(t, "settings"), ah_sql_array_or_null(t, "channel_ids"),
-                        ah_sql_array_or_null(t, "event_types"), now, id == 0 ? now : id);
+    int rc = ah_sql_run(
+        W(tx),
+        id == 0 ? "INSERT INTO notify_targets(name, kind, settings, channel_ids,"
+                  " event_types, updated_at, created_at)"
+                  " VALUES (?, ?, ?, coalesce(?, '[]'), ?, ?, ?)"
+                : "UPDATE notify_targets SET name = ?1, kind = ?2,"
+                  " settings = ?3, channel_ids = coalesce(?4, '[]'),"
+                  " event_types = ?5, updated_at = CASE WHEN (name, kind,"
+                  " settings, channel_ids, event_types) IS NOT DISTINCT FROM (?1, ?2, ?3,"
+                  " coalesce(?4, '[]'), ?5) THEN updated_at ELSE ?6 END"
+                  " WHERE id = ?7",
+        err, "ssjjjii", ah_sql_str(t, "name"), ah_sql_str(t, "kind"),
+        json_object_get(t, "settings"), ah_sql_array_or_null(t, "channel_ids"),
+        ah_sql_array_or_null(t, "event_types"), now, id == 0 ? now : id);
 
     rc = ah_sql_saved(W(tx), rc, "notify target", ah_sql_str(t, "name"), &saved, err);
     if (rc == AH_OK && id == 0)
@@ -157,13 +156,13 @@ int ah_store_tx_target_update(struct ah_store_tx *tx, int64_t id, const json_t *
 
 int ah_store_tx_target_get(struct ah_store_tx *tx, int64_t id, json_t **ret, struct ah_error *err)
 {
-    return ah_sql_get(NULL, W(tx), "SELECT * FROM notify_targets WHERE id = ?", "notify target", id,
-                      ret, err);
+    return ah_sql_get(W(tx), "SELECT * FROM notify_targets WHERE id = ?", "notify target", id, ret,
+                      err);
 }
 
 int ah_store_tx_target_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
-    int rc = ah_sql_exists(NULL, W(tx), "SELECT count(*) FROM notify_targets WHERE id = ?",
+    int rc = ah_sql_exists(W(tx), "SELECT count(*) FROM notify_targets WHERE id = ?",
                            "notify target", id, err);
 
     if (rc == AH_OK)
@@ -180,7 +179,7 @@ int ah_store_tx_target_delete(struct ah_store_tx *tx, int64_t id, struct ah_erro
 int ah_store_tx_channel_targets(struct ah_store_tx *tx, int64_t channel_id, json_t **ret,
                                 struct ah_error *err)
 {
-    return ah_sql_rows(NULL, W(tx),
+    return ah_sql_rows(W(tx),
                        "SELECT t.* FROM target_channels c JOIN notify_targets t"
                        " ON t.id = c.target_id WHERE c.channel_id = ? ORDER BY t.id",
                        ret, err, "i", channel_id);
@@ -208,7 +207,7 @@ static void hide_secrets(json_t *rows)
     }
 }
 
-static int targets(sqlite3 *db, const struct ah_page *page, json_t **ret, struct ah_error *err)
+static int targets(struct ah_db *db, const struct ah_page *page, json_t **ret, struct ah_error *err)
 {
     int rc = ah_sql_list(db,
                          "SELECT * FROM notify_targets WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC"
@@ -220,22 +219,22 @@ static int targets(sqlite3 *db, const struct ah_page *page, json_t **ret, struct
     return rc;
 }
 
-static int target(sqlite3 *db, int64_t id, json_t **ret, struct ah_error *err)
+static int target(struct ah_db *db, int64_t id, json_t **ret, struct ah_error *err)
 {
-    int rc = ah_sql_get(db, NULL, "SELECT * FROM notify_targets WHERE id = ?", "notify target", id,
-                        ret, err);
+    int rc =
+        ah_sql_get(db, "SELECT * FROM notify_targets WHERE id = ?", "notify target", id, ret, err);
 
     if (rc == AH_OK)
         hide_secret(*ret);
     return rc;
 }
 
-static int target_secret(sqlite3 *db, int64_t id, char **ret, struct ah_error *err)
+static int target_secret(struct ah_db *db, int64_t id, char **ret, struct ah_error *err)
 {
     json_t *row = NULL;
     const char *secret;
-    int rc = ah_sql_get(db, NULL, "SELECT settings FROM notify_targets WHERE id = ?",
-                        "notify target", id, &row, err);
+    int rc = ah_sql_get(db, "SELECT settings FROM notify_targets WHERE id = ?", "notify target", id,
+                        &row, err);
 
     if (rc < 0)
         return rc;

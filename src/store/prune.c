@@ -1,13 +1,15 @@
-/* sqlite_prune.c - retention (store.h, writer thread only): old events, and
+/* prune.c - retention (store.h, writer thread only): old events, and
  * closed incidents with everything that belongs only to them, deleted a
  * bounded number of rows at a time so that a housekeeping transaction stays
- * short. No index is added for it: events go in rowid order (they are
+ * short. No index is added for it: events go in id order (they are
  * inserted in time order), incidents are found in id order, and an
  * incident's rows through the indexes on incident_id that exist already. */
-#include "store/sqlite_util.h"
+#include "store/sql.h"
 #include "store/store.h"
 
-#define W(tx) ah_sqlite_wcache(tx)
+#include <stdint.h>
+
+#define W(tx) ah_store_wdb_of(tx)
 
 /* Incidents looked at per call at most (each may need several calls). */
 #define CANDIDATES 64
@@ -24,7 +26,7 @@ static int prune_events(struct ah_store_tx *tx, int64_t before, int64_t limit, i
                         err, "ii", limit, before);
 
     if (rc == AH_OK)
-        *n += sqlite3_changes(W(tx)->db);
+        *n += ah_sql_changes(W(tx));
     return rc;
 }
 
@@ -37,28 +39,14 @@ static int find_incidents(struct ah_store_tx *tx, int64_t before, int64_t *ids, 
                           struct ah_error *err)
 {
     static const char sql[] =
-        "SELECT id, start_time >= ?1, progress = 'Closed' AND close_time > 0 AND close_time < ?1"
+        "SELECT id FROM incidents WHERE id < coalesce((SELECT id FROM incidents"
+        " WHERE start_time >= ?1 ORDER BY id LIMIT 1), ?2)"
+        " AND progress = 'Closed' AND close_time > 0 AND close_time < ?1"
         " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = incidents.id"
-        " AND a.end_time = 0 AND a.close_time = 0) FROM incidents ORDER BY id";
-    sqlite3 *db = W(tx)->db;
-    sqlite3_stmt *st;
-    int rc = SQLITE_DONE;
+        " AND a.end_time = 0 AND a.close_time = 0) ORDER BY id LIMIT ?3";
 
-    *nids = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return ah_sql_error(db, "prepare a statement", err);
-    sqlite3_bind_int64(st, 1, before);
-    while (*nids < CANDIDATES && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_int(st, 1))
-            break;
-        if (sqlite3_column_int(st, 2))
-            ids[(*nids)++] = sqlite3_column_int64(st, 0);
-    }
-    rc = *nids == CANDIDATES || rc == SQLITE_ROW || rc == SQLITE_DONE
-             ? AH_OK
-             : ah_sql_error(db, "find old incidents", err);
-    sqlite3_finalize(st);
-    return rc;
+    return ah_sql_ids(W(tx), sql, ids, CANDIDATES, nids, err, "iii", before, INT64_MAX,
+                      (int64_t)CANDIDATES);
 }
 
 /* What belongs to one incident, children first: the incident row goes last,
@@ -73,7 +61,8 @@ static const char *const incident_parts[] = {
     "DELETE FROM deliveries WHERE id IN"
     " (SELECT id FROM deliveries WHERE incident_id = ?1 LIMIT ?2)",
     "DELETE FROM escalations WHERE incident_id = ?1 AND ?2 > 0",
-    "DELETE FROM timers WHERE rowid IN (SELECT rowid FROM timers WHERE incident_id = ?1 LIMIT ?2)",
+    /* (An incident has one timer of each kind at most.) */
+    "DELETE FROM timers WHERE incident_id = ?1 AND ?2 > 0",
     "DELETE FROM incidents WHERE id = ?1 AND ?2 > 0",
 };
 
@@ -90,7 +79,7 @@ static int prune_incident(struct ah_store_tx *tx, int64_t id, int64_t limit, int
         if (budget <= 0)
             break;
         rc = ah_sql_run(W(tx), incident_parts[i], err, "ii", id, budget);
-        done = rc == AH_OK ? sqlite3_changes(W(tx)->db) : 0;
+        done = rc == AH_OK ? ah_sql_changes(W(tx)) : 0;
         *n += done;
         /* A statement that used the whole budget may have left rows. */
         if (done == budget)
@@ -115,10 +104,10 @@ int ah_store_tx_prune(struct ah_store_tx *tx, const struct ah_prune *p, int64_t 
         if (nids < CANDIDATES)
             break;
     }
-    /* Freed pages are reused by new rows; only a database created with
-     * auto_vacuum=INCREMENTAL can also give them back (else a no-op). */
-    if (rc == AH_OK && n > 0)
-        rc = ah_sql_exec(W(tx)->db, "PRAGMA incremental_vacuum(256)", err);
+    /* Freed pages are reused by new rows; the driver may also give some
+     * back (db.h). */
+    if (rc == AH_OK && n > 0 && W(tx)->drv->reclaim_sql != NULL)
+        rc = ah_sql_exec(W(tx), W(tx)->drv->reclaim_sql, err);
     if (rc == AH_OK)
         *ret_rows = n;
     return rc;

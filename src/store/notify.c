@@ -1,7 +1,7 @@
-/* sqlite_notify.c - the notification tables (store.h, issue #8): a
+/* notify.c - the notification tables (store.h, issue #8): a
  * channel's escalation rules and auto-resolve settings, escalations in
  * progress, durable timers, and deliveries (the outbox and delivery log). */
-#include "store/sqlite_util.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 #include "model/event.h"
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define W(tx) ah_sqlite_wcache(tx)
+#define W(tx) ah_store_wdb_of(tx)
 
 /* ================= channel settings ================= */
 
@@ -22,7 +22,7 @@ int ah_store_tx_escalations_set(struct ah_store_tx *tx, int64_t channel_id, cons
     int rc = ah_sql_run(W(tx), "UPDATE channels SET escalations = ? WHERE id = ?", err, "ji", rules,
                         channel_id);
 
-    if (rc == AH_OK && sqlite3_changes(ah_sqlite_wcache(tx)->db) == 0)
+    if (rc == AH_OK && ah_sql_changes(ah_store_wdb_of(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "channel \"%lld\" does not exist",
                             (long long)channel_id);
     if (rc == AH_OK)
@@ -47,7 +47,7 @@ int ah_store_tx_channel_notify_set(struct ah_store_tx *tx, int64_t channel_id, i
 {
     json_t *rows, *row;
     int rc =
-        ah_sql_rows(NULL, W(tx),
+        ah_sql_rows(W(tx),
                     "UPDATE channels SET"
                     " auto_resolve_timeout = CASE WHEN ?1 < 0 THEN auto_resolve_timeout"
                     "  ELSE ?1 END, auto_resolve_mode = coalesce(?2, auto_resolve_mode),"
@@ -80,7 +80,7 @@ int ah_store_channel_notify_each(struct ah_store *s,
 {
     json_t *rows, *row;
     size_t i;
-    int rc = ah_sql_rows(ah_sqlite_wdb(s), NULL,
+    int rc = ah_sql_rows(ah_store_wdb(s),
                          "SELECT id, escalations, auto_resolve_timeout, auto_resolve_mode,"
                          " disable_auto_close FROM channels",
                          &rows, err, "");
@@ -100,11 +100,10 @@ int ah_store_channel_notify_each(struct ah_store *s,
     return AH_OK;
 }
 
-static int escalations(sqlite3 *db, int64_t id, json_t **ret, struct ah_error *err)
+static int escalations(struct ah_db *db, int64_t id, json_t **ret, struct ah_error *err)
 {
     json_t *rows, *e;
-    int rc =
-        ah_sql_rows(db, NULL, "SELECT escalations FROM channels WHERE id = ?", &rows, err, "i", id);
+    int rc = ah_sql_rows(db, "SELECT escalations FROM channels WHERE id = ?", &rows, err, "i", id);
 
     if (rc < 0)
         return rc;
@@ -130,7 +129,7 @@ int ah_store_tx_escalation_get(struct ah_store_tx *tx, int64_t incident_id,
                                struct ah_escalation *ret, struct ah_error *err)
 {
     json_t *rows, *row;
-    int rc = ah_sql_rows(NULL, W(tx),
+    int rc = ah_sql_rows(W(tx),
                          "SELECT channel_id, rule, level, round, state, started_at"
                          " FROM escalations WHERE incident_id = ?",
                          &rows, err, "i", incident_id);
@@ -205,7 +204,7 @@ int ah_store_tx_timer_clear(struct ah_store_tx *tx, int64_t incident_id, const c
 int ah_store_tx_timers_due(struct ah_store_tx *tx, int64_t now, int limit, json_t **ret,
                            struct ah_error *err)
 {
-    return ah_sql_rows(NULL, W(tx),
+    return ah_sql_rows(W(tx),
                        "SELECT incident_id, kind, due FROM timers WHERE due <= ?"
                        " ORDER BY due, incident_id LIMIT ?",
                        ret, err, "ii", now, (int64_t)limit);
@@ -216,7 +215,7 @@ static const char timer_next_sql[] = "SELECT coalesce(min(due), 0) FROM timers";
 int ah_store_tx_timer_next(struct ah_store_tx *tx, int64_t *ret, struct ah_error *err)
 {
     *ret = 0;
-    return ah_sql_int(NULL, W(tx), timer_next_sql, ret, err, "");
+    return ah_sql_int(W(tx), timer_next_sql, ret, err, "");
 }
 
 /* ================= subscriptions ================= */
@@ -260,7 +259,7 @@ int ah_store_tx_target_cursor_set(struct ah_store_tx *tx, int64_t target_id, int
 int ah_store_read_subscriptions(struct ah_store *s, json_t **ret, struct ah_error *err)
 {
     WITH_READER(s, err,
-                ah_sql_rows(db_, NULL,
+                ah_sql_rows(db_,
                             "SELECT t.id AS id, t.kind AS kind,"
                             " json_extract(t.settings, '$.url') AS url,"
                             " t.event_types AS event_types, c.feed_id AS cursor"
@@ -274,7 +273,7 @@ int ah_store_read_subscription_events(struct ah_store *s, int64_t target_id, int
                                       int limit, json_t **ret, struct ah_error *err)
 {
     WITH_READER(s, err,
-                ah_sql_rows(db_, NULL,
+                ah_sql_rows(db_,
                             "SELECT f.id AS feed_id, f.incident_id AS incident_id,"
                             " i.channel_id AS channel_id, f.time AS time, " SUB_TYPE " AS type,"
                             " f.detail AS detail"
@@ -288,15 +287,14 @@ int ah_store_read_subscription_events(struct ah_store *s, int64_t target_id, int
 int ah_store_read_feed_head(struct ah_store *s, int64_t *ret, struct ah_error *err)
 {
     *ret = 0;
-    WITH_READER(
-        s, err,
-        ah_sql_int(db_, NULL, "SELECT coalesce(max(id), 0) FROM incident_feed", ret, err, ""));
+    WITH_READER(s, err,
+                ah_sql_int(db_, "SELECT coalesce(max(id), 0) FROM incident_feed", ret, err, ""));
 }
 
-static int backlog(sqlite3 *db, int64_t *count, int64_t *oldest, struct ah_error *err)
+static int backlog(struct ah_db *db, int64_t *count, int64_t *oldest, struct ah_error *err)
 {
     json_t *rows;
-    int rc = ah_sql_rows(db, NULL,
+    int rc = ah_sql_rows(db,
                          "SELECT count(*) AS n, coalesce(min(f.time), 0) AS oldest"
                          " FROM target_cursors c JOIN notify_targets t ON t.id = c.target_id"
                          " JOIN target_channels tc ON tc.target_id = t.id"
@@ -358,17 +356,17 @@ int ah_store_read_deliveries_due(struct ah_store *s, int64_t now, int64_t after_
                                  json_t **ret, struct ah_error *err)
 {
     WITH_READER(s, err,
-                ah_sql_rows(db_, NULL,
+                ah_sql_rows(db_,
                             "SELECT * FROM deliveries WHERE status = 'pending' AND next_at <= ?"
                             " AND id > ? ORDER BY next_at, id LIMIT ?",
                             ret, err, "iii", now, after_id, (int64_t)limit));
 }
 
-static int deliveries(sqlite3 *db, int64_t incident_id, json_t **ret, struct ah_error *err)
+static int deliveries(struct ah_db *db, int64_t incident_id, json_t **ret, struct ah_error *err)
 {
     json_t *rows;
     int64_t exists = 0;
-    int rc = ah_sql_int(db, NULL, "SELECT count(*) FROM incidents WHERE id = ?", &exists, err, "i",
+    int rc = ah_sql_int(db, "SELECT count(*) FROM incidents WHERE id = ?", &exists, err, "i",
                         incident_id);
 
     if (rc == AH_OK && exists == 0)
@@ -381,7 +379,7 @@ static int deliveries(sqlite3 *db, int64_t incident_id, json_t **ret, struct ah_
      * first outcome): pending, no attempt yet. */
     if (rc == AH_OK)
         rc = ah_sql_rows(
-            db, NULL,
+            db,
             "SELECT NULL AS id, i.start_time AS created_at, NULL AS event_id,"
             " 'i_new' AS event_type, i.start_time * 1000 AS event_time, 'none' AS channel,"
             " NULL AS target_id, NULL AS member_id, '' AS address, 'suppressed' AS status,"
@@ -423,14 +421,14 @@ int ah_store_read_deliveries(struct ah_store *s, int64_t incident_id, json_t **r
 }
 
 /* Pending rows and the subscribers' backlog together. */
-static int outbox(sqlite3 *db, int64_t *depth, int64_t *oldest, struct ah_error *err)
+static int outbox(struct ah_db *db, int64_t *depth, int64_t *oldest, struct ah_error *err)
 {
     int64_t n = 0, t = 0;
-    int rc = ah_sql_int(db, NULL, "SELECT count(*) FROM deliveries WHERE status = 'pending'", depth,
-                        err, "");
+    int rc =
+        ah_sql_int(db, "SELECT count(*) FROM deliveries WHERE status = 'pending'", depth, err, "");
 
     if (rc == AH_OK)
-        rc = ah_sql_int(db, NULL,
+        rc = ah_sql_int(db,
                         "SELECT coalesce(min(created_at), 0) FROM deliveries"
                         " WHERE status = 'pending'",
                         oldest, err, "");
@@ -451,7 +449,6 @@ int ah_store_read_outbox(struct ah_store *s, int64_t *depth, int64_t *oldest, st
 int ah_store_read_channel_name(struct ah_store *s, int64_t id, char **ret, struct ah_error *err)
 {
     *ret = NULL;
-    WITH_READER(
-        s, err,
-        ah_sql_text(db_, NULL, "SELECT name FROM channels WHERE id = ?", ret, err, "i", id));
+    WITH_READER(s, err,
+                ah_sql_text(db_, "SELECT name FROM channels WHERE id = ?", ret, err, "i", id));
 }

@@ -1,4 +1,4 @@
-/* sqlite_oncall.c - teams, schedules and schedule overrides (store.h,
+/* oncall.c - teams, schedules and schedule overrides (store.h,
  * issue #9).
  *
  * Writes run on the writer thread; reads take a pooled connection. The
@@ -6,7 +6,7 @@
  * that can change them: a team's from its member_ids, a schedule's from
  * its layers[].member_ids[] and its overrides. ah_store_tx_member_delete
  * (sqlite_people.c) refuses to delete a member they name. */
-#include "store/sqlite_util.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 #include "model/event.h"
@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#define W(tx) ah_sqlite_wcache(tx)
+#define W(tx) ah_store_wdb_of(tx)
 
 /* ================= shared ================= */
 
@@ -65,7 +65,7 @@ static int team_save(struct ah_store_tx *tx, int64_t id, const json_t *team, int
                         id == 0 ? "INSERT INTO teams(name, member_ids, updated_at, created_at)"
                                   " VALUES (?, coalesce(?, '[]'), ?, ?)"
                                 : "UPDATE teams SET name = ?1, member_ids = coalesce(?2, '[]'),"
-                                  " updated_at = CASE WHEN (name, member_ids) IS"
+                                  " updated_at = CASE WHEN (name, member_ids) IS NOT DISTINCT FROM"
                                   " (?1, coalesce(?2, '[]')) THEN updated_at ELSE ?3 END"
                                   " WHERE id = ?4",
                         err, "sjii", ah_sql_str(team, "name"),
@@ -93,7 +93,7 @@ int ah_store_tx_team_update(struct ah_store_tx *tx, int64_t id, const json_t *te
 
 int ah_store_tx_team_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
-    int rc = ah_sql_exists(NULL, W(tx), "SELECT count(*) FROM teams WHERE id = ?", "team", id, err);
+    int rc = ah_sql_exists(W(tx), "SELECT count(*) FROM teams WHERE id = ?", "team", id, err);
 
     if (rc == AH_OK)
         rc = ah_sql_refused_while_used(tx, "team", "team", id, err);
@@ -106,7 +106,7 @@ int ah_store_tx_team_delete(struct ah_store_tx *tx, int64_t id, struct ah_error 
 
 int ah_store_tx_team_get(struct ah_store_tx *tx, int64_t id, json_t **ret, struct ah_error *err)
 {
-    return ah_sql_get(NULL, W(tx), "SELECT * FROM teams WHERE id = ?", "team", id, ret, err);
+    return ah_sql_get(W(tx), "SELECT * FROM teams WHERE id = ?", "team", id, ret, err);
 }
 
 /* ================= schedules ================= */
@@ -120,8 +120,7 @@ static int schedule_refs(struct ah_store_tx *tx, int64_t id, struct ah_error *er
     int rc = refs_clear(tx, "schedule", id, err);
 
     if (rc == AH_OK)
-        rc = ah_sql_text(NULL, W(tx), "SELECT layers FROM schedules WHERE id = ?", &text, err, "i",
-                         id);
+        rc = ah_sql_text(W(tx), "SELECT layers FROM schedules WHERE id = ?", &text, err, "i", id);
     if (rc < 0)
         return rc;
     layers = text ? json_loads(text, 0, NULL) : NULL;
@@ -148,15 +147,16 @@ static int schedule_save(struct ah_store_tx *tx, int64_t id, const json_t *sched
                          int64_t *ret_id, struct ah_error *err)
 {
     int64_t saved = id;
-    int rc =
-        ah_sql_run(W(tx),
-                   id == 0 ? "INSERT INTO schedules(name, timezone, layers, updated_at,"
-                             " created_at) VALUES (?, ?, ?, ?, ?)"
-                           : "UPDATE schedules SET name = ?1, timezone = ?2, layers = ?3,"
-                             " updated_at = CASE WHEN (name, timezone, layers) IS (?1, ?2, ?3)"
-                             " THEN updated_at ELSE ?4 END WHERE id = ?5",
-                   err, "ssjii", ah_sql_str(schedule, "name"), ah_sql_str(schedule, "timezone"),
-                   json_object_get(schedule, "layers"), now, id == 0 ? now : id);
+    int rc = ah_sql_run(
+        W(tx),
+        id == 0
+            ? "INSERT INTO schedules(name, timezone, layers, updated_at,"
+              " created_at) VALUES (?, ?, ?, ?, ?)"
+            : "UPDATE schedules SET name = ?1, timezone = ?2, layers = ?3,"
+              " updated_at = CASE WHEN (name, timezone, layers) IS NOT DISTINCT FROM (?1, ?2, ?3)"
+              " THEN updated_at ELSE ?4 END WHERE id = ?5",
+        err, "ssjii", ah_sql_str(schedule, "name"), ah_sql_str(schedule, "timezone"),
+        json_object_get(schedule, "layers"), now, id == 0 ? now : id);
 
     rc = ah_sql_saved(W(tx), rc, "schedule", ah_sql_str(schedule, "name"), &saved, err);
     if (rc == AH_OK)
@@ -178,14 +178,14 @@ int ah_store_tx_schedule_update(struct ah_store_tx *tx, int64_t id, const json_t
     return schedule_save(tx, id, schedule, now, NULL, err);
 }
 
-static int schedule_exists(sqlite3 *db, struct ah_sql_cache *c, int64_t id, struct ah_error *err)
+static int schedule_exists(struct ah_db *db, int64_t id, struct ah_error *err)
 {
-    return ah_sql_exists(db, c, "SELECT count(*) FROM schedules WHERE id = ?", "schedule", id, err);
+    return ah_sql_exists(db, "SELECT count(*) FROM schedules WHERE id = ?", "schedule", id, err);
 }
 
 int ah_store_tx_schedule_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
-    int rc = schedule_exists(NULL, W(tx), id, err);
+    int rc = schedule_exists(W(tx), id, err);
 
     if (rc == AH_OK)
         rc = ah_sql_refused_while_used(tx, "schedule", "schedule", id, err);
@@ -201,14 +201,14 @@ int ah_store_tx_schedule_delete(struct ah_store_tx *tx, int64_t id, struct ah_er
 
 /* The schedule row that @sql selects and (@ret_overrides non-NULL) its
  * overrides; @db and @c as for ah_sql_get. Nothing is returned on failure. */
-static int schedule_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, int64_t id,
-                         json_t **ret, json_t **ret_overrides, struct ah_error *err)
+static int schedule_rows(struct ah_db *db, const char *sql, int64_t id, json_t **ret,
+                         json_t **ret_overrides, struct ah_error *err)
 {
-    int rc = ah_sql_get(db, c, sql, "schedule", id, ret, err);
+    int rc = ah_sql_get(db, sql, "schedule", id, ret, err);
 
     if (rc < 0 || ret_overrides == NULL)
         return rc;
-    rc = ah_sql_rows(db, c,
+    rc = ah_sql_rows(db,
                      "SELECT id, member_id, start, \"end\" FROM schedule_overrides"
                      " WHERE schedule_id = ? ORDER BY id",
                      ret_overrides, err, "i", id);
@@ -222,8 +222,7 @@ static int schedule_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, i
 int ah_store_tx_schedule_get(struct ah_store_tx *tx, int64_t id, json_t **ret_schedule,
                              json_t **ret_overrides, struct ah_error *err)
 {
-    return schedule_rows(NULL, W(tx),
-                         "SELECT id, name, timezone, layers FROM schedules WHERE id = ?", id,
+    return schedule_rows(W(tx), "SELECT id, name, timezone, layers FROM schedules WHERE id = ?", id,
                          ret_schedule, ret_overrides, err);
 }
 
@@ -233,12 +232,12 @@ int ah_store_tx_override_insert(struct ah_store_tx *tx, int64_t schedule_id, con
                                 int64_t now, int64_t *ret_id, struct ah_error *err)
 {
     int64_t n = 0;
-    int rc = schedule_exists(NULL, W(tx), schedule_id, err);
+    int rc = schedule_exists(W(tx), schedule_id, err);
 
     if (rc < 0)
         return rc;
-    rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM schedule_overrides WHERE schedule_id = ?",
-                    &n, err, "i", schedule_id);
+    rc = ah_sql_int(W(tx), "SELECT count(*) FROM schedule_overrides WHERE schedule_id = ?", &n, err,
+                    "i", schedule_id);
     if (rc < 0)
         return rc;
     if (n >= AH_STORE_MAX_OVERRIDES)
@@ -254,7 +253,7 @@ int ah_store_tx_override_insert(struct ah_store_tx *tx, int64_t schedule_id, con
                     (int64_t)json_integer_value(json_object_get(override, "end")), now);
     if (rc < 0)
         return rc;
-    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    *ret_id = ah_sql_last_id(W(tx));
     return schedule_refs(tx, schedule_id, err);
 }
 
@@ -264,7 +263,7 @@ int ah_store_tx_override_delete(struct ah_store_tx *tx, int64_t schedule_id, int
     int rc = ah_sql_run(W(tx), "DELETE FROM schedule_overrides WHERE schedule_id = ? AND id = ?",
                         err, "ii", schedule_id, id);
 
-    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+    if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "schedule \"%lld\" has no override \"%lld\"",
                             (long long)schedule_id, (long long)id);
     return rc < 0 ? rc : schedule_refs(tx, schedule_id, err);
@@ -277,7 +276,7 @@ int ah_store_tx_member_refs_check(struct ah_store_tx *tx, int64_t member_id, str
     json_t *row = NULL;
     const char *kind, *name;
     int rc = ah_sql_first(
-        NULL, W(tx),
+        W(tx),
         "SELECT r.kind AS kind, r.owner_id AS owner_id, coalesce(t.name, s.name) AS name,"
         " EXISTS (SELECT 1 FROM schedule_overrides o WHERE r.kind = 'schedule'"
         " AND o.schedule_id = r.owner_id AND o.member_id = r.member_id) AS overridden,"
@@ -310,29 +309,28 @@ int ah_store_tx_member_refs_check(struct ah_store_tx *tx, int64_t member_id, str
 /* ================= reads ================= */
 
 /* One snapshot of the schedule and (@ret_overrides non-NULL) its overrides. */
-static int schedule(sqlite3 *db, int64_t id, json_t **ret, json_t **ret_overrides,
+static int schedule(struct ah_db *db, int64_t id, json_t **ret, json_t **ret_overrides,
                     struct ah_error *err)
 {
     int rc = ah_sql_exec(db, "BEGIN", err);
 
     if (rc < 0)
         return rc;
-    rc = schedule_rows(db, NULL, "SELECT * FROM schedules WHERE id = ?", id, ret, ret_overrides,
-                       err);
+    rc = schedule_rows(db, "SELECT * FROM schedules WHERE id = ?", id, ret, ret_overrides, err);
     if (ah_sql_exec(db, "COMMIT", NULL) < 0)
         ah_sql_exec(db, "ROLLBACK", NULL);
     return rc;
 }
 
-static int overrides(sqlite3 *db, int64_t schedule_id, int64_t id, json_t **ret,
+static int overrides(struct ah_db *db, int64_t schedule_id, int64_t id, json_t **ret,
                      struct ah_error *err)
 {
     json_t *rows;
-    int rc = schedule_exists(db, NULL, schedule_id, err);
+    int rc = schedule_exists(db, schedule_id, err);
 
     if (rc < 0)
         return rc;
-    rc = ah_sql_rows(db, NULL,
+    rc = ah_sql_rows(db,
                      "SELECT id, schedule_id, member_id, start, \"end\", created_at"
                      " FROM schedule_overrides WHERE schedule_id = ?1 AND (?2 = 0 OR id = ?2)"
                      " ORDER BY start, id",
@@ -345,7 +343,7 @@ static int overrides(sqlite3 *db, int64_t schedule_id, int64_t id, json_t **ret,
     return AH_OK;
 }
 
-static int member_names(sqlite3 *db, const json_t *ids, json_t **ret, struct ah_error *err)
+static int member_names(struct ah_db *db, const json_t *ids, json_t **ret, struct ah_error *err)
 {
     const json_t *v;
     size_t i;
@@ -354,7 +352,7 @@ static int member_names(sqlite3 *db, const json_t *ids, json_t **ret, struct ah_
     json_array_foreach(ids, i, v)
     {
         char *name = NULL;
-        int rc = ah_sql_text(db, NULL, "SELECT name FROM members WHERE id = ?", &name, err, "i",
+        int rc = ah_sql_text(db, "SELECT name FROM members WHERE id = ?", &name, err, "i",
                              ah_json_id(v));
 
         if (rc < 0) {
@@ -381,8 +379,7 @@ int ah_store_read_teams(struct ah_store *s, const struct ah_page *page, json_t *
 
 int ah_store_read_team(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(s, err,
-                ah_sql_get(db_, NULL, "SELECT * FROM teams WHERE id = ?", "team", id, ret, err));
+    WITH_READER(s, err, ah_sql_get(db_, "SELECT * FROM teams WHERE id = ?", "team", id, ret, err));
 }
 
 int ah_store_read_schedules(struct ah_store *s, const struct ah_page *page, json_t **ret,

@@ -1,32 +1,18 @@
-/* sqlite_util.h - helpers shared by the SQLite store files: a cache of
- * prepared statements for the write connection, parameter binding by a
- * format string, and rows as JSON objects in the API's shapes. Private to
- * src/store/. */
-#ifndef AH_STORE_SQLITE_UTIL_H
-#define AH_STORE_SQLITE_UTIL_H
+/* sql.h - helpers shared by the store's files, on any driver (db.h):
+ * statements with parameters given by a format string, and rows as JSON
+ * objects in the API's shapes. Private to src/store/. */
+#ifndef AH_STORE_SQL_H
+#define AH_STORE_SQL_H
+
+#include "store/db.h"
 
 #include "util/error.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 struct ah_store;
 struct ah_store_tx;
-
-/* Statements keyed by the address of their SQL text (always a string
- * literal), so a lookup is a pointer compare. */
-struct ah_sql_cache {
-    sqlite3 *db;
-    struct {
-        const char *sql;
-        sqlite3_stmt *st;
-    } e[128];
-    int n;
-};
-
-void ah_sql_cache_init(struct ah_sql_cache *c, sqlite3 *db);
-void ah_sql_cache_done(struct ah_sql_cache *c);
 
 /* Parameters, one letter each in @fmt:
  *   i int64_t, s const char * (NULL binds NULL), j const json_t * (dumped
@@ -34,32 +20,40 @@ void ah_sql_cache_done(struct ah_sql_cache *c);
  *   compact text when the caller already has it (used instead of dumping;
  *   may be NULL), z int64_t bound as NULL when 0.
  * Strings are bound without a copy: they must stay valid until the call
- * returns. */
-int ah_sql_exec(sqlite3 *db, const char *sql, struct ah_error *reterr);
-/* Runs a statement from the cache to completion. */
-int ah_sql_run(struct ah_sql_cache *c, const char *sql, struct ah_error *reterr, const char *fmt,
-               ...);
-/* Runs a one-value query; *@ret unchanged when there is no row. Uses @c's
- * cached statement when @c is non-NULL, else prepares on @db. */
-int ah_sql_int(sqlite3 *db, struct ah_sql_cache *c, const char *sql, int64_t *ret,
-               struct ah_error *reterr, const char *fmt, ...);
+ * returns. On the writer's connection @sql must be a string literal (its
+ * address keys the prepared statement). */
+int ah_sql_exec(struct ah_db *db, const char *sql, struct ah_error *reterr);
+/* Runs a statement to completion. */
+int ah_sql_run(struct ah_db *db, const char *sql, struct ah_error *reterr, const char *fmt, ...);
+/* Runs a one-value query; *@ret unchanged when there is no row. */
+int ah_sql_int(struct ah_db *db, const char *sql, int64_t *ret, struct ah_error *reterr,
+               const char *fmt, ...);
 /* As ah_sql_int for text; *@ret is a new string or NULL when no row. */
-int ah_sql_text(sqlite3 *db, struct ah_sql_cache *c, const char *sql, char **ret,
-                struct ah_error *reterr, const char *fmt, ...);
-/* Runs a query and answers a new JSON array of row objects (row_json). */
-int ah_sql_rows(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
-                struct ah_error *reterr, const char *fmt, ...);
+int ah_sql_text(struct ah_db *db, const char *sql, char **ret, struct ah_error *reterr,
+                const char *fmt, ...);
+/* Runs a query and answers a new JSON array of row objects (ah_sql_row). */
+int ah_sql_rows(struct ah_db *db, const char *sql, json_t **ret, struct ah_error *reterr,
+                const char *fmt, ...);
 /* As ah_sql_rows, but hands @fn one row at a time (borrowed), so that a
  * large result is never held whole. */
-int ah_sql_each(sqlite3 *db, const char *sql, void (*fn)(json_t *row, void *arg), void *arg,
+int ah_sql_each(struct ah_db *db, const char *sql, void (*fn)(json_t *row, void *arg), void *arg,
                 struct ah_error *reterr, const char *fmt, ...);
 /* As ah_sql_rows, but answers only the first row (a new object), or NULL
  * when there is none. */
-int ah_sql_first(sqlite3 *db, struct ah_sql_cache *c, const char *sql, json_t **ret,
-                 struct ah_error *reterr, const char *fmt, ...);
+int ah_sql_first(struct ah_db *db, const char *sql, json_t **ret, struct ah_error *reterr,
+                 const char *fmt, ...);
+/* Runs a query whose rows' first column is an integer: the first @max
+ * go into @ids, their count into *@n. */
+int ah_sql_ids(struct ah_db *db, const char *sql, int64_t *ids, int max, int *n,
+               struct ah_error *reterr, const char *fmt, ...);
+/* The id of the row the last INSERT on @db made; rows its last statement
+ * changed. */
+int64_t ah_sql_last_id(struct ah_db *db);
+int64_t ah_sql_changes(struct ah_db *db);
 
-/* Maps an SQLite failure to AH_ESTORE or (constraint) AH_ECONFLICT. */
-int ah_sql_error(sqlite3 *db, const char *what, struct ah_error *reterr);
+/* A row as a JSON object in the API's shapes: ids as strings (0 in a
+ * reference column is null), JSON columns parsed, other values typed. */
+json_t *ah_sql_row(const struct ah_db_col *cols, int n);
 
 /* ---- rows of the API's resources (members, targets, teams, schedules) ---- */
 
@@ -75,26 +69,26 @@ const json_t *ah_sql_array_or_null(const json_t *obj, const char *key);
  * reference; AH_ENOTFOUND "@what "@id" does not exist" without one. */
 int ah_sql_one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *reterr);
 /* Runs @sql (one id parameter) and answers its only row as ah_sql_one
- * does. @db and @c as for ah_sql_int. */
-int ah_sql_get(sqlite3 *db, struct ah_sql_cache *c, const char *sql, const char *what, int64_t id,
-               json_t **ret, struct ah_error *reterr);
+ * does. */
+int ah_sql_get(struct ah_db *db, const char *sql, const char *what, int64_t id, json_t **ret,
+               struct ah_error *reterr);
 /* Wraps @rows (limit + 1 at most; stolen) as a new {"items",
  * "next_cursor"}: the extra row only says that a next page exists. */
 json_t *ah_sql_page_of(json_t *rows, const struct ah_page *page);
 /* Runs the list query @sql (parameters: the cursor and a limit, to which
  * one is added to learn whether a next page exists) and answers a new
  * {"items", "next_cursor"}. */
-int ah_sql_list(sqlite3 *db, const char *sql, const struct ah_page *page, json_t **ret,
+int ah_sql_list(struct ah_db *db, const char *sql, const struct ah_page *page, json_t **ret,
                 struct ah_error *reterr);
 /* AH_OK when the count query @sql (one id parameter) counts a row, else
  * AH_ENOTFOUND "@what "@id" does not exist". */
-int ah_sql_exists(sqlite3 *db, struct ah_sql_cache *c, const char *sql, const char *what,
-                  int64_t id, struct ah_error *reterr);
+int ah_sql_exists(struct ah_db *db, const char *sql, const char *what, int64_t id,
+                  struct ah_error *reterr);
 /* Maps the outcome @rc of ah_sql_run for an INSERT (*@id == 0) or an
  * UPDATE of row *@id in a table of unique names: a constraint failure is
  * AH_ECONFLICT "a @what named "@name" already exists", an UPDATE that
  * changed no row AH_ENOTFOUND; after an INSERT *@id is the new row's id. */
-int ah_sql_saved(struct ah_sql_cache *c, int rc, const char *what, const char *name, int64_t *id,
+int ah_sql_saved(struct ah_db *db, int rc, const char *what, const char *name, int64_t *id,
                  struct ah_error *reterr);
 /* Inside a write: AH_ECONFLICT "@what "@id" is used by the escalation
  * rules of channel ..." while escalation_refs holds (@kind, @id), else
@@ -105,21 +99,22 @@ int ah_sql_refused_while_used(struct ah_store_tx *tx, const char *kind, const ch
  * @others > 0 (a refusal that names the first of several users). */
 void ah_sql_conflict_others(struct ah_error *err, int64_t others, const char *things);
 
-/* Accessors into the store (sqlite.c). */
-struct ah_sql_cache *ah_sqlite_wcache(struct ah_store_tx *tx);
-sqlite3 *ah_sqlite_wdb(struct ah_store *s);
-int ah_sqlite_reader_get(struct ah_store *s, sqlite3 **ret, struct ah_error *reterr);
-void ah_sqlite_reader_put(struct ah_store *s, sqlite3 *db);
+/* Accessors into the store (store.c): the writer's connection (writer
+ * thread only), and a pooled reader, taken and given back. */
+struct ah_db *ah_store_wdb_of(struct ah_store_tx *tx);
+struct ah_db *ah_store_wdb(struct ah_store *s);
+int ah_store_reader_get(struct ah_store *s, struct ah_db **ret, struct ah_error *reterr);
+void ah_store_reader_put(struct ah_store *s, struct ah_db *db);
 
 /* Runs @fn on a pooled reader. */
 #define WITH_READER(store, err, call)                                                              \
     do {                                                                                           \
-        sqlite3 *db_;                                                                              \
-        int rc_ = ah_sqlite_reader_get((store), &db_, (err));                                      \
+        struct ah_db *db_;                                                                         \
+        int rc_ = ah_store_reader_get((store), &db_, (err));                                       \
         if (rc_ < 0)                                                                               \
             return rc_;                                                                            \
         rc_ = call;                                                                                \
-        ah_sqlite_reader_put((store), db_);                                                        \
+        ah_store_reader_put((store), db_);                                                         \
         return rc_;                                                                                \
     } while (0)
 

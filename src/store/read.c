@@ -1,9 +1,9 @@
-/* sqlite_read.c - the API's reads (store.h): any thread, a pooled read
+/* read.c - the API's reads (store.h): any thread, a pooled read
  * connection each, committed data only. Lists walk ids downwards (newest
  * first) and fetch one row more than asked to know whether a next page
  * exists; the cursor is the last id returned. Optional filters are written
  * as "(?N = 0 OR ...)" so that each query is one fixed statement. */
-#include "store/sqlite_util.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 /* ================= channels, integrations ================= */
@@ -26,8 +26,7 @@ int ah_store_read_channels(struct ah_store *s, const struct ah_page *page, json_
 
 int ah_store_read_channel(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(s, err,
-                ah_sql_get(db_, NULL, CHANNEL_COLS " WHERE id = ?", "channel", id, ret, err));
+    WITH_READER(s, err, ah_sql_get(db_, CHANNEL_COLS " WHERE id = ?", "channel", id, ret, err));
 }
 
 #define INTEGRATION_COLS                                                                           \
@@ -45,9 +44,8 @@ int ah_store_read_integrations(struct ah_store *s, const struct ah_page *page, j
 
 int ah_store_read_integration(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(
-        s, err,
-        ah_sql_get(db_, NULL, INTEGRATION_COLS " WHERE id = ?", "integration", id, ret, err));
+    WITH_READER(s, err,
+                ah_sql_get(db_, INTEGRATION_COLS " WHERE id = ?", "integration", id, ret, err));
 }
 
 /* ================= incidents, alerts, events ================= */
@@ -62,11 +60,11 @@ static const char incidents_sql[] =
     " AND (?6 IS NULL OR instr(lower(title), lower(?6)) > 0)"
     " AND (?7 = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8";
 
-static int incidents(sqlite3 *db, const struct ah_incident_filter *f, const struct ah_page *page,
-                     json_t **ret, struct ah_error *err)
+static int incidents(struct ah_db *db, const struct ah_incident_filter *f,
+                     const struct ah_page *page, json_t **ret, struct ah_error *err)
 {
     json_t *rows;
-    int rc = ah_sql_rows(db, NULL, incidents_sql, &rows, err, "iiiiisii", f->channel_id,
+    int rc = ah_sql_rows(db, incidents_sql, &rows, err, "iiiiisii", f->channel_id,
                          (int64_t)f->progress_mask, (int64_t)f->severity_mask, f->since, f->until,
                          f->q, page->cursor, (int64_t)page->limit + 1);
 
@@ -83,16 +81,16 @@ int ah_store_read_incidents(struct ah_store *s, const struct ah_incident_filter 
 }
 
 /* A parent row with its children under @key. */
-static int with_children(sqlite3 *db, const char *parent_sql, const char *what,
+static int with_children(struct ah_db *db, const char *parent_sql, const char *what,
                          const char *child_sql, const char *key, int64_t id, json_t **ret,
                          struct ah_error *err)
 {
     json_t *children;
-    int rc = ah_sql_get(db, NULL, parent_sql, what, id, ret, err);
+    int rc = ah_sql_get(db, parent_sql, what, id, ret, err);
 
     if (rc < 0)
         return rc;
-    rc = ah_sql_rows(db, NULL, child_sql, &children, err, "i", id);
+    rc = ah_sql_rows(db, child_sql, &children, err, "i", id);
     if (rc < 0) {
         json_decref(*ret);
         return rc;
@@ -111,9 +109,8 @@ int ah_store_read_incident(struct ah_store *s, int64_t id, json_t **ret, struct 
 
 int ah_store_read_incident_row(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(
-        s, err,
-        ah_sql_get(db_, NULL, "SELECT * FROM incidents WHERE id = ?", "incident", id, ret, err));
+    WITH_READER(s, err,
+                ah_sql_get(db_, "SELECT * FROM incidents WHERE id = ?", "incident", id, ret, err));
 }
 
 int ah_store_read_alert(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
@@ -128,12 +125,12 @@ static const char events_sql[] =
     "SELECT * FROM events WHERE (?1 = 0 OR integration_id = ?1)"
     " AND (?2 = 0 OR received_at >= ?2) AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4";
 
-static int events(sqlite3 *db, int64_t integration_id, int64_t since, const struct ah_page *page,
-                  json_t **ret, struct ah_error *err)
+static int events(struct ah_db *db, int64_t integration_id, int64_t since,
+                  const struct ah_page *page, json_t **ret, struct ah_error *err)
 {
     json_t *rows;
-    int rc = ah_sql_rows(db, NULL, events_sql, &rows, err, "iiii", integration_id, since,
-                         page->cursor, (int64_t)page->limit + 1);
+    int rc = ah_sql_rows(db, events_sql, &rows, err, "iiii", integration_id, since, page->cursor,
+                         (int64_t)page->limit + 1);
 
     if (rc < 0)
         return rc;
@@ -153,8 +150,8 @@ int ah_store_read_channel_rules(struct ah_store *s, int64_t channel_id, json_t *
                                 struct ah_error *err)
 {
     WITH_READER(s, err,
-                ah_sql_get(db_, NULL, "SELECT grouping, flapping FROM channels WHERE id = ?",
-                           "channel", channel_id, ret, err));
+                ah_sql_get(db_, "SELECT grouping, flapping FROM channels WHERE id = ?", "channel",
+                           channel_id, ret, err));
 }
 
 /* Flattens {id, channel_id, rule: {...}, ...} into one object. */
@@ -174,11 +171,11 @@ static void flatten_rules(json_t *rows)
     }
 }
 
-static int hold_rules(sqlite3 *db, enum ah_store_hold_kind kind, int64_t channel_id, int64_t id,
-                      json_t **ret, struct ah_error *err)
+static int hold_rules(struct ah_db *db, enum ah_store_hold_kind kind, int64_t channel_id,
+                      int64_t id, json_t **ret, struct ah_error *err)
 {
     json_t *rows;
-    int rc = ah_sql_rows(db, NULL,
+    int rc = ah_sql_rows(db,
                          kind == AH_STORE_SILENCE ? "SELECT * FROM silences WHERE channel_id = ?1"
                                                     " AND (?2 = 0 OR id = ?2) ORDER BY id"
                                                   : "SELECT * FROM inhibits WHERE channel_id = ?1"
@@ -204,7 +201,7 @@ int ah_store_read_hold_rules(struct ah_store *s, enum ah_store_hold_kind kind, i
 int ah_store_read_feed(struct ah_store *s, int64_t incident_id, json_t **ret, struct ah_error *err)
 {
     WITH_READER(s, err,
-                ah_sql_rows(db_, NULL,
+                ah_sql_rows(db_,
                             "SELECT time, type, detail FROM incident_feed WHERE incident_id = ?"
                             " ORDER BY id LIMIT 1000",
                             ret, err, "i", incident_id));
@@ -214,7 +211,7 @@ int ah_store_read_recent_events(struct ah_store *s, int64_t channel_id, int limi
                                 struct ah_error *err)
 {
     WITH_READER(s, err,
-                ah_sql_rows(db_, NULL,
+                ah_sql_rows(db_,
                             "SELECT * FROM (SELECT * FROM events WHERE channel_id = ?"
                             " ORDER BY id DESC LIMIT ?) ORDER BY id",
                             ret, err, "ii", channel_id, (int64_t)limit));
@@ -224,7 +221,7 @@ int ah_store_read_integration_rules(struct ah_store *s, int64_t integration_id, 
                                     struct ah_error *err)
 {
     WITH_READER(s, err,
-                ah_sql_get(db_, NULL,
+                ah_sql_get(db_,
                            "SELECT routes, enrichment, pipeline FROM integrations WHERE id = ?",
                            "integration", integration_id, ret, err));
 }
@@ -244,15 +241,13 @@ int ah_store_read_mappings(struct ah_store *s, const struct ah_page *page, json_
 
 int ah_store_read_mapping(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
 {
-    WITH_READER(
-        s, err,
-        ah_sql_get(db_, NULL, MAPPING_COLS " WHERE id = ?", "mapping schema", id, ret, err));
+    WITH_READER(s, err,
+                ah_sql_get(db_, MAPPING_COLS " WHERE id = ?", "mapping schema", id, ret, err));
 }
 
-static int mapping_csv(sqlite3 *db, int64_t id, char **ret, struct ah_error *err)
+static int mapping_csv(struct ah_db *db, int64_t id, char **ret, struct ah_error *err)
 {
-    int rc =
-        ah_sql_text(db, NULL, "SELECT data FROM mapping_schemas WHERE id = ?", ret, err, "i", id);
+    int rc = ah_sql_text(db, "SELECT data FROM mapping_schemas WHERE id = ?", ret, err, "i", id);
 
     if (rc == AH_OK && *ret == NULL)
         return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",

@@ -1,14 +1,14 @@
-/* sqlite_write.c - the writer's statements (store.h, writer thread only):
+/* write.c - the writer's statements (store.h, writer thread only):
  * channels, integrations, retries, events, alerts and incidents; and the
  * start-up scans that rebuild the reducer's in-memory indexes. */
-#include "store/sqlite_util.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 #include "util/alloc.h"
 
 #include <string.h>
 
-#define W(tx) ah_sqlite_wcache(tx)
+#define W(tx) ah_store_wdb_of(tx)
 
 /* ================= channels ================= */
 
@@ -24,15 +24,14 @@ int ah_store_tx_channel_insert(struct ah_store_tx *tx, const char *name, const c
         return ah_error_set(err, AH_ECONFLICT, "a channel named \"%s\" already exists", name);
     if (rc < 0)
         return rc;
-    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    *ret_id = ah_sql_last_id(W(tx));
     return AH_OK;
 }
 
 int ah_store_tx_channel_exists(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
     int64_t n = 0;
-    int rc =
-        ah_sql_int(NULL, W(tx), "SELECT count(*) FROM channels WHERE id = ?", &n, err, "i", id);
+    int rc = ah_sql_int(W(tx), "SELECT count(*) FROM channels WHERE id = ?", &n, err, "i", id);
 
     if (rc < 0)
         return rc;
@@ -50,7 +49,8 @@ int ah_store_tx_channel_update(struct ah_store_tx *tx, int64_t id, const char *n
     rc = ah_sql_run(W(tx),
                     "UPDATE channels SET name = coalesce(?1, name),"
                     " description = coalesce(?2, description), updated_at = CASE"
-                    " WHEN (name, description) IS (coalesce(?1, name), coalesce(?2, description))"
+                    " WHEN (name, description) IS NOT DISTINCT FROM (coalesce(?1, name), "
+                    "coalesce(?2, description))"
                     " THEN updated_at ELSE ?3 END WHERE id = ?4",
                     err, "ssii", name, description, now, id);
     if (rc == AH_ECONFLICT)
@@ -65,16 +65,16 @@ int ah_store_tx_channel_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
 
     if (rc < 0)
         return rc;
-    rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM integrations WHERE channel_id = ?", &users,
-                    err, "i", id);
+    rc = ah_sql_int(W(tx), "SELECT count(*) FROM integrations WHERE channel_id = ?", &users, err,
+                    "i", id);
     if (rc < 0)
         return rc;
     if (rc == AH_OK && users == 0)
-        rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM route_channels WHERE channel_id = ?",
-                        &users, err, "i", id);
+        rc = ah_sql_int(W(tx), "SELECT count(*) FROM route_channels WHERE channel_id = ?", &users,
+                        err, "i", id);
     if (rc == AH_OK && users == 0)
-        rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM target_channels WHERE channel_id = ?",
-                        &users, err, "i", id);
+        rc = ah_sql_int(W(tx), "SELECT count(*) FROM target_channels WHERE channel_id = ?", &users,
+                        err, "i", id);
     if (rc < 0)
         return rc;
     if (users > 0)
@@ -107,21 +107,22 @@ int ah_store_tx_integration_insert(struct ah_store_tx *tx, struct ah_integration
 
     if (rc < 0)
         return rc;
-    i->id = sqlite3_last_insert_rowid(W(tx)->db);
+    i->id = ah_sql_last_id(W(tx));
     return AH_OK;
 }
 
 int ah_store_tx_integration_update(struct ah_store_tx *tx, const struct ah_integration *i,
                                    int64_t now, struct ah_error *err)
 {
-    return ah_sql_run(W(tx),
-                      "UPDATE integrations SET name = ?1, channel_id = ?2, integration_key = ?3,"
-                      " rate_limit_per_sec = ?4, rate_limit_per_min = ?5, updated_at = CASE"
-                      " WHEN (name, channel_id, integration_key, rate_limit_per_sec,"
-                      " rate_limit_per_min) IS (?1, ?2, ?3, ?4, ?5) THEN updated_at ELSE ?6 END"
-                      " WHERE id = ?7",
-                      err, "szsiiii", i->name, i->channel_id, i->key, (int64_t)i->rate_per_sec,
-                      (int64_t)i->rate_per_min, now, i->id);
+    return ah_sql_run(
+        W(tx),
+        "UPDATE integrations SET name = ?1, channel_id = ?2, integration_key = ?3,"
+        " rate_limit_per_sec = ?4, rate_limit_per_min = ?5, updated_at = CASE"
+        " WHEN (name, channel_id, integration_key, rate_limit_per_sec,"
+        " rate_limit_per_min) IS NOT DISTINCT FROM (?1, ?2, ?3, ?4, ?5) THEN updated_at ELSE ?6 END"
+        " WHERE id = ?7",
+        err, "szsiiii", i->name, i->channel_id, i->key, (int64_t)i->rate_per_sec,
+        (int64_t)i->rate_per_min, now, i->id);
 }
 
 int ah_store_tx_integration_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
@@ -145,15 +146,33 @@ static const char integration_cols[] =
     "SELECT id, name, type, coalesce(channel_id, 0), integration_key, rate_limit_per_sec,"
     " rate_limit_per_min FROM integrations";
 
-static void integration_from_row(sqlite3_stmt *st, struct ah_integration *i)
+struct integration_rows {
+    int n;
+    void (*fn)(const struct ah_integration *i, void *arg);
+    void *arg;
+    struct ah_integration *ret; /* for one row */
+};
+
+static void integration_row(const struct ah_db_col *c, int n, void *arg)
 {
-    i->id = sqlite3_column_int64(st, 0);
-    i->name = ah_xstrdup((const char *)sqlite3_column_text(st, 1));
-    i->type = ah_xstrdup((const char *)sqlite3_column_text(st, 2));
-    i->channel_id = sqlite3_column_int64(st, 3);
-    i->key = ah_xstrdup((const char *)sqlite3_column_text(st, 4));
-    i->rate_per_sec = sqlite3_column_int(st, 5);
-    i->rate_per_min = sqlite3_column_int(st, 6);
+    struct integration_rows *r = arg;
+    struct ah_integration i;
+
+    (void)n;
+    i.id = c[0].v.i;
+    i.name = ah_xstrdup(c[1].v.s);
+    i.type = ah_xstrdup(c[2].v.s);
+    i.channel_id = c[3].v.i;
+    i.key = ah_xstrdup(c[4].v.s);
+    i.rate_per_sec = (int)c[5].v.i;
+    i.rate_per_min = (int)c[6].v.i;
+    r->n++;
+    if (r->ret != NULL) {
+        *r->ret = i;
+        return;
+    }
+    r->fn(&i, r->arg);
+    ah_integration_done(&i);
 }
 
 int ah_store_tx_integration_get(struct ah_store_tx *tx, int64_t id, struct ah_integration *ret,
@@ -162,20 +181,13 @@ int ah_store_tx_integration_get(struct ah_store_tx *tx, int64_t id, struct ah_in
     static const char sql[] =
         "SELECT id, name, type, coalesce(channel_id, 0), integration_key, rate_limit_per_sec,"
         " rate_limit_per_min FROM integrations WHERE id = ?";
-    sqlite3_stmt *st;
-    int rc;
+    struct integration_rows r = {.ret = ret};
+    struct ah_db_value p = {.type = AH_DB_INT, .i = id};
+    int rc = W(tx)->drv->query(W(tx), sql, &p, 1, integration_row, &r, err);
 
-    if (sqlite3_prepare_v2(W(tx)->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return ah_sql_error(W(tx)->db, "prepare a statement", err);
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        integration_from_row(st, ret);
-    rc = rc == SQLITE_ROW ? AH_OK
-         : rc == SQLITE_DONE
-             ? ah_error_set(err, AH_ENOTFOUND, "integration \"%lld\" does not exist", (long long)id)
-             : ah_sql_error(W(tx)->db, "read an integration", err);
-    sqlite3_finalize(st);
+    if (rc == AH_OK && r.n == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "integration \"%lld\" does not exist",
+                            (long long)id);
     return rc;
 }
 
@@ -183,21 +195,10 @@ int ah_store_integrations_each(struct ah_store *s,
                                void (*fn)(const struct ah_integration *i, void *arg), void *arg,
                                struct ah_error *err)
 {
-    sqlite3 *db = ah_sqlite_wdb(s);
-    sqlite3_stmt *st;
-    int rc;
+    struct ah_db *db = ah_store_wdb(s);
+    struct integration_rows r = {.fn = fn, .arg = arg};
 
-    if (sqlite3_prepare_v2(db, integration_cols, -1, &st, NULL) != SQLITE_OK)
-        return ah_sql_error(db, "prepare a statement", err);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ah_integration i;
-
-        integration_from_row(st, &i);
-        fn(&i, arg);
-        ah_integration_done(&i);
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? AH_OK : ah_sql_error(db, "read integrations", err);
+    return db->drv->query(db, integration_cols, NULL, 0, integration_row, &r, err);
 }
 
 /* ================= push retries ================= */
@@ -206,7 +207,7 @@ int ah_store_tx_retry_find(struct ah_store_tx *tx, int64_t integration_id, const
                            json_t **ret_keys, struct ah_error *err)
 {
     char *text = NULL;
-    int rc = ah_sql_text(NULL, W(tx),
+    int rc = ah_sql_text(W(tx),
                          "SELECT alert_keys FROM push_retries"
                          " WHERE integration_id = ? AND retry_id = ?",
                          &text, err, "is", integration_id, retry_id);
@@ -271,7 +272,7 @@ int ah_store_tx_alert_insert(struct ah_store_tx *tx, struct ah_alert *a, struct 
 
     if (rc < 0)
         return rc;
-    a->id = sqlite3_last_insert_rowid(W(tx)->db);
+    a->id = ah_sql_last_id(W(tx));
     return AH_OK;
 }
 
@@ -325,7 +326,7 @@ int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
 
     if (rc < 0)
         return rc;
-    inc->id = sqlite3_last_insert_rowid(W(tx)->db);
+    inc->id = ah_sql_last_id(W(tx));
     return AH_OK;
 }
 
@@ -356,14 +357,16 @@ int ah_store_tx_channel_set(struct ah_store_tx *tx, int64_t id, const char *colu
         return rc;
     /* @column is one of two literals, never user input. */
     if (strcmp(column, "grouping") == 0)
-        return ah_sql_run(W(tx),
-                          "UPDATE channels SET grouping = ?1, updated_at = CASE"
-                          " WHEN grouping IS ?1 THEN updated_at ELSE ?2 END WHERE id = ?3",
-                          err, "jii", config, now, id);
-    return ah_sql_run(W(tx),
-                      "UPDATE channels SET flapping = ?1, updated_at = CASE"
-                      " WHEN flapping IS ?1 THEN updated_at ELSE ?2 END WHERE id = ?3",
-                      err, "jii", config, now, id);
+        return ah_sql_run(
+            W(tx),
+            "UPDATE channels SET grouping = ?1, updated_at = CASE"
+            " WHEN grouping IS NOT DISTINCT FROM ?1 THEN updated_at ELSE ?2 END WHERE id = ?3",
+            err, "jii", config, now, id);
+    return ah_sql_run(
+        W(tx),
+        "UPDATE channels SET flapping = ?1, updated_at = CASE"
+        " WHEN flapping IS NOT DISTINCT FROM ?1 THEN updated_at ELSE ?2 END WHERE id = ?3",
+        err, "jii", config, now, id);
 }
 
 int ah_store_tx_hold_rule_insert(struct ah_store_tx *tx, enum ah_store_hold_kind kind,
@@ -382,7 +385,7 @@ int ah_store_tx_hold_rule_insert(struct ah_store_tx *tx, enum ah_store_hold_kind
                         err, "ijii", channel_id, rule, now, now);
     if (rc < 0)
         return rc;
-    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    *ret_id = ah_sql_last_id(W(tx));
     return AH_OK;
 }
 
@@ -390,15 +393,16 @@ int ah_store_tx_hold_rule_update(struct ah_store_tx *tx, enum ah_store_hold_kind
                                  int64_t channel_id, int64_t id, const json_t *rule, int64_t now,
                                  struct ah_error *err)
 {
-    int rc = ah_sql_run(W(tx),
-                        kind == AH_STORE_SILENCE
-                            ? "UPDATE silences SET rule = ?1, updated_at = CASE WHEN rule IS ?1"
-                              " THEN updated_at ELSE ?2 END WHERE id = ?3 AND channel_id = ?4"
-                            : "UPDATE inhibits SET rule = ?1, updated_at = CASE WHEN rule IS ?1"
-                              " THEN updated_at ELSE ?2 END WHERE id = ?3 AND channel_id = ?4",
-                        err, "jiii", rule, now, id, channel_id);
+    int rc = ah_sql_run(
+        W(tx),
+        kind == AH_STORE_SILENCE
+            ? "UPDATE silences SET rule = ?1, updated_at = CASE WHEN rule IS NOT DISTINCT FROM ?1"
+              " THEN updated_at ELSE ?2 END WHERE id = ?3 AND channel_id = ?4"
+            : "UPDATE inhibits SET rule = ?1, updated_at = CASE WHEN rule IS NOT DISTINCT FROM ?1"
+              " THEN updated_at ELSE ?2 END WHERE id = ?3 AND channel_id = ?4",
+        err, "jiii", rule, now, id, channel_id);
 
-    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+    if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "rule \"%lld\" does not exist in this channel",
                             (long long)id);
     return rc;
@@ -413,7 +417,7 @@ int ah_store_tx_hold_rule_delete(struct ah_store_tx *tx, enum ah_store_hold_kind
                             : "DELETE FROM inhibits WHERE id = ? AND channel_id = ?",
                         err, "ii", id, channel_id);
 
-    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+    if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "rule \"%lld\" does not exist in this channel",
                             (long long)id);
     return rc;
@@ -488,8 +492,8 @@ int ah_store_tx_pipeline_set(struct ah_store_tx *tx, int64_t integration_id, con
 int ah_store_tx_mapping_exists(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
     int64_t n = 0;
-    int rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM mapping_schemas WHERE id = ?", &n, err,
-                        "i", id);
+    int rc =
+        ah_sql_int(W(tx), "SELECT count(*) FROM mapping_schemas WHERE id = ?", &n, err, "i", id);
 
     if (rc < 0)
         return rc;
@@ -515,7 +519,7 @@ int ah_store_tx_mapping_insert(struct ah_store_tx *tx, const json_t *schema, int
                             name);
     if (rc < 0)
         return rc;
-    *ret_id = sqlite3_last_insert_rowid(W(tx)->db);
+    *ret_id = ah_sql_last_id(W(tx));
     return AH_OK;
 }
 
@@ -530,7 +534,7 @@ int ah_store_tx_mapping_update(struct ah_store_tx *tx, int64_t id, const char *n
     if (rc == AH_ECONFLICT)
         return ah_error_set(err, AH_ECONFLICT, "a mapping schema named \"%s\" already exists",
                             name);
-    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+    if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
                             (long long)id);
     return rc;
@@ -544,7 +548,7 @@ int ah_store_tx_mapping_data(struct ah_store_tx *tx, int64_t id, const char *csv
                         " updated_at = ? WHERE id = ?",
                         err, "siiii", csv, (int64_t)rows, now, now, id);
 
-    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+    if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
                             (long long)id);
     return rc;
@@ -553,8 +557,8 @@ int ah_store_tx_mapping_data(struct ah_store_tx *tx, int64_t id, const char *csv
 int ah_store_tx_mapping_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
 {
     int64_t n = 0;
-    int rc = ah_sql_int(NULL, W(tx), "SELECT count(*) FROM enrich_mappings WHERE schema_id = ?", &n,
-                        err, "i", id);
+    int rc = ah_sql_int(W(tx), "SELECT count(*) FROM enrich_mappings WHERE schema_id = ?", &n, err,
+                        "i", id);
 
     if (rc < 0)
         return rc;
@@ -564,7 +568,7 @@ int ah_store_tx_mapping_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
                             "integration(s)",
                             (long long)id, (long long)n);
     rc = ah_sql_run(W(tx), "DELETE FROM mapping_schemas WHERE id = ?", err, "i", id);
-    if (rc == AH_OK && sqlite3_changes(W(tx)->db) == 0)
+    if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
                             (long long)id);
     return rc;

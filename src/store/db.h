@@ -1,0 +1,83 @@
+/* db.h - the database drivers under the store: one ops table per engine
+ * (SQLite, embedded, the default; PostgreSQL, for several nodes), as curl's
+ * TLS back ends and redis's connection types are. Private to src/store/.
+ *
+ * The store's statements are written once, in the SQL both engines accept
+ * (numbered parameters ?1, ON CONFLICT, RETURNING, coalesce; JSON columns
+ * are text), and run through a driver: a driver binds parameters, steps
+ * rows and hands each row over as typed columns, keeps the schema's
+ * migrations and says what a failure means (AH_ECONFLICT for a constraint,
+ * else AH_ESTORE). What differs between engines stays in the drivers: the
+ * PostgreSQL one rewrites ?N into $N and maps SQLite's DDL types. */
+#ifndef AH_STORE_DB_H
+#define AH_STORE_DB_H
+
+#include "util/error.h"
+
+#include <stdint.h>
+
+struct ah_store_conf;
+
+enum ah_db_type { AH_DB_NULL, AH_DB_INT, AH_DB_REAL, AH_DB_TEXT };
+
+/* A parameter or a column value. Text is borrowed: a parameter's lives until
+ * the query returns, a column's until the row callback returns. */
+struct ah_db_value {
+    enum ah_db_type type;
+    int64_t i;
+    double r;
+    const char *s;
+};
+
+struct ah_db_col {
+    const char *name;
+    struct ah_db_value v;
+};
+
+/* Called once per result row with its @n columns (borrowed). */
+typedef void (*ah_db_row_fn)(const struct ah_db_col *cols, int n, void *arg);
+
+struct ah_db;
+
+struct ah_db_driver {
+    const char *engine; /* "sqlite" or "postgres" */
+    /* The engine library's version, a static string (for /metrics). */
+    const char *(*version)(void);
+    /* Opens one connection. A @writer connection keeps its prepared
+     * statements (keyed by the address of their SQL text, so every
+     * statement run on it must be a string literal); a reader does not. */
+    int (*connect)(const struct ah_store_conf *conf, int writer, struct ah_db **ret,
+                   struct ah_error *reterr);
+    void (*close)(struct ah_db *db); /* NULL is a no-op */
+    /* Runs one statement with @n @params, calling @fn (may be NULL) per row. */
+    int (*query)(struct ah_db *db, const char *sql, const struct ah_db_value *params, int n,
+                 ah_db_row_fn fn, void *arg, struct ah_error *reterr);
+    /* Runs a script of statements without parameters. */
+    int (*exec)(struct ah_db *db, const char *sql, struct ah_error *reterr);
+    /* The id of the row the last INSERT made; rows the last statement changed. */
+    int64_t (*last_id)(struct ah_db *db);
+    int64_t (*changes)(struct ah_db *db);
+    /* 1 while a transaction is open. */
+    int (*in_tx)(struct ah_db *db);
+    /* Applies the schema's migrations that are missing (schema.h), once even
+     * when several nodes start together. */
+    int (*migrate)(struct ah_db *db, struct ah_error *reterr);
+    /* Starts the writer's transaction (SQLite takes the write lock at once). */
+    const char *begin_sql;
+    /* Run after retention deleted rows, to give space back, or NULL. */
+    const char *reclaim_sql;
+};
+
+/* Every driver's connection begins with this. */
+struct ah_db {
+    const struct ah_db_driver *drv;
+};
+
+extern const struct ah_db_driver ah_db_sqlite;
+extern const struct ah_db_driver ah_db_postgres;
+
+/* The driver for @conf: PostgreSQL when conf->database_url is a postgres://
+ * or postgresql:// URL, else SQLite. */
+const struct ah_db_driver *ah_db_driver_for(const struct ah_store_conf *conf);
+
+#endif

@@ -1,0 +1,486 @@
+/* db_postgres.c - the PostgreSQL driver (db.h), through libpq, for a store
+ * that several nodes share (api.md section 8).
+ *
+ * The store's SQL is SQLite's dialect kept to what both engines accept; this
+ * driver rewrites the parameters (?N into $N), maps the schema's column
+ * types (INTEGER into BIGINT, AUTOINCREMENT ids into identity columns) and
+ * adds, in a schema prelude, the few SQLite functions the store calls. The
+ * writer's statements are prepared once per connection. A connection that
+ * breaks (the server restarted, the network failed) makes the call fail
+ * with AH_ESTORE, and the next call reconnects: nothing is acknowledged
+ * meanwhile, since every write fails. */
+#include "store/db.h"
+
+#include "store/schema.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_COLS   64
+#define MAX_PARAMS 32
+
+/* PostgreSQL's type oids (pg_type.h is not in libpq-dev's headers). */
+#define OID_BOOL    16
+#define OID_INT8    20
+#define OID_INT2    21
+#define OID_INT4    23
+#define OID_TEXT    25
+#define OID_OID     26
+#define OID_FLOAT4  700
+#define OID_FLOAT8  701
+#define OID_NUMERIC 1700
+
+/* Both migrations and their advisory lock use this key ("alerthub"). */
+#define MIGRATE_LOCK 0x616c65727468ULL
+
+struct prepared {
+    const char *sql; /* the caller's literal: the key */
+    char name[16];
+};
+
+struct pg {
+    struct ah_db base;
+    PGconn *conn;
+    int writer;
+    int64_t changes;
+    struct prepared cache[160];
+    int ncache, serial;
+};
+
+#define PG(d) ((struct pg *)(d))
+
+/* SQLite's functions that the store's statements use, for PostgreSQL:
+ * json_extract of a '$.key' path on JSON text, json_object of two pairs,
+ * json_each of a JSON array's elements, instr, and the one printf format
+ * used (two ids as 32 hex digits). */
+static const char prelude[] =
+    "CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text"
+    " LANGUAGE sql IMMUTABLE AS"
+    " $$ SELECT doc::jsonb #>> string_to_array(substr(path, 3), '.') $$;"
+    "CREATE OR REPLACE FUNCTION json_object(k1 text, v1 anyelement, k2 text, v2 anyelement)"
+    " RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT json_build_object(k1, v1, k2, v2)::text $$;"
+    "CREATE OR REPLACE FUNCTION json_each(doc text) RETURNS TABLE(value text)"
+    " LANGUAGE sql IMMUTABLE AS $$ SELECT json_array_elements_text(doc::json) $$;"
+    "CREATE OR REPLACE FUNCTION instr(a text, b text) RETURNS bigint LANGUAGE sql IMMUTABLE"
+    " AS $$ SELECT strpos(a, b) $$;"
+    "CREATE OR REPLACE FUNCTION printf(fmt text, a bigint, b bigint) RETURNS text"
+    " LANGUAGE sql IMMUTABLE AS"
+    " $$ SELECT lpad(to_hex(a), 16, '0') || lpad(to_hex(b), 16, '0') $$;";
+
+static int pg_fail(struct pg *p, PGresult *res, const char *what, struct ah_error *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    char text[200];
+    size_t n;
+
+    if (msg == NULL || *msg == '\0')
+        msg = PQerrorMessage(p->conn);
+    snprintf(text, sizeof(text), "%s", msg && *msg ? msg : "connection lost");
+    n = strlen(text);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    /* Class 23: integrity constraint violation (a unique name taken). */
+    if (state != NULL && strncmp(state, "23", 2) == 0)
+        return ah_error_set(err, AH_ECONFLICT, "could not %s: %s", what, text);
+    return ah_error_set(err, AH_ESTORE, "could not %s: %s", what, text);
+}
+
+/* A broken connection is reset before it is used again; its prepared
+ * statements are gone with it. */
+static int pg_alive(struct pg *p, struct ah_error *err)
+{
+    if (PQstatus(p->conn) == CONNECTION_OK)
+        return AH_OK;
+    PQreset(p->conn);
+    p->ncache = 0;
+    if (PQstatus(p->conn) != CONNECTION_OK)
+        return pg_fail(p, NULL, "reach the database", err);
+    return AH_OK;
+}
+
+static int pg_exec(struct ah_db *d, const char *sql, struct ah_error *err)
+{
+    struct pg *p = PG(d);
+    PGresult *res;
+    int rc = pg_alive(p, err);
+
+    if (rc < 0)
+        return rc;
+    res = PQexec(p->conn, sql);
+    rc = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK
+             ? AH_OK
+             : pg_fail(p, res, "run a statement", err);
+    PQclear(res);
+    return rc;
+}
+
+static void pg_close(struct ah_db *d)
+{
+    if (d == NULL)
+        return;
+    PQfinish(PG(d)->conn);
+    ah_free(d);
+}
+
+/* Notices (e.g. "relation already exists, skipping") are not errors. */
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static int pg_connect(const struct ah_store_conf *conf, int writer, struct ah_db **ret,
+                      struct ah_error *err)
+{
+    struct pg *p = ah_xcalloc(1, sizeof(*p));
+    int rc;
+
+    p->base.drv = &ah_db_postgres;
+    p->writer = writer;
+    p->conn = PQconnectdb(conf->database_url);
+    if (PQstatus(p->conn) != CONNECTION_OK) {
+        rc = pg_fail(p, NULL, "connect to PostgreSQL", err);
+        pg_close(&p->base);
+        return rc;
+    }
+    PQsetNoticeProcessor(p->conn, quiet, NULL);
+    /* Every commit is durable before the writer answers (synchronous=full). */
+    rc = pg_exec(&p->base,
+                 writer ? "SET synchronous_commit = on; SET client_min_messages = warning"
+                        : "SET default_transaction_read_only = on;"
+                          " SET client_min_messages = warning",
+                 err);
+    if (rc < 0) {
+        pg_close(&p->base);
+        return rc;
+    }
+    *ret = &p->base;
+    return AH_OK;
+}
+
+/* @sql with SQLite's parameters (?, ?N) as PostgreSQL's ($N), outside
+ * quoted text. A bare ? is one more than the largest number so far, as in
+ * SQLite. */
+static char *translate(const char *sql)
+{
+    struct ah_buf out;
+    int largest = 0;
+    char quote = 0;
+    const char *s;
+
+    ah_buf_init(&out);
+    for (s = sql; *s; s++) {
+        if (quote) {
+            if (*s == quote)
+                quote = 0;
+            ah_buf_append(&out, s, 1);
+        } else if (*s == '\'' || *s == '"') {
+            quote = *s;
+            ah_buf_append(&out, s, 1);
+        } else if (*s == '?') {
+            char *end;
+            long n = strtol(s + 1, &end, 10);
+
+            if (end == s + 1)
+                n = largest + 1;
+            if (n > largest)
+                largest = (int)n;
+            ah_buf_printf(&out, "$%ld", n);
+            s = end - 1;
+        } else {
+            ah_buf_append(&out, s, 1);
+        }
+    }
+    return ah_buf_steal(&out);
+}
+
+/* The writer's prepared statement for @sql, made on first use. */
+static int prepared(struct pg *p, const char *sql, const Oid *types, int n, const char **ret,
+                    struct ah_error *err)
+{
+    PGresult *res;
+    char *text;
+    int i, rc;
+
+    for (i = 0; i < p->ncache; i++) {
+        if (p->cache[i].sql == sql) {
+            *ret = p->cache[i].name;
+            return AH_OK;
+        }
+    }
+    if (p->ncache == (int)(sizeof(p->cache) / sizeof(p->cache[0]))) {
+        *ret = NULL; /* run unprepared */
+        return AH_OK;
+    }
+    i = p->ncache;
+    snprintf(p->cache[i].name, sizeof(p->cache[i].name), "s%d", ++p->serial);
+    text = translate(sql);
+    res = PQprepare(p->conn, p->cache[i].name, text, n, types);
+    ah_free(text);
+    rc = PQresultStatus(res) == PGRES_COMMAND_OK ? AH_OK
+                                                 : pg_fail(p, res, "prepare a statement", err);
+    PQclear(res);
+    if (rc < 0)
+        return rc;
+    p->cache[i].sql = sql;
+    p->ncache++;
+    *ret = p->cache[i].name;
+    return AH_OK;
+}
+
+static void column(PGresult *res, int row, int i, struct ah_db_col *c)
+{
+    const char *v = PQgetvalue(res, row, i);
+
+    c->name = PQfname(res, i);
+    if (PQgetisnull(res, row, i)) {
+        c->v.type = AH_DB_NULL;
+        return;
+    }
+    switch (PQftype(res, i)) {
+    case OID_BOOL:
+        c->v.type = AH_DB_INT;
+        c->v.i = v[0] == 't';
+        return;
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+    case OID_OID:
+        c->v.type = AH_DB_INT;
+        c->v.i = strtoll(v, NULL, 10);
+        return;
+    case OID_NUMERIC:
+        /* sum() of integers is numeric: a whole number stays an integer. */
+        if (strpbrk(v, ".eE") == NULL) {
+            c->v.type = AH_DB_INT;
+            c->v.i = strtoll(v, NULL, 10);
+            return;
+        }
+        /* fall through */
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+        c->v.type = AH_DB_REAL;
+        c->v.r = strtod(v, NULL);
+        return;
+    default:
+        c->v.type = AH_DB_TEXT;
+        c->v.s = v;
+    }
+}
+
+/* Parameters as text, with their types (NULL: left to the server). */
+static void params_text(const struct ah_db_value *params, int n, Oid *types, const char **values,
+                        char (*nums)[32])
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        types[i] = 0;
+        values[i] = NULL;
+        if (params[i].type == AH_DB_INT) {
+            types[i] = OID_INT8;
+            snprintf(nums[i], sizeof(nums[i]), "%lld", (long long)params[i].i);
+            values[i] = nums[i];
+        } else if (params[i].type == AH_DB_REAL) {
+            types[i] = OID_FLOAT8;
+            snprintf(nums[i], sizeof(nums[i]), "%.17g", params[i].r);
+            values[i] = nums[i];
+        } else if (params[i].type == AH_DB_TEXT) {
+            types[i] = OID_TEXT;
+            values[i] = params[i].s;
+        }
+    }
+}
+
+static int pg_query(struct ah_db *d, const char *sql, const struct ah_db_value *params, int n,
+                    ah_db_row_fn fn, void *arg, struct ah_error *err)
+{
+    struct pg *p = PG(d);
+    struct ah_db_col cols[MAX_COLS];
+    const char *values[MAX_PARAMS], *name = NULL;
+    char nums[MAX_PARAMS][32];
+    Oid types[MAX_PARAMS];
+    PGresult *res;
+    int row, i, ncols,
+        rc =
+            n > MAX_PARAMS ? ah_error_set(err, AH_ESTORE, "too many parameters") : pg_alive(p, err);
+
+    if (rc < 0)
+        return rc;
+    params_text(params, n, types, values, nums);
+    if (p->writer && (rc = prepared(p, sql, types, n, &name, err)) < 0)
+        return rc;
+    if (name != NULL) {
+        res = PQexecPrepared(p->conn, name, n, values, NULL, NULL, 0);
+    } else {
+        char *text = translate(sql);
+
+        res = PQexecParams(p->conn, text, n, types, values, NULL, NULL, 0);
+        ah_free(text);
+    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = pg_fail(p, res, "run a statement", err);
+        PQclear(res);
+        return rc;
+    }
+    p->changes = strtoll(PQcmdTuples(res), NULL, 10);
+    ncols = PQnfields(res);
+    if (ncols > MAX_COLS) {
+        PQclear(res);
+        return ah_error_set(err, AH_ESTORE, "a query answers %d columns (at most %d)", ncols,
+                            MAX_COLS);
+    }
+    for (row = 0; fn != NULL && row < PQntuples(res); row++) {
+        for (i = 0; i < ncols; i++)
+            column(res, row, i, &cols[i]);
+        fn(cols, ncols, arg);
+    }
+    PQclear(res);
+    return AH_OK;
+}
+
+/* The value the last INSERT took from an identity column's sequence, in
+ * this session (lastval()). */
+static int64_t pg_last_id(struct ah_db *d)
+{
+    PGresult *res = PQexec(PG(d)->conn, "SELECT lastval()");
+    int64_t id = 0;
+
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return id;
+}
+
+static int64_t pg_changes(struct ah_db *d)
+{
+    return PG(d)->changes;
+}
+
+static int pg_in_tx(struct ah_db *d)
+{
+    return PQtransactionStatus(PG(d)->conn) != PQTRANS_IDLE;
+}
+
+/* A migration in PostgreSQL's types: 64-bit integers everywhere (SQLite's
+ * INTEGER is 64-bit), identity columns for AUTOINCREMENT ids. */
+static char *ddl(const char *sql)
+{
+    static const struct {
+        const char *from, *to;
+    } map[] = {
+        {"INTEGER PRIMARY KEY AUTOINCREMENT",
+         "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
+        {"id INTEGER PRIMARY KEY,", "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"},
+        {"INTEGER", "BIGINT"},
+    };
+    struct ah_buf out;
+    const char *s = sql;
+    size_t i;
+
+    ah_buf_init(&out);
+    while (*s) {
+        for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+            size_t n = strlen(map[i].from);
+
+            if (strncmp(s, map[i].from, n) == 0) {
+                ah_buf_printf(&out, "%s", map[i].to);
+                s += n;
+                break;
+            }
+        }
+        if (i == sizeof(map) / sizeof(map[0]))
+            ah_buf_append(&out, s++, 1);
+    }
+    return ah_buf_steal(&out);
+}
+
+static void take_int(const struct ah_db_col *cols, int n, void *arg)
+{
+    if (n > 0 && cols[0].v.type == AH_DB_INT)
+        *(int64_t *)arg = cols[0].v.i;
+}
+
+/* All in one transaction under a transaction-scoped advisory lock: nodes
+ * that start together wait for each other, and the second finds the schema
+ * migrated. */
+static int pg_migrate(struct ah_db *d, struct ah_error *err)
+{
+    char sql[96];
+    int64_t version = 0;
+    size_t i;
+    int rc = pg_exec(d, "BEGIN", err);
+
+    if (rc < 0)
+        return rc;
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%llu)",
+             (unsigned long long)MIGRATE_LOCK);
+    rc = pg_exec(d, sql, err);
+    if (rc == AH_OK)
+        rc = pg_exec(d, "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)", err);
+    if (rc == AH_OK)
+        rc = pg_query(d, "SELECT coalesce(max(version), 0) FROM schema_version", NULL, 0, take_int,
+                      &version, err);
+    if (rc == AH_OK && version > (int64_t)ah_schema_migration_count)
+        rc = ah_error_set(err, AH_ESTORE,
+                          "database schema version %lld is newer than this alerthub (%zu)",
+                          (long long)version, ah_schema_migration_count);
+    if (rc == AH_OK && version == 0)
+        rc = pg_exec(d, prelude, err);
+    for (i = (size_t)version; rc == AH_OK && i < ah_schema_migration_count; i++) {
+        char *text = ddl(ah_schema_migrations[i]);
+
+        rc = pg_exec(d, text, err);
+        ah_free(text);
+    }
+    if (rc == AH_OK && (size_t)version < ah_schema_migration_count) {
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM schema_version; INSERT INTO schema_version"
+                 " VALUES (%zu)",
+                 ah_schema_migration_count);
+        rc = pg_exec(d, sql, err);
+    }
+    if (rc == AH_OK)
+        return pg_exec(d, "COMMIT", err);
+    (void)pg_exec(d, "ROLLBACK", NULL);
+    return rc;
+}
+
+static char version_text[16];
+
+static void version_once(void)
+{
+    int v = PQlibVersion();
+
+    snprintf(version_text, sizeof(version_text), "%d.%d", v / 10000, v % 10000);
+}
+
+static const char *pg_version(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    pthread_once(&once, version_once);
+    return version_text;
+}
+
+const struct ah_db_driver ah_db_postgres = {
+    .engine = "postgres",
+    .version = pg_version,
+    .connect = pg_connect,
+    .close = pg_close,
+    .query = pg_query,
+    .exec = pg_exec,
+    .last_id = pg_last_id,
+    .changes = pg_changes,
+    .in_tx = pg_in_tx,
+    .migrate = pg_migrate,
+    .begin_sql = "BEGIN",
+    .reclaim_sql = NULL, /* autovacuum's work */
+};
