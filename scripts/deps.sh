@@ -7,9 +7,10 @@ set -eu
 want=${1:-test}
 
 # Build and run: compiler, pkg-config and the libraries found with pkg-config
-# (libyaml reads YAML configuration files).
+# (libyaml reads YAML configuration files; libpq is the PostgreSQL store's
+# client).
 pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libpcre2-dev libcurl4-openssl-dev libssl-dev libyaml-dev"
+      libpcre2-dev libcurl4-openssl-dev libssl-dev libyaml-dev libpq-dev"
 # Tests: unit framework, HTTP client, JSON tool for the e2e scripts, the
 # SQLite shell to inspect the database, and the real Prometheus Alertmanager
 # that the Alertmanager integration is tested against; promtool (package
@@ -21,10 +22,12 @@ pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 # TLS test; chromium (Debian's, at /usr/bin/chromium) runs the console's
 # browser tests, driven by npm playwright-core (installed below into
 # tests/browser/node_modules from its committed package-lock.json; node
-# and npm are the machine's own).
+# and npm are the machine's own); postgresql gives initdb and pg_ctl for the
+# throw-away clusters of the PostgreSQL runs (scripts/pg-cluster.sh; the
+# system cluster is never used).
 if [ "$want" = test ] || [ "$want" = bench ]; then
     pkgs="$pkgs libcmocka-dev curl jq sqlite3 procps prometheus-alertmanager prometheus python3
-          python3-jsonschema systemd openssl chromium"
+          python3-jsonschema systemd openssl chromium postgresql"
 fi
 # Bench: the load generator, and nginx as the baseline that bench/run.sh puts
 # beside alerthub and Alertmanager (run in the foreground from a temporary
