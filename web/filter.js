@@ -42,7 +42,8 @@ export function filterEditor(initial, legend, opts) {
   const raw = h("textarea", { rows: 5, spellcheck: "false", "aria-label": "Filter as JSON",
     class: "raw" });
   const details = h("details", { class: "rawjson" }, h("summary", {}, "Raw JSON"), raw,
-    h("button", { type: "button", onclick: () => { try { set(JSON.parse(raw.value)); } catch (e) { raw.setCustomValidity(e.message); raw.reportValidity(); } } }, "Apply JSON"));
+    h("button", { type: "button", "aria-label": "Apply JSON to " + (legend || "Filter"),
+      onclick: () => { try { set(JSON.parse(raw.value)); } catch (e) { raw.setCustomValidity(e.message); raw.reportValidity(); } } }, "Apply JSON"));
   raw.addEventListener("input", () => raw.setCustomValidity(""));
 
   function addGroup(conds) {
@@ -55,14 +56,23 @@ export function filterEditor(initial, legend, opts) {
     };
     for (const c of conds.length || startEmpty ? conds : [{}]) list.appendChild(condition(c, remove));
     g.appendChild(list);
-    g.appendChild(h("button", { type: "button", class: "small",
-      onclick: () => list.appendChild(condition({}, remove)) }, "+ And condition"));
+    g.appendChild(h("button", { type: "button", class: "small add-cond",
+      onclick: () => { list.appendChild(condition({}, remove)); relabel(); } }, "+ And condition"));
     groups.appendChild(g);
     relabel();
   }
+  // Every button is named after its place and its filter ("Remove
+  // condition 2 of group 1, Source filter"), so that a page with several
+  // filters has no two buttons of one name.
+  const name = legend || "Filter";
   function relabel() {
     [...groups.children].forEach((g, i) => {
+      const where = single ? name : "group " + (i + 1) + ", " + name;
       g.querySelector("legend").textContent = single ? "All of" : (i ? "Or all of (group " : "All of (group ") + (i + 1) + ")";
+      g.querySelector(".add-cond").setAttribute("aria-label", "+ And condition in " + where);
+      [...g.querySelectorAll(".cond")].forEach((row, j) => {
+        row.querySelector("button.icon").setAttribute("aria-label", "Remove condition " + (j + 1) + " of " + where);
+      });
     });
   }
   function value() {
@@ -82,7 +92,8 @@ export function filterEditor(initial, legend, opts) {
   const id = uid("filter");
   const el = h("div", { class: "filter", id, role: "group", "aria-label": legend || "Filter" },
     groups,
-    single ? null : h("button", { type: "button", class: "small", onclick: () => addGroup([]) }, "+ Or group"),
+    single ? null : h("button", { type: "button", class: "small", "aria-label": "+ Or group in " + (legend || "Filter"),
+      onclick: () => addGroup([]) }, "+ Or group"),
     details);
   el.value = value;
   el.set = set;

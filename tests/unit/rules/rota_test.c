@@ -989,7 +989,7 @@ static void test_members(void **state)
  * 7 = 18 pieces, a weekend day 10 + 1 + 12 = 23; 2027 has 261 weekdays and
  * 104 weekend days, and the override turns one Sunday's 23 into 1:
  * 261 * 18 + 104 * 23 - 22 = 7068. The layers started in 2020. */
-static void test_year_is_fast(void **state)
+static void test_year_of_shifts(void **state)
 {
     const int64_t since = 1798732800, until = 1830268800; /* 2027-01-01 .. 2028-01-01 CST */
     const struct ah_rota_override ov[] = {{9, 1798905600, 1798905600 + D}};
@@ -1013,7 +1013,7 @@ static void test_year_is_fast(void **state)
     us = ah_monotonic_us() - t0;
     print_message("a year of shifts: %zu in %lld us\n", n, (long long)us);
     assert_int_equal(n, 7068);
-    assert_true(us < 50000);
+    /* (The time is printed, not asserted: speed lives in make bench.) */
     /* Contiguous (layer 0 always has someone), in order, and merged. */
     assert_int_equal(got[0].start, since);
     assert_int_equal(got[n - 1].end, until);
@@ -1129,7 +1129,7 @@ int main(void)
         cmocka_unit_test(test_limits_accepted),
         cmocka_unit_test(test_normalized_json),
         cmocka_unit_test(test_members),
-        cmocka_unit_test(test_year_is_fast),
+        cmocka_unit_test(test_year_of_shifts),
         cmocka_unit_test(test_oncall_agrees_with_shifts),
     };
 
