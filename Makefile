@@ -150,19 +150,32 @@ run: deps
 	@mkdir -p data
 	./build/alerthub serve --data ./data
 
+# The unit tests built on the store fixture: the store's contract, run on
+# SQLite with the others and again on PostgreSQL (scripts/run-unit-pg.sh).
+STORE_TESTS := reduce/dedup_test reduce/incident_test reduce/lifecycle_test reduce/push_test
+
 # make test: the same set-up, both builds, every suite (unit and e2e, each
-# against the normal and the ASan+UBSan build), and the console's browser
-# tests (tests/browser/run.sh: headless Chromium against the normal build;
-# screenshots in build/browser-shots/).
+# against the normal and the ASan+UBSan build), the store's contract and the
+# e2e suites again on PostgreSQL (a throw-away cluster each), and the
+# console's browser tests (tests/browser/run.sh: headless Chromium against
+# the normal build; screenshots in build/browser-shots/).
 test: deps-test
 	@$(MAKE) --no-print-directory all asan $(TESTS) $(ASAN_TESTS)
 	@scripts/check-layers.sh
 	@scripts/run-unit.sh build/tests $(TESTS:build/tests/%=%)
 	@scripts/run-unit.sh build/asan/tests $(TESTS:build/tests/%=%)
+	@scripts/run-unit-pg.sh build/tests $(STORE_TESTS)
 	@tests/e2e/run.sh build/alerthub
 	@tests/e2e/run.sh build/asan/alerthub
+	@tests/e2e/run-pg.sh build/alerthub
 	@$(MAKE) --no-print-directory fuzz-replay
 	@tests/browser/run.sh build/alerthub
+
+# make test-pg: the PostgreSQL runs alone (store contract and e2e).
+test-pg: deps-test
+	@$(MAKE) --no-print-directory all $(STORE_TESTS:%=build/tests/%)
+	@scripts/run-unit-pg.sh build/tests $(STORE_TESTS)
+	@tests/e2e/run-pg.sh build/alerthub
 
 # make browser-test: the console's browser tests alone.
 browser-test: deps-test

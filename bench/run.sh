@@ -47,8 +47,9 @@
 # pre-load, default BENCH_DURATION), BENCH_THREADS (2), BENCH_CONNECTIONS
 # (64), BENCH_SERVER_ARGS (extra alerthub flags; none by default, so
 # synchronous=full), BENCH_ROWS (an ERE matched against whole row ids, to
-# run only some: nginx am-new am-same std-new std-same rtc-new rtc-same
-# rtc-recover rules plain subs scale retention; e.g. 'nginx|am-.*'),
+# run only some: nginx am-new am-same std-new std-same pg-std-new
+# pg-std-same rtc-new rtc-same rtc-recover rules plain subs scale retention;
+# e.g. 'nginx|am-.*'),
 # BENCH_RETENTION_SECS (the retention row's load, default 30), BENCH_ALERTS
 # (open alerts at the last size of the scale run, default 1000000),
 # BENCH_PERF (a folder:
@@ -439,6 +440,35 @@ if want std-same; then
     NOTES+=("standard, repeats: $(counts)")
     stop_server
 fi
+
+# ---- PostgreSQL: the same standard rows on a throw-away cluster -------------
+# (scripts/pg-cluster.sh; fsync and synchronous_commit on: every 200 is in
+# PostgreSQL's WAL on disk). The table's CPU column is alerthub's; the
+# PostgreSQL server's own CPU per request is in the notes.
+PG_CLUSTER=''
+pg_row()
+{
+    local mode=$1 name p0 p1 pm
+    if [ -z "$PG_CLUSTER" ]; then
+        PG_CLUSTER=$(mktemp -d "$AH_TMP/pg.XXXXXX")
+        PG_BASE=$("$BENCH_DIR/../scripts/pg-cluster.sh" start "$PG_CLUSTER") || exit 1
+    fi
+    AH_PG_URL=$PG_BASE ah_fresh standard
+    name="PostgreSQL, standard, new alerts"
+    [ "$mode" = same ] && name="PostgreSQL, standard, repeats"
+    pm=$(head -n 1 "$PG_CLUSTER/data/postmaster.pid")
+    p0=$(ticks "$pm")
+    row "pg-std-$mode" "$name" "$mode" standard "$mode" "$URL" "$AH_PID"
+    p1=$(ticks "$pm")
+    NOTES+=("$name: $(counts); PostgreSQL's CPU $(((p1 - p0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us per request besides alerthub's")
+    stop_server
+    # The next rows are on SQLite again.
+    unset ALERTHUB_DATABASE_URL AH_DB_URL
+}
+for mode in new same; do
+    want "pg-std-$mode" && pg_row "$mode"
+done
+[ -n "$PG_CLUSTER" ] && "$BENCH_DIR/../scripts/pg-cluster.sh" stop "$PG_CLUSTER"
 
 if want rtc-new; then
     ah_fresh volcengine_rtc

@@ -5,6 +5,7 @@
  *                  ...                                    run the server
  *   alerthub push URL [--severity S] [--title T]          send one test event
  *   alerthub backup PATH [--data DIR]                     copy the database
+ *   alerthub migrate --from sqlite:DIR --to postgres://…   copy SQLite into PostgreSQL
  *   alerthub --help | --version
  *
  * Each command's options are one table of rows (flag, value, environment
@@ -36,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifndef AH_VERSION
 #error "AH_VERSION is set by the Makefile, from the file VERSION"
@@ -183,6 +185,17 @@ struct backup_conf {
 static const struct option_row backup_options[] = {
     {"--data", "DIR", "ALERTHUB_DATA", OPT_STR, offsetof(struct backup_conf, data), 0, 0, "./data",
      NULL, "the server's data folder (its alerthub.db is copied)", 0},
+};
+
+struct migrate_conf {
+    const char *from, *to;
+};
+
+static const struct option_row migrate_options[] = {
+    {"--from", "sqlite:DIR", NULL, OPT_STR, offsetof(struct migrate_conf, from), 0, 0, NULL,
+     "required", "the SQLite installation: its data folder (or its alerthub.db)", 0},
+    {"--to", "URL", NULL, OPT_STR, offsetof(struct migrate_conf, to), 0, 0, NULL, "required",
+     "a new, empty PostgreSQL database, postgres://USER@HOST:PORT/DB", 0},
 };
 
 #define NROWS(t) (sizeof(t) / sizeof((t)[0]))
@@ -825,6 +838,9 @@ static void usage(FILE *out)
     fprintf(out, "usage: alerthub serve [options]          run the server\n"
                  "       alerthub push URL [options]       send one test event to a push URL\n"
                  "       alerthub backup PATH [options]    copy the database into a new file\n"
+                 "       alerthub migrate --from sqlite:DIR --to postgres://...\n"
+                 "                                         copy a SQLite installation into "
+                 "PostgreSQL\n"
                  "       alerthub check-config FILE        check a --config file, listing every "
                  "error\n"
                  "       alerthub --help | --version\n");
@@ -832,6 +848,7 @@ static void usage(FILE *out)
                   serve_options, NROWS(serve_options));
     print_options(out, "push options:", push_options, NROWS(push_options));
     print_options(out, "backup options:", backup_options, NROWS(backup_options));
+    print_options(out, "migrate options:", migrate_options, NROWS(migrate_options));
     fprintf(out, "\nexit status: 0 done, 1 failed (push: any answer but HTTP 200), 2 bad usage\n");
 }
 
@@ -849,8 +866,7 @@ static int check_config(struct config *c)
         return -1;
     ah_log_min_level = (enum ah_log_level)level;
     ah_log_format = (enum ah_log_format)format;
-    if (c->database_url != NULL && strncmp(c->database_url, "postgres://", 11) != 0 &&
-        strncmp(c->database_url, "postgresql://", 13) != 0) {
+    if (c->database_url != NULL && !ah_store_url_is_postgres(c->database_url)) {
         /* Refuse rather than silently use SQLite: the operator asked for a
          * shared database and would lose the shared state they expect. */
         fprintf(stderr, "alerthub: --database-url must be a postgres:// or postgresql:// URL\n");
@@ -929,6 +945,66 @@ static int cmd_backup(int argc, char **argv)
     return 0;
 }
 
+static void migrated(const char *table, int64_t rows, void *arg)
+{
+    (void)arg;
+    printf("alerthub: %-20s %lld rows\n", table, (long long)rows);
+}
+
+/* The data folder of a sqlite:DIR (or sqlite:DIR/alerthub.db) source, a new
+ * string. */
+static char *sqlite_dir(const char *from)
+{
+    const char *path = from + strlen("sqlite:");
+    size_t n = strlen(path);
+    static const char file[] = "/alerthub.db";
+
+    if (n >= sizeof(file) - 1 && strcmp(path + n - (sizeof(file) - 1), file) == 0)
+        n -= sizeof(file) - 1;
+    return ah_xstrndup(path, n);
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    struct migrate_conf mc = {0};
+    struct ah_store_conf from = {0}, to = {0};
+    struct ah_store *src = NULL, *dst = NULL;
+    struct ah_error err;
+    struct stat st;
+    char *dir;
+    int rc;
+
+    if (parse_options(migrate_options, NROWS(migrate_options), &mc, argc, argv, NULL, 0) < 0)
+        return 2;
+    if (mc.from == NULL || strncmp(mc.from, "sqlite:", 7) != 0 || mc.to == NULL ||
+        !ah_store_url_is_postgres(mc.to)) {
+        fprintf(stderr, "alerthub: migrate needs --from sqlite:DIR and --to postgres://...\n");
+        return 2;
+    }
+    dir = sqlite_dir(mc.from);
+    from.dir = dir;
+    to.database_url = mc.to;
+    /* Opening would create an empty database where none is: refuse. */
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "alerthub: %s is not a data folder\n", dir);
+        ah_free(dir);
+        return 1;
+    }
+    rc = ah_store_open(&from, &src, &err);
+    if (rc == AH_OK)
+        rc = ah_store_open(&to, &dst, &err);
+    if (rc == AH_OK)
+        rc = ah_store_copy(src, dst, migrated, NULL, &err);
+    if (rc < 0)
+        fprintf(stderr, "alerthub: %s\n", err.msg);
+    else
+        printf("alerthub: %s/alerthub.db copied into PostgreSQL\n", dir);
+    ah_store_free(dst);
+    ah_store_free(src);
+    ah_free(dir);
+    return rc < 0 ? 1 : 0;
+}
+
 static int asks_for_help(int argc, char **argv)
 {
     int a;
@@ -948,6 +1024,7 @@ int main(int argc, char **argv)
     } commands[] = {{"serve", cmd_serve},
                     {"push", cmd_push},
                     {"backup", cmd_backup},
+                    {"migrate", cmd_migrate},
                     {"check-config", cmd_check_config}};
     size_t i;
     int rc;

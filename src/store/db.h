@@ -24,6 +24,9 @@ enum ah_db_type { AH_DB_NULL, AH_DB_INT, AH_DB_REAL, AH_DB_TEXT };
  * the query returns, a column's until the row callback returns. */
 struct ah_db_value {
     enum ah_db_type type;
+    /* A parameter's declared type (INT, REAL or TEXT), also when its value
+     * is NULL: PostgreSQL types its parameters from it. */
+    enum ah_db_type decl;
     int64_t i;
     double r;
     const char *s;
@@ -60,12 +63,17 @@ struct ah_db_driver {
     /* 1 while a transaction is open. */
     int (*in_tx)(struct ah_db *db);
     /* Applies the schema's migrations that are missing (schema.h), once even
-     * when several nodes start together. */
+     * when several nodes start together; on a shared database, also waits
+     * to be the one node that writes (db_postgres.c). */
     int (*migrate)(struct ah_db *db, struct ah_error *reterr);
     /* Starts the writer's transaction (SQLite takes the write lock at once). */
     const char *begin_sql;
     /* Run after retention deleted rows, to give space back, or NULL. */
     const char *reclaim_sql;
+    /* After rows with their ids were copied into @table (ah_store_copy):
+     * new ids continue after the highest. NULL when the engine does so by
+     * itself. */
+    int (*after_copy)(struct ah_db *db, const char *table, struct ah_error *reterr);
 };
 
 /* Every driver's connection begins with this. */

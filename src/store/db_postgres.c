@@ -15,6 +15,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -36,8 +37,10 @@
 #define OID_FLOAT8  701
 #define OID_NUMERIC 1700
 
-/* Both migrations and their advisory lock use this key ("alerthub"). */
+/* The advisory locks' keys: migrations ("alerth"), and the active
+ * writer ("alerthw"), held for the life of its connection. */
 #define MIGRATE_LOCK 0x616c65727468ULL
+#define WRITER_LOCK  0x616c6572746877ULL
 
 struct prepared {
     const char *sql; /* the caller's literal: the key */
@@ -48,6 +51,7 @@ struct pg {
     struct ah_db base;
     PGconn *conn;
     int writer;
+    int lost_lead; /* the writer lock went to another node: no more writes */
     int64_t changes;
     struct prepared cache[160];
     int ncache, serial;
@@ -92,16 +96,42 @@ static int pg_fail(struct pg *p, PGresult *res, const char *what, struct ah_erro
     return ah_error_set(err, AH_ESTORE, "could not %s: %s", what, text);
 }
 
+static int one_bool(PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec(conn, sql);
+    int yes = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+              PQgetvalue(res, 0, 0)[0] == 't';
+
+    PQclear(res);
+    return yes;
+}
+
 /* A broken connection is reset before it is used again; its prepared
- * statements are gone with it. */
+ * statements are gone with it. A writer's reset connection must win the
+ * writer lock back: when another node took it meanwhile (a standby that
+ * took over), this node writes nothing more (docs/deploy.md). */
 static int pg_alive(struct pg *p, struct ah_error *err)
 {
+    char sql[80];
+
+    if (p->lost_lead)
+        return ah_error_set(err, AH_ESTORE,
+                            "another alerthub node is now the active writer;"
+                            " restart this one to make it a standby");
     if (PQstatus(p->conn) == CONNECTION_OK)
         return AH_OK;
     PQreset(p->conn);
     p->ncache = 0;
     if (PQstatus(p->conn) != CONNECTION_OK)
         return pg_fail(p, NULL, "reach the database", err);
+    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%llu)",
+             (unsigned long long)WRITER_LOCK);
+    if (p->writer && !one_bool(p->conn, sql)) {
+        p->lost_lead = 1;
+        ah_log(AH_LOG_ERROR, "PostgreSQL: another node took the writer lock while this one"
+                             " was disconnected; refusing every write from now on");
+        return pg_alive(p, err);
+    }
     return AH_OK;
 }
 
@@ -275,25 +305,25 @@ static void column(PGresult *res, int row, int i, struct ah_db_col *c)
     }
 }
 
-/* Parameters as text, with their types (NULL: left to the server). */
+/* Parameters as text, with their declared types. */
 static void params_text(const struct ah_db_value *params, int n, Oid *types, const char **values,
                         char (*nums)[32])
 {
     int i;
 
     for (i = 0; i < n; i++) {
-        types[i] = 0;
+        types[i] = params[i].decl == AH_DB_INT    ? OID_INT8
+                   : params[i].decl == AH_DB_REAL ? OID_FLOAT8
+                   : params[i].decl == AH_DB_TEXT ? OID_TEXT
+                                                  : 0;
         values[i] = NULL;
         if (params[i].type == AH_DB_INT) {
-            types[i] = OID_INT8;
             snprintf(nums[i], sizeof(nums[i]), "%lld", (long long)params[i].i);
             values[i] = nums[i];
         } else if (params[i].type == AH_DB_REAL) {
-            types[i] = OID_FLOAT8;
             snprintf(nums[i], sizeof(nums[i]), "%.17g", params[i].r);
             values[i] = nums[i];
         } else if (params[i].type == AH_DB_TEXT) {
-            types[i] = OID_TEXT;
             values[i] = params[i].s;
         }
     }
@@ -453,6 +483,52 @@ static int pg_migrate(struct ah_db *d, struct ah_error *err)
     return rc;
 }
 
+/* One node writes at a time: its writer connection holds a session
+ * advisory lock. Another node started on the same database waits here, a
+ * standby, until the active one stops or its connection dies (the server
+ * then releases the lock), and takes over from the committed state. */
+static int lead(struct ah_db *d, struct ah_error *err)
+{
+    char sql[80];
+
+    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%llu)",
+             (unsigned long long)WRITER_LOCK);
+    if (one_bool(PG(d)->conn, sql))
+        return AH_OK;
+    ah_log(AH_LOG_INFO, "PostgreSQL: another alerthub node is the active writer on this"
+                        " database; standing by until it stops");
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%llu)", (unsigned long long)WRITER_LOCK);
+    return pg_exec(d, sql, err);
+}
+
+static int pg_setup(struct ah_db *d, struct ah_error *err)
+{
+    int rc = pg_migrate(d, err);
+
+    return rc < 0 ? rc : lead(d, err);
+}
+
+/* An identity column keeps its own counter: after ids were copied in, it
+ * must continue after the highest. */
+static int pg_after_copy(struct ah_db *d, const char *table, struct ah_error *err)
+{
+    struct ah_db_value name = {.type = AH_DB_TEXT, .decl = AH_DB_TEXT, .s = table};
+    char sql[256];
+    int64_t identity = 0;
+    int rc = pg_query(d,
+                      "SELECT count(*) FROM information_schema.columns WHERE table_name = ?1"
+                      " AND column_name = 'id' AND is_identity = 'YES'",
+                      &name, 1, take_int, &identity, err);
+
+    if (rc < 0 || identity == 0)
+        return rc;
+    snprintf(sql, sizeof(sql),
+             "SELECT setval(pg_get_serial_sequence('%s', 'id'),"
+             " (SELECT coalesce(max(id), 0) + 1 FROM %s), false)",
+             table, table);
+    return pg_exec(d, sql, err);
+}
+
 static char version_text[16];
 
 static void version_once(void)
@@ -480,7 +556,8 @@ const struct ah_db_driver ah_db_postgres = {
     .last_id = pg_last_id,
     .changes = pg_changes,
     .in_tx = pg_in_tx,
-    .migrate = pg_migrate,
+    .migrate = pg_setup,
     .begin_sql = "BEGIN",
     .reclaim_sql = NULL, /* autovacuum's work */
+    .after_copy = pg_after_copy,
 };

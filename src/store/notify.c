@@ -33,8 +33,8 @@ int ah_store_tx_escalations_set(struct ah_store_tx *tx, int64_t channel_id, cons
         if (rc < 0)
             break;
         rc = ah_sql_run(W(tx),
-                        "INSERT OR IGNORE INTO escalation_refs(kind, ref_id, channel_id)"
-                        " VALUES (?, ?, ?)",
+                        "INSERT INTO escalation_refs(kind, ref_id, channel_id)"
+                        " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                         err, "sii", json_string_value(json_object_get(ref, "kind")),
                         ah_json_id(json_object_get(ref, "id")), channel_id);
     }
@@ -243,8 +243,9 @@ void ah_store_subscription_event_id(int64_t target_id, int64_t feed_id, char out
 int ah_store_tx_target_cursor_init(struct ah_store_tx *tx, int64_t target_id, struct ah_error *err)
 {
     return ah_sql_run(W(tx),
-                      "INSERT OR REPLACE INTO target_cursors(target_id, feed_id)"
-                      " SELECT ?, coalesce(max(id), 0) FROM incident_feed",
+                      "INSERT INTO target_cursors(target_id, feed_id)"
+                      " SELECT ?, coalesce(max(id), 0) FROM incident_feed WHERE true"
+                      " ON CONFLICT(target_id) DO UPDATE SET feed_id = excluded.feed_id",
                       err, "i", target_id);
 }
 
@@ -252,7 +253,8 @@ int ah_store_tx_target_cursor_set(struct ah_store_tx *tx, int64_t target_id, int
                                   struct ah_error *err)
 {
     return ah_sql_run(W(tx),
-                      "UPDATE target_cursors SET feed_id = max(feed_id, ?) WHERE target_id = ?",
+                      "UPDATE target_cursors SET feed_id = CASE WHEN feed_id > ?1 THEN feed_id"
+                      " ELSE ?1 END WHERE target_id = ?2",
                       err, "ii", feed_id, target_id);
 }
 
@@ -392,13 +394,15 @@ static int deliveries(struct ah_db *db, int64_t incident_id, json_t **ret, struc
             " UNION ALL SELECT * FROM (SELECT id, created_at, event_id, event_type, event_time,"
             " kind AS channel, target_id, member_id, address, status, attempts, last_status_code,"
             " last_error, sent_at, next_at, reason, person, detail"
-            " FROM deliveries WHERE incident_id = ?1 ORDER BY id LIMIT 5000)"
-            " UNION ALL SELECT * FROM (SELECT NULL, f.time, printf('%016x%016x', t.id, f.id),"
-            " " SUB_TYPE ", f.time * 1000, t.kind, t.id, NULL,"
-            " json_extract(t.settings, '$.url'), 'pending', 0, NULL, NULL, NULL, 0, NULL,"
+            " FROM deliveries WHERE incident_id = ?1 ORDER BY id LIMIT 5000) AS sent"
+            " UNION ALL SELECT * FROM (SELECT CAST(NULL AS INTEGER), f.time,"
+            " printf('%016x%016x', t.id, f.id), " SUB_TYPE ", f.time * 1000, t.kind, t.id,"
+            " CAST(NULL AS INTEGER), json_extract(t.settings, '$.url'), 'pending', 0,"
+            " CAST(NULL AS INTEGER), CAST(NULL AS TEXT), CAST(NULL AS INTEGER), 0,"
+            " CAST(NULL AS TEXT),"
             " CASE WHEN json_extract(f.detail, '$.member_id') IS NOT NULL THEN"
             "  json_object('id', json_extract(f.detail, '$.member_id'),"
-            "  'name', json_extract(f.detail, '$.name')) END, NULL"
+            "  'name', json_extract(f.detail, '$.name')) END, CAST(NULL AS TEXT)"
             " FROM incident_feed f JOIN incidents i ON i.id = f.incident_id"
             " JOIN target_channels tc ON tc.channel_id = i.channel_id"
             " JOIN notify_targets t ON t.id = tc.target_id"
@@ -406,7 +410,7 @@ static int deliveries(struct ah_db *db, int64_t incident_id, json_t **ret, struc
             " WHERE f.incident_id = ?1 AND f.id > c.feed_id AND" SUB_MATCH
             " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.incident_id = ?1"
             "  AND d.event_id = printf('%016x%016x', t.id, f.id))"
-            " ORDER BY f.id, t.id LIMIT 5000)",
+            " ORDER BY f.id, t.id LIMIT 5000) AS due",
             &rows, err, "i", incident_id);
     if (rc < 0)
         return rc;

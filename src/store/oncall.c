@@ -31,8 +31,8 @@ static int refs_add(struct ah_store_tx *tx, const char *kind, int64_t owner, con
     {
         if (ah_json_id(v) != 0)
             rc = ah_sql_run(W(tx),
-                            "INSERT OR IGNORE INTO member_refs(kind, owner_id, member_id)"
-                            " VALUES (?, ?, ?)",
+                            "INSERT INTO member_refs(kind, owner_id, member_id)"
+                            " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                             err, "sii", kind, owner, ah_json_id(v));
         if (rc < 0)
             return rc;
@@ -134,9 +134,9 @@ static int schedule_refs(struct ah_store_tx *tx, int64_t id, struct ah_error *er
     json_decref(layers);
     if (rc == AH_OK)
         rc = ah_sql_run(W(tx),
-                        "INSERT OR IGNORE INTO member_refs(kind, owner_id, member_id)"
+                        "INSERT INTO member_refs(kind, owner_id, member_id)"
                         " SELECT 'schedule', schedule_id, member_id FROM schedule_overrides"
-                        " WHERE schedule_id = ?",
+                        " WHERE schedule_id = ? ON CONFLICT DO NOTHING",
                         err, "i", id);
     return rc;
 }

@@ -103,8 +103,8 @@ static int set_channels(struct ah_store_tx *tx, int64_t id, const json_t *channe
             break;
         if (ah_json_id(v) != 0)
             rc = ah_sql_run(W(tx),
-                            "INSERT OR IGNORE INTO target_channels(target_id, channel_id)"
-                            " VALUES (?, ?)",
+                            "INSERT INTO target_channels(target_id, channel_id)"
+                            " VALUES (?, ?) ON CONFLICT DO NOTHING",
                             err, "ii", id, ah_json_id(v));
     }
     return rc;

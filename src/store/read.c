@@ -213,7 +213,7 @@ int ah_store_read_recent_events(struct ah_store *s, int64_t channel_id, int limi
     WITH_READER(s, err,
                 ah_sql_rows(db_,
                             "SELECT * FROM (SELECT * FROM events WHERE channel_id = ?"
-                            " ORDER BY id DESC LIMIT ?) ORDER BY id",
+                            " ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
                             ret, err, "ii", channel_id, (int64_t)limit));
 }
 

@@ -39,6 +39,7 @@ static int params(const char *fmt, va_list ap, struct ah_db_value *p, char **dum
             return -1;
         memset(&p[i], 0, sizeof(p[i]));
         dumped[i] = NULL;
+        p[i].decl = fmt[i] == 'i' || fmt[i] == 'z' ? AH_DB_INT : AH_DB_TEXT;
         if (fmt[i] == 'i') {
             p[i].type = AH_DB_INT;
             p[i].i = va_arg(ap, int64_t);

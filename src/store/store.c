@@ -24,14 +24,15 @@ struct ah_store {
     size_t nidle, capidle;
 };
 
+int ah_store_url_is_postgres(const char *url)
+{
+    return url != NULL &&
+           (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0);
+}
+
 const struct ah_db_driver *ah_db_driver_for(const struct ah_store_conf *conf)
 {
-    const char *url = conf->database_url;
-
-    if (url != NULL &&
-        (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0))
-        return &ah_db_postgres;
-    return &ah_db_sqlite;
+    return ah_store_url_is_postgres(conf->database_url) ? &ah_db_postgres : &ah_db_sqlite;
 }
 
 int ah_store_open(const struct ah_store_conf *conf, struct ah_store **ret, struct ah_error *err)

@@ -30,6 +30,9 @@ struct ah_store_conf {
     int busy_timeout_ms;     /* how long a write waits for a lock */
 };
 
+/* 1 when @url selects PostgreSQL (postgres:// or postgresql://). */
+int ah_store_url_is_postgres(const char *url);
+
 /* Opens (creating and migrating) the database. Returns a new store; free
  * with ah_store_free(). */
 int ah_store_open(const struct ah_store_conf *conf, struct ah_store **ret_store,
@@ -42,6 +45,14 @@ void ah_store_free(struct ah_store *store); /* NULL is a no-op */
  * failed copy leaves no file behind. Opens its own connections; needs no
  * store. */
 int ah_store_backup(const char *dir, const char *path, struct ah_error *reterr);
+
+/* Copies every row of @from into @to (`alerthub migrate`), ids kept: one
+ * consistent state of @from, written in one transaction, so @to has all of
+ * it or nothing. Refuses (AH_ECONFLICT) unless @to is empty. @progress (may
+ * be NULL) hears each table's row count. */
+int ah_store_copy(struct ah_store *from, struct ah_store *to,
+                  void (*progress)(const char *table, int64_t rows, void *arg), void *arg,
+                  struct ah_error *reterr);
 
 /* Returns AH_OK when a read connection answers. */
 int ah_store_ping(struct ah_store *store, struct ah_error *reterr);

@@ -182,7 +182,7 @@ int ah_store_tx_integration_get(struct ah_store_tx *tx, int64_t id, struct ah_in
         "SELECT id, name, type, coalesce(channel_id, 0), integration_key, rate_limit_per_sec,"
         " rate_limit_per_min FROM integrations WHERE id = ?";
     struct integration_rows r = {.ret = ret};
-    struct ah_db_value p = {.type = AH_DB_INT, .i = id};
+    struct ah_db_value p = {.type = AH_DB_INT, .decl = AH_DB_INT, .i = id};
     int rc = W(tx)->drv->query(W(tx), sql, &p, 1, integration_row, &r, err);
 
     if (rc == AH_OK && r.n == 0)
@@ -455,8 +455,8 @@ int ah_store_tx_routes_set(struct ah_store_tx *tx, int64_t integration_id, const
                         integration_id);
     for (i = 0; rc == AH_OK && i < n; i++)
         rc = ah_sql_run(W(tx),
-                        "INSERT OR IGNORE INTO route_channels(integration_id, channel_id)"
-                        " VALUES (?, ?)",
+                        "INSERT INTO route_channels(integration_id, channel_id)"
+                        " VALUES (?, ?) ON CONFLICT DO NOTHING",
                         err, "ii", integration_id, channels[i]);
     return rc;
 }
@@ -476,8 +476,8 @@ int ah_store_tx_enrichment_set(struct ah_store_tx *tx, int64_t integration_id,
                         integration_id);
     for (i = 0; rc == AH_OK && i < n; i++)
         rc = ah_sql_run(W(tx),
-                        "INSERT OR IGNORE INTO enrich_mappings(integration_id, schema_id)"
-                        " VALUES (?, ?)",
+                        "INSERT INTO enrich_mappings(integration_id, schema_id)"
+                        " VALUES (?, ?) ON CONFLICT DO NOTHING",
                         err, "ii", integration_id, schemas[i]);
     return rc;
 }

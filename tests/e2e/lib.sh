@@ -345,6 +345,21 @@ db()
     return 1
 }
 
+# db_write SQL: a change made behind the server's back (it is stopped), in
+# either store.
+db_write()
+{
+    if [ -n "${AH_DB_URL:-}" ]; then
+        printf '%s\n' "$*" | psql "$AH_DB_URL" -X -q -v ON_ERROR_STOP=1 -f - >/dev/null
+    else
+        sqlite3 -cmd '.timeout 5000' "$AH_DATA/alerthub.db" "$@"
+    fi
+}
+
+# on_sqlite: true unless the suite runs on PostgreSQL (run-pg.sh), for the
+# checks of what only the embedded store has (its file, its backup, PRAGMAs).
+on_sqlite() { [ -z "${AH_DB_URL:-}" ]; }
+
 sql_str() { printf "'%s'" "${1//\'/\'\'}"; }
 
 db_counts()
@@ -374,6 +389,8 @@ start_server()
         name=ah_$(basename "$AH_DATA" | tr -cd 'a-zA-Z0-9' | tr 'A-Z' 'a-z')_$$
         psql "$AH_PG_URL" -X -q -c "CREATE DATABASE $name" >/dev/null || fail "CREATE DATABASE $name"
         AH_DB_URL=${AH_PG_URL%/*}/$name
+        psql "$AH_DB_URL" -X -q -f "$(dirname "${BASH_SOURCE[0]}")/pg-compat.sql" >/dev/null \
+            || fail "pg-compat.sql"
         export ALERTHUB_DATABASE_URL=$AH_DB_URL
     fi
     launch_server

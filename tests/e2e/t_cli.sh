@@ -308,7 +308,8 @@ test_usage_errors
 test_empty_token
 test_token_file
 test_push_command
-test_backup
+# A PostgreSQL store is backed up with PostgreSQL's tools (docs/deploy.md).
+on_sqlite && test_backup
 test_log_formats
 test_install
 finish

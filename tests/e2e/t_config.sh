@@ -157,7 +157,7 @@ hup "configuration .* applied"
 api GET "/channels/$PAY"
 assert_eq "description updated" "edited" "$(jb .data.description)"
 assert_eq "the edited channel's updated_at moves" 1 \
-    "$(db "SELECT updated_at > $pay_at FROM channels WHERE id = $PAY;")"
+    "$(db "SELECT CASE WHEN updated_at > $pay_at THEN 1 ELSE 0 END FROM channels WHERE id = $PAY;")"
 assert_eq "an unedited channel's updated_at stays" "$infra_at" \
     "$(db "SELECT updated_at FROM channels WHERE id = $INFRA;")"
 api GET "/channels/$HAND"

@@ -74,7 +74,7 @@ assert_eq "keys stored twice" "" "$(db "SELECT alert_key FROM events WHERE integ
     GROUP BY alert_key HAVING count(*) > 1 LIMIT 5;")"
 assert_eq "one alert per stored event" "$(wc -l <"$WORK/stored")" \
     "$(db "SELECT count(*) FROM alerts WHERE integration_id = $INT;")"
-assert_eq "database integrity" ok "$(db 'PRAGMA integrity_check;')"
+on_sqlite && assert_eq "database integrity" ok "$(db 'PRAGMA integrity_check;')"
 
 section "spot checks through the API"
 for key in $(shuf -n 5 "$WORK/acked"); do

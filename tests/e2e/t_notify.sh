@@ -341,7 +341,7 @@ test_formats()
     assert_eq "every delivery has its own event_id" "$n" \
         "$(jq '[.[].event_id] | unique | length' <<<"$items")"
     assert_eq "the log's event_ids are the database's" \
-        "$(db "SELECT group_concat(event_id, ',') FROM (SELECT event_id FROM deliveries WHERE incident_id = $INC ORDER BY id);")" \
+        "$(db "SELECT group_concat(event_id, ',') FROM (SELECT event_id FROM deliveries WHERE incident_id = $INC ORDER BY id) AS d;")" \
         "$(jq -r '[.[].event_id] | join(",")' <<<"$items")"
     assert_eq "every webhook request carried its delivery's event_id" \
         "$(jq -r '[.[] | select(.channel == "webhook") | .event_id] | sort | join(",")' <<<"$items")" \

@@ -60,7 +60,7 @@ refuse_get()
 
 count() { db "SELECT count(*) FROM $1;"; }
 # refs KIND OWNER: the member ids member_refs lists for a team or schedule.
-refs() { db "SELECT group_concat(member_id, ',') FROM (SELECT member_id FROM member_refs WHERE kind = '$1' AND owner_id = $2 ORDER BY member_id);"; }
+refs() { db "SELECT group_concat(member_id, ',') FROM (SELECT member_id FROM member_refs WHERE kind = '$1' AND owner_id = $2 ORDER BY member_id) AS r;"; }
 # long N [CHAR]: a string of N characters.
 long() { printf "%${1}s" '' | sed "s/ /${2:-x}/g"; }
 
@@ -750,7 +750,7 @@ section "team and schedule delete while escalation rules name them"
 new_channel oncall-esc
 ESC_CH=$CH_ID
 stop_server
-sqlite3 -cmd '.timeout 5000' "$AH_DATA/alerthub.db" \
+db_write \
     "INSERT INTO escalation_refs(kind, ref_id, channel_id) VALUES ('team', $TEAM, $ESC_CH),
          ('schedule', $SCHED, $ESC_CH), ('member', $EMPTY, $ESC_CH);" ||
     fail "could not insert escalation_refs"
@@ -773,7 +773,7 @@ assert_status 200 "refs of other kinds with the same id do not hold a team"
 api DELETE "/schedules/$SPARE"
 assert_status 200 "an unreferenced schedule is deleted"
 stop_server
-sqlite3 -cmd '.timeout 5000' "$AH_DATA/alerthub.db" \
+db_write \
     "DELETE FROM escalation_refs WHERE kind IN ('team', 'schedule');" ||
     fail "could not delete escalation_refs"
 restart_server

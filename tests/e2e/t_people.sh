@@ -59,7 +59,7 @@ no_secret()
 # settings_of TARGET_ID: the stored settings column (keys sorted).
 settings_of() { db "SELECT settings FROM notify_targets WHERE id = $1;" | jq -cS .; }
 # channels_of TARGET_ID: its target_channels rows, "a,b" by channel id.
-channels_of() { db "SELECT group_concat(channel_id, ',') FROM (SELECT channel_id FROM target_channels WHERE target_id = $1 ORDER BY channel_id);"; }
+channels_of() { db "SELECT group_concat(channel_id, ',') FROM (SELECT channel_id FROM target_channels WHERE target_id = $1 ORDER BY channel_id) AS c;"; }
 count() { db "SELECT count(*) FROM $1;"; }
 
 # member JSON: POST a member; expects 201; sets MID.
@@ -477,7 +477,7 @@ for i in $(seq 1 7); do
     api POST /members "{\"name\": \"page-$i\"}"
     assert_status 201
 done
-all=$(db "SELECT group_concat(id, ' ') FROM (SELECT id FROM members ORDER BY id DESC);")
+all=$(db "SELECT group_concat(id, ' ') FROM (SELECT id FROM members ORDER BY id DESC) AS m;")
 seen='' cursor='' pages=0
 while :; do
     api GET "/members?limit=3${cursor:+&cursor=$cursor}"
@@ -500,7 +500,7 @@ for q in limit=0 limit=501 limit=x cursor=abc cursor=-1; do
     api GET "/notify-targets?$q"
     assert_code 400 InvalidParameter
 done
-all=$(db "SELECT group_concat(id, ' ') FROM (SELECT id FROM notify_targets ORDER BY id DESC);")
+all=$(db "SELECT group_concat(id, ' ') FROM (SELECT id FROM notify_targets ORDER BY id DESC) AS t;")
 api GET "/notify-targets?limit=2"
 is "$(jb '[.data.items[].id] | join(" ")')" "$(echo "$all" | cut -d' ' -f1-2)" "the first page of targets"
 cursor=$(jb .data.next_cursor)
@@ -535,7 +535,7 @@ target '{"name": "free", "kind": "webhook", "settings": {"url": "https://free.ex
 FREE=$TID
 stop_server
 # A member ref with the free target's id: kinds are separate, it holds no target.
-sqlite3 -cmd '.timeout 5000' "$AH_DATA/alerthub.db" \
+db_write \
     "INSERT INTO escalation_refs(kind, ref_id, channel_id) VALUES ('member', $DAN, $CH2),
          ('member', $DAN, $CH3), ('target', $SLACK, $CH1), ('member', $FREE, $CH3);" ||
     fail "could not insert escalation_refs"
@@ -565,7 +565,7 @@ assert_status 200 "an unreferenced member is deleted"
 api DELETE "/notify-targets/$FREE"
 assert_status 200 "a member ref does not hold a target with the same id"
 stop_server
-sqlite3 -cmd '.timeout 5000' "$AH_DATA/alerthub.db" \
+db_write \
     "DELETE FROM escalation_refs WHERE kind = 'target' OR channel_id = $CH2;" ||
     fail "could not delete escalation_refs"
 restart_server

@@ -1,6 +1,8 @@
-/* store_fixture.h - the reducer tests' fixture: a real SQLite store in a
- * fresh temporary folder and an empty reducer loaded from it, per test.
- * Include after <cmocka.h>. */
+/* store_fixture.h - the reducer tests' fixture: a real store and an empty
+ * reducer loaded from it, per test. The store is SQLite in a fresh
+ * temporary folder, or, when AH_TEST_PG_URL names a PostgreSQL cluster
+ * (scripts/run-unit-pg.sh), a fresh database in it: the same tests are the
+ * store's contract, run against both drivers. Include after <cmocka.h>. */
 #ifndef AH_TEST_STORE_FIXTURE_H
 #define AH_TEST_STORE_FIXTURE_H
 
@@ -10,10 +12,13 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct fx {
     char dir[64];
+    char db[64]; /* the PostgreSQL database, or "" */
+    char url[512];
     struct ah_store *store;
     struct ah_reduce *reduce;
 };
@@ -26,6 +31,19 @@ static int setup(void **state)
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/ah-unit-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
     conf.dir = fx->dir;
+    if (getenv("AH_TEST_PG_URL") != NULL) {
+        const char *base = getenv("AH_TEST_PG_URL");
+        static int serial;
+        char cmd[768];
+
+        snprintf(fx->db, sizeof(fx->db), "ah_unit_%ld_%d", (long)getpid(), ++serial);
+        snprintf(cmd, sizeof(cmd), "psql '%s' -X -q -c 'CREATE DATABASE %s' >/dev/null", base,
+                 fx->db);
+        assert_int_equal(system(cmd), 0);
+        snprintf(fx->url, sizeof(fx->url), "%.*s/%s", (int)(strrchr(base, '/') - base), base,
+                 fx->db);
+        conf.database_url = fx->url;
+    }
     assert_int_equal(ah_store_open(&conf, &fx->store, NULL), AH_OK);
     fx->reduce = ah_reduce_new();
     assert_int_equal(ah_reduce_load(fx->reduce, fx->store, NULL), AH_OK);
@@ -42,6 +60,13 @@ static int teardown(void **state)
     ah_store_free(fx->store);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
     assert_int_equal(system(cmd), 0);
+    if (fx->db[0] != '\0') {
+        char drop[768];
+
+        snprintf(drop, sizeof(drop), "psql '%s' -X -q -c 'DROP DATABASE %s' >/dev/null",
+                 getenv("AH_TEST_PG_URL"), fx->db);
+        assert_int_equal(system(drop), 0);
+    }
     ah_free(fx);
     return 0;
 }
