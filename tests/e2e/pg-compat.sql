@@ -9,3 +9,6 @@ CREATE AGGREGATE group_concat(anyelement) (SFUNC = ah_gc1, STYPE = text);
 CREATE AGGREGATE group_concat(anyelement, text) (SFUNC = ah_gc, STYPE = text);
 CREATE FUNCTION ifnull(a anyelement, b anyelement) RETURNS anyelement LANGUAGE sql IMMUTABLE AS
   $$ SELECT coalesce(a, b) $$;
+CREATE FUNCTION ah_total(acc float8, v anyelement) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+  $$ SELECT acc + coalesce(v::text::float8, 0) $$;
+CREATE AGGREGATE total(anyelement) (SFUNC = ah_total, STYPE = float8, INITCOND = '0');
