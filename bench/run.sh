@@ -450,7 +450,8 @@ pg_row()
 {
     local mode=$1 name p0 p1 pm
     if [ -z "$PG_CLUSTER" ]; then
-        PG_CLUSTER=$(mktemp -d "$AH_TMP/pg.XXXXXX")
+        # Beside AH_TMP, not in it: the postgres user cannot enter AH_TMP.
+        PG_CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/alerthub-bench-pg.XXXXXX")
         PG_BASE=$("$BENCH_DIR/../scripts/pg-cluster.sh" start "$PG_CLUSTER") || exit 1
     fi
     AH_PG_URL=$PG_BASE ah_fresh standard
