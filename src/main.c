@@ -503,6 +503,7 @@ struct parts {
     struct ah_sender *sender;
     struct ah_server *server;
     struct ah_tls tls;
+    const sigset_t *signals; /* the stop signals, blocked; a standby waits on them */
 };
 
 /* ================= delivery outcomes, through the writer ================= */
@@ -574,13 +575,28 @@ static void wake_sender(void *arg)
         ah_sender_wake(sender);
 }
 
+/* A standby node (docs/deploy.md) asks between its tries for the writer
+ * lock: it goes on waiting, for up to a second, unless SIGTERM or SIGINT
+ * came (SIGHUP is ignored meanwhile). */
+static int keep_standing_by(void *arg)
+{
+    const struct timespec second = {1, 0};
+    int sig = sigtimedwait(arg, NULL, &second);
+
+    return sig != SIGTERM && sig != SIGINT;
+}
+
+static int apply_config_file(struct ah_app *app, const char *file, const char *refused);
+
 static int start(const struct config *c, struct ah_app *app, struct parts *p, char **new_token,
                  struct ah_error *err)
 {
     struct ah_store_conf sc = {.database_url = c->database_url,
                                .dir = c->data,
                                .synchronous = c->synchronous,
-                               .busy_timeout_ms = (int)c->busy_timeout_ms};
+                               .busy_timeout_ms = (int)c->busy_timeout_ms,
+                               .standby_wait = keep_standing_by,
+                               .standby_arg = (void *)p->signals};
     struct ah_writer_conf wc = {
         .queue_max = (size_t)c->queue_max,
         .clock = &app->clock,
@@ -661,6 +677,11 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     app->tokens = p->tokens;
     p->sessions = ah_sessions_new();
     app->sessions = p->sessions;
+    /* The configuration file before the port opens: no client ever sees
+     * the state before it (a fixed integration key not yet known). */
+    if (rc == AH_OK && c->config_file != NULL &&
+        apply_config_file(app, c->config_file, "refusing to start") < 0)
+        rc = ah_error_set(err, AH_EINVAL, "the configuration file %s was refused", c->config_file);
     if (rc == AH_OK)
         rc = ah_server_start(&hc, app, &p->server, err);
     return rc;
@@ -788,16 +809,12 @@ static int serve(const struct config *c)
     app.public_url = url;
     ah_metrics_init(&app.metrics);
     ah_error_clear(&err);
+    p.signals = &set;
     rc = start(c, &app, &p, &new_token, &err);
     if (rc < 0) {
         ah_log(AH_LOG_ERROR, "could not start: %s", err.msg);
         stop(&p);
         return err.code == AH_EINVAL ? 2 : 1; /* 2: a configuration error */
-    }
-    if (c->config_file != NULL &&
-        apply_config_file(&app, c->config_file, "refusing to start") < 0) {
-        stop(&p);
-        return 2;
     }
     announce(&app, new_token);
     ah_free(new_token);

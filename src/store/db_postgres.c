@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_COLS   64
 #define MAX_PARAMS 32
@@ -51,6 +52,8 @@ struct pg {
     struct ah_db base;
     PGconn *conn;
     int writer;
+    int (*standby_wait)(void *arg); /* from the store's conf, for lead() */
+    void *standby_arg;
     int lost_lead; /* the writer lock went to another node: no more writes */
     int64_t changes;
     struct prepared cache[160];
@@ -174,6 +177,8 @@ static int pg_connect(const struct ah_store_conf *conf, int writer, struct ah_db
 
     p->base.drv = &ah_db_postgres;
     p->writer = writer;
+    p->standby_wait = conf->standby_wait;
+    p->standby_arg = conf->standby_arg;
     p->conn = PQconnectdb(conf->database_url);
     if (PQstatus(p->conn) != CONNECTION_OK) {
         rc = pg_fail(p, NULL, "connect to PostgreSQL", err);
@@ -485,20 +490,31 @@ static int pg_migrate(struct ah_db *d, struct ah_error *err)
 
 /* One node writes at a time: its writer connection holds a session
  * advisory lock. Another node started on the same database waits here, a
- * standby, until the active one stops or its connection dies (the server
- * then releases the lock), and takes over from the committed state. */
+ * standby, trying again every second or so, until the active one stops or
+ * its connection dies (the server then releases the lock), and takes over
+ * from the committed state; it stops waiting when the store's standby_wait
+ * says so (a stop signal). */
 static int lead(struct ah_db *d, struct ah_error *err)
 {
+    struct pg *p = PG(d);
+    const struct timespec second = {1, 0};
     char sql[80];
+    int said = 0;
 
     snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%llu)",
              (unsigned long long)WRITER_LOCK);
-    if (one_bool(PG(d)->conn, sql))
-        return AH_OK;
-    ah_log(AH_LOG_INFO, "PostgreSQL: another alerthub node is the active writer on this"
-                        " database; standing by until it stops");
-    snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%llu)", (unsigned long long)WRITER_LOCK);
-    return pg_exec(d, sql, err);
+    for (;;) {
+        if (one_bool(p->conn, sql))
+            return AH_OK;
+        if (PQstatus(p->conn) != CONNECTION_OK)
+            return pg_fail(p, NULL, "stand by", err);
+        if (!said++)
+            ah_log(AH_LOG_INFO, "PostgreSQL: another alerthub node is the active writer on"
+                                " this database; standing by until it stops");
+        if (p->standby_wait != NULL ? !p->standby_wait(p->standby_arg)
+                                    : nanosleep(&second, NULL) < 0)
+            return ah_error_set(err, AH_ESTORE, "stopped while standing by");
+    }
 }
 
 static int pg_setup(struct ah_db *d, struct ah_error *err)

@@ -28,6 +28,12 @@ struct ah_store_conf {
     const char *dir;         /* folder of alerthub.db; created if missing */
     const char *synchronous; /* "full" (default) or "normal" */
     int busy_timeout_ms;     /* how long a write waits for a lock */
+    /* On a shared database another node may be the active writer: this
+     * one then waits for its turn, calling @standby_wait (may be NULL)
+     * between tries; a 0 from it gives up (AH_ESTORE). It may block for
+     * about a second. */
+    int (*standby_wait)(void *arg);
+    void *standby_arg;
 };
 
 /* 1 when @url selects PostgreSQL (postgres:// or postgresql://). */

@@ -378,6 +378,8 @@ events_for() { db "SELECT count(*) FROM events WHERE alert_key = $(sql_str "$1")
 # start_server BIN [ARGS...]: a new server on a fresh data directory.
 start_server()
 {
+    # A server still running would be left behind when AH_PID moves on.
+    [ -n "$AH_PID" ] && stop_server
     AH_BIN=$1
     shift
     AH_ARGS=("$@")

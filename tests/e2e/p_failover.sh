@@ -72,6 +72,17 @@ assert_eq "still one open alert per key" 5 \
     "$(db "SELECT count(*) FROM alerts WHERE end_time = 0 AND close_time = 0;")"
 AH_PID=$B_PID
 
+section "a standby stops at once on SIGTERM"
+"$BIN" serve --listen "127.0.0.1:$(pick_port)" --data "$AH_TMP/node-c" --admin-token "$AH_TOKEN" \
+    >"$AH_TMP/node-c.log" 2>&1 &
+C_PID=$!
+AH_BG_PIDS+=("$C_PID")
+assert_true "node C stands by" wait_until 20 grep -q "standing by" "$AH_TMP/node-c.log"
+kill -TERM "$C_PID"
+gone() { ! kill -0 "$C_PID" 2>/dev/null; }
+assert_true "node C is gone within 5 s of SIGTERM" wait_until 5 gone
+assert_contains "and says why" "stopped while standing by" "$(cat "$AH_TMP/node-c.log")"
+
 section "database outage: 503 and not ready while it lasts, recovery by itself"
 assert_true "ready before" a_ready
 "$CLUSTER_SH" pause "$AH_PG_DIR"
