@@ -6,9 +6,12 @@
 # take them; the alerts and incidents equal those of one node (SQLite, the
 # default) fed the same events, with never two open alerts for a key. Then 3,000 more while the
 # active node is killed with kill -9 half-way: every event that got a 200
-# is stored.
+# is stored. A webhook subscribed to the channel hears each new incident
+# once across the cluster (a repeat only as a retry, with the same id).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=receiver.sh
+. "$(dirname "$0")/receiver.sh"
 
 BIN=$1
 [ -n "${AH_PG_URL:-}" ] || { echo "p_cluster: run it with tests/e2e/run-pg.sh" >&2; exit 2; }
@@ -76,6 +79,13 @@ for n in 2 3; do
     NODES+=("http://127.0.0.1:$port")
 done
 setup cluster
+CLUSTER_CH=$CH_ID
+start_receiver
+api POST /notify-targets "$(jq -nc --arg u "$RCV_URL/hook" --arg c "$CLUSTER_CH" \
+    '{name: "cluster-hook", kind: "webhook", settings: {url: $u}, channel_ids: [$c],
+      event_types: ["i_new"]}')"
+assert_status 201 "a webhook subscribed to the channel's new incidents"
+HOOK=$(jb .data.id)
 python3 "$CLIENT" "$AH_TMP/one.jsonl" "$AH_TMP/cluster.acked" "$PUSH" "${NODES[@]}"
 assert_eq "the cluster took every event" 0 $?
 assert_eq "every event acknowledged once" 3000 "$(wc -l <"$AH_TMP/cluster.acked")"
@@ -83,6 +93,26 @@ assert_eq "alerts and incidents equal those of one node" "$REFERENCE" "$(outcome
 assert_eq "never two open alerts for one key" 0 \
     "$(db "SELECT count(*) FROM (SELECT alert_key FROM alerts WHERE end_time = 0 AND close_time = 0
            GROUP BY channel_id, alert_key HAVING count(*) > 1) AS twice;")"
+
+# hook_check WHEN: once every new incident's delivery is sent, the receiver
+# has each delivery id once or more (a delivery in flight when a node dies is
+# sent again by the next one, with its id), one id per incident, and only
+# ids the database gave.
+hook_check()
+{
+    local incidents sent
+    incidents=$(db "SELECT count(*) FROM incidents WHERE channel_id = $CLUSTER_CH;")
+    sent() { db "SELECT count(DISTINCT event_id) FROM deliveries WHERE target_id = $HOOK AND status = 'sent';"; }
+    assert_wait "$1: the webhook's deliveries all sent" sent "$incidents" 60
+    rcv_requests /hook | jq -r '.[].headers["x-alerthub-delivery"]' | sort -u >"$AH_TMP/hook.ids"
+    db "SELECT event_id FROM deliveries WHERE target_id = $HOOK;" | sort -u >"$AH_TMP/hook.db"
+    assert_eq "$1: one delivery id per new incident" "$incidents" "$(wc -l <"$AH_TMP/hook.ids")"
+    assert_eq "$1: the ids received are the database's" "" \
+        "$(comm -3 "$AH_TMP/hook.ids" "$AH_TMP/hook.db" | head -3)"
+    echo "    $1: $incidents incidents, $(rcv_count /hook) webhook requests" \
+        "($(db "SELECT count(*) FROM deliveries WHERE target_id = $HOOK AND status = 'sent';") sent)"
+}
+hook_check "three nodes"
 
 section "the active node killed half-way: nothing acknowledged is lost"
 events two "$AH_TMP/two.jsonl"
@@ -106,6 +136,7 @@ assert_eq "still never two open alerts for one key" 0 \
     "$(db "SELECT count(*) FROM (SELECT alert_key FROM alerts WHERE end_time = 0 AND close_time = 0
            GROUP BY channel_id, alert_key HAVING count(*) > 1) AS twice;")"
 echo "    phase 2: $(wc -l <"$AH_TMP/two.acked") acknowledged, $(wc -l <"$AH_TMP/two.stored") stored"
+hook_check "after the kill"
 for pid in "${PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
