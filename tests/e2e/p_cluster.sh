@@ -141,4 +141,5 @@ for pid in "${PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
 done
+stop_receiver
 finish
