@@ -76,13 +76,14 @@ static char *insert_sql(const char *table, const struct ah_db_col *cols, int n)
 static void copy_row(const struct ah_db_col *cols, int n, void *arg)
 {
     struct table_copy *t = arg;
-    struct ah_db_value p[64];
+    struct ah_db_value p[AH_DB_MAX_COLS];
     int i;
 
     if (t->rc < 0)
         return;
-    if (n > 64) {
-        t->rc = ah_error_set(t->err, AH_ESTORE, "%s has more than 64 columns", t->table);
+    if (n > AH_DB_MAX_COLS) {
+        t->rc = ah_error_set(t->err, AH_ESTORE, "%s has more than %d columns", t->table,
+                             AH_DB_MAX_COLS);
         return;
     }
     if (*t->insert == NULL)

@@ -37,6 +37,10 @@ struct ah_db_col {
     struct ah_db_value v;
 };
 
+/* Columns of one row a driver hands over at most: more than any table has
+ * (a query answering more fails with AH_ESTORE). */
+#define AH_DB_MAX_COLS 64
+
 /* Called once per result row with its @n columns (borrowed). */
 typedef void (*ah_db_row_fn)(const struct ah_db_col *cols, int n, void *arg);
 

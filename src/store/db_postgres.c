@@ -24,7 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_COLS   64
 #define MAX_PARAMS 32
 
 /* PostgreSQL's type oids (pg_type.h is not in libpq-dev's headers). */
@@ -338,7 +337,7 @@ static int pg_query(struct ah_db *d, const char *sql, const struct ah_db_value *
                     ah_db_row_fn fn, void *arg, struct ah_error *err)
 {
     struct pg *p = PG(d);
-    struct ah_db_col cols[MAX_COLS];
+    struct ah_db_col cols[AH_DB_MAX_COLS];
     const char *values[MAX_PARAMS], *name = NULL;
     char nums[MAX_PARAMS][32];
     Oid types[MAX_PARAMS];
@@ -367,10 +366,10 @@ static int pg_query(struct ah_db *d, const char *sql, const struct ah_db_value *
     }
     p->changes = strtoll(PQcmdTuples(res), NULL, 10);
     ncols = PQnfields(res);
-    if (ncols > MAX_COLS) {
+    if (ncols > AH_DB_MAX_COLS) {
         PQclear(res);
         return ah_error_set(err, AH_ESTORE, "a query answers %d columns (at most %d)", ncols,
-                            MAX_COLS);
+                            AH_DB_MAX_COLS);
     }
     for (row = 0; fn != NULL && row < PQntuples(res); row++) {
         for (i = 0; i < ncols; i++)

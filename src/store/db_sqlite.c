@@ -19,9 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Columns of one row handed to a callback: more than any table has. */
-#define MAX_COLS 64
-
 struct lite {
     struct ah_db base;
     sqlite3 *db;
@@ -203,7 +200,7 @@ static int lite_query(struct ah_db *d, const char *sql, const struct ah_db_value
                       ah_db_row_fn fn, void *arg, struct ah_error *err)
 {
     struct lite *l = LITE(d);
-    struct ah_db_col cols[MAX_COLS];
+    struct ah_db_col cols[AH_DB_MAX_COLS];
     sqlite3_stmt *st;
     int i, ncols, rc = prepare(l, sql, &st, err);
 
@@ -215,10 +212,10 @@ static int lite_query(struct ah_db *d, const char *sql, const struct ah_db_value
         return rc;
     }
     ncols = sqlite3_column_count(st);
-    if (ncols > MAX_COLS) {
+    if (ncols > AH_DB_MAX_COLS) {
         done(l, st);
         return ah_error_set(err, AH_ESTORE, "a query answers %d columns (at most %d)", ncols,
-                            MAX_COLS);
+                            AH_DB_MAX_COLS);
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (fn == NULL)

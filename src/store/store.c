@@ -112,11 +112,6 @@ int ah_store_ping(struct ah_store *s, struct ah_error *err)
     return rc;
 }
 
-const char *ah_store_engine(const struct ah_store *s)
-{
-    return s->drv->engine;
-}
-
 /* SQLite's: it is linked in whatever the database, for /metrics. */
 const char *ah_store_engine_version(void)
 {

@@ -65,8 +65,6 @@ int ah_store_ping(struct ah_store *store, struct ah_error *reterr);
 
 /* SQLite's library version ("3.40.1"), for /metrics. A static string. */
 const char *ah_store_engine_version(void);
-/* The store's engine: "sqlite" or "postgres". A static string. */
-const char *ah_store_engine(const struct ah_store *store);
 
 /* ---- transactions (writer thread only) ---- */
 
