@@ -59,8 +59,19 @@ struct ah_db_driver {
     /* Runs one statement with @n @params, calling @fn (may be NULL) per row. */
     int (*query)(struct ah_db *db, const char *sql, const struct ah_db_value *params, int n,
                  ah_db_row_fn fn, void *arg, struct ah_error *reterr);
+    /* Runs a statement whose rows, changes and id nobody reads. A driver
+     * may send it and return at once (PostgreSQL's pipeline mode): it then
+     * reports a failure at the next statement that waits, and refuses
+     * everything but ROLLBACK from then on, so the transaction cannot
+     * commit. NULL: the store runs it with query. */
+    int (*defer)(struct ah_db *db, const char *sql, const struct ah_db_value *params, int n,
+                 struct ah_error *reterr);
     /* Runs a script of statements without parameters. */
     int (*exec)(struct ah_db *db, const char *sql, struct ah_error *reterr);
+    /* A new id for a row of @table (a string literal) that the caller
+     * inserts with it, so that the insert need not answer one, or 0 (also
+     * when NULL): the engine picks it, and the insert answers it. */
+    int (*next_id)(struct ah_db *db, const char *table, int64_t *ret, struct ah_error *reterr);
     /* The id of the row the last INSERT made; rows the last statement changed. */
     int64_t (*last_id)(struct ah_db *db);
     int64_t (*changes)(struct ah_db *db);

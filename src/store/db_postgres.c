@@ -26,6 +26,14 @@
 
 #define MAX_PARAMS 32
 
+/* Ids taken from a table's sequence at once (pg_next_id). */
+#define ID_BLOCK 64
+
+/* Statements sent in pipeline mode before the writer reads their results:
+ * their answers (a few dozen bytes each) stay well inside the sockets'
+ * buffers, so neither side blocks on the other. */
+#define MAX_PIPED 512
+
 /* PostgreSQL's type oids (pg_type.h is not in libpq-dev's headers). */
 #define OID_BOOL    16
 #define OID_INT8    20
@@ -47,14 +55,30 @@ struct prepared {
     char name[16];
 };
 
+/* Ids taken from a table's identity sequence and not used yet. Unused ones
+ * are lost when the node stops: ids have gaps, as after a rollback. */
+struct id_block {
+    const char *table; /* a string literal: the key */
+    int64_t ids[ID_BLOCK];
+    int next, n;
+};
+
 struct pg {
     struct ah_db base;
+    struct id_block blocks[4];
+    int nblocks;
     PGconn *conn;
     int writer;
     int (*standby_wait)(void *arg); /* from the store's conf, for lead() */
     void *standby_arg;
     int lost_lead; /* the writer lock went to another node: no more writes */
     int64_t changes;
+    /* Deferred statements (pg_defer) sent in pipeline mode, results unread. */
+    int piped;
+    /* A deferred statement failed: the transaction cannot commit, and every
+     * statement but ROLLBACK fails until it ran (@why says what failed). */
+    int poisoned;
+    char why[sizeof(((struct ah_error *)0)->msg)];
     struct prepared cache[160];
     int ncache, serial;
 };
@@ -124,6 +148,8 @@ static int pg_alive(struct pg *p, struct ah_error *err)
         return AH_OK;
     PQreset(p->conn);
     p->ncache = 0;
+    p->piped = 0;
+    p->poisoned = 0;
     if (PQstatus(p->conn) != CONNECTION_OK)
         return pg_fail(p, NULL, "reach the database", err);
     snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%llu)",
@@ -137,11 +163,78 @@ static int pg_alive(struct pg *p, struct ah_error *err)
     return AH_OK;
 }
 
+/* A deferred statement failed: nothing of this transaction may commit. */
+static int poison(struct pg *p, struct ah_error *err)
+{
+    p->poisoned = 1;
+    memcpy(p->why, err->msg, sizeof(p->why));
+    err->code = AH_ESTORE; /* even a constraint: memory already moved on */
+    return AH_ESTORE;
+}
+
+/* Reads the answers of the deferred statements and leaves pipeline mode.
+ * Their rows are not wanted; the first failure poisons the transaction. */
+static int drain(struct pg *p, struct ah_error *err)
+{
+    struct ah_error mine;
+    PGresult *res;
+    int nulls = 0, rc = AH_OK;
+
+    if (err == NULL)
+        err = &mine;
+    if (PQpipelineSync(p->conn) != 1)
+        rc = pg_fail(p, NULL, "send statements", err);
+    /* Each statement's result is followed by a NULL; the sync ends it all.
+     * Two NULLs in a row: the connection broke. */
+    for (;;) {
+        ExecStatusType st;
+
+        res = PQgetResult(p->conn);
+        if (res == NULL) {
+            if (++nulls >= 2)
+                break;
+            continue;
+        }
+        nulls = 0;
+        st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+            p->changes = strtoll(PQcmdTuples(res), NULL, 10);
+        else if (rc == AH_OK)
+            rc = pg_fail(p, res, "run a deferred statement", err);
+        PQclear(res);
+    }
+    p->piped = 0;
+    if (PQexitPipelineMode(p->conn) != 1 && rc == AH_OK)
+        rc = pg_fail(p, NULL, "leave pipeline mode", err);
+    return rc < 0 ? poison(p, err) : AH_OK;
+}
+
+/* Before a statement that waits for its answer: the deferred ones are read
+ * first, and a poisoned transaction refuses everything but its ROLLBACK. */
+static int settle(struct pg *p, const char *sql, struct ah_error *err)
+{
+    if (p->piped > 0 && drain(p, err) < 0 && strcmp(sql, "ROLLBACK") != 0)
+        return AH_ESTORE;
+    if (p->poisoned) {
+        if (strcmp(sql, "ROLLBACK") != 0)
+            return ah_error_set(err, AH_ESTORE,
+                                "an earlier statement of this transaction"
+                                " failed: %s",
+                                p->why);
+        p->poisoned = 0;
+    }
+    return pg_alive(p, err);
+}
+
 static int pg_exec(struct ah_db *d, const char *sql, struct ah_error *err)
 {
     struct pg *p = PG(d);
     PGresult *res;
-    int rc = pg_alive(p, err);
+    int rc = settle(p, sql, err);
 
     if (rc < 0)
         return rc;
@@ -235,6 +328,17 @@ static char *translate(const char *sql)
     return ah_buf_steal(&out);
 }
 
+/* The writer's prepared statement for @sql, if it was made already. */
+static const char *known(const struct pg *p, const char *sql)
+{
+    int i;
+
+    for (i = 0; i < p->ncache; i++)
+        if (p->cache[i].sql == sql)
+            return p->cache[i].name;
+    return NULL;
+}
+
 /* The writer's prepared statement for @sql, made on first use. */
 static int prepared(struct pg *p, const char *sql, const Oid *types, int n, const char **ret,
                     struct ah_error *err)
@@ -243,12 +347,8 @@ static int prepared(struct pg *p, const char *sql, const Oid *types, int n, cons
     char *text;
     int i, rc;
 
-    for (i = 0; i < p->ncache; i++) {
-        if (p->cache[i].sql == sql) {
-            *ret = p->cache[i].name;
-            return AH_OK;
-        }
-    }
+    if ((*ret = known(p, sql)) != NULL)
+        return AH_OK;
     if (p->ncache == (int)(sizeof(p->cache) / sizeof(p->cache[0]))) {
         *ret = NULL; /* run unprepared */
         return AH_OK;
@@ -343,8 +443,8 @@ static int pg_query(struct ah_db *d, const char *sql, const struct ah_db_value *
     Oid types[MAX_PARAMS];
     PGresult *res;
     int row, i, ncols,
-        rc =
-            n > MAX_PARAMS ? ah_error_set(err, AH_ESTORE, "too many parameters") : pg_alive(p, err);
+        rc = n > MAX_PARAMS ? ah_error_set(err, AH_ESTORE, "too many parameters")
+                            : settle(p, sql, err);
 
     if (rc < 0)
         return rc;
@@ -380,12 +480,89 @@ static int pg_query(struct ah_db *d, const char *sql, const struct ah_db_value *
     return AH_OK;
 }
 
+/* Sends the statement in pipeline mode and returns at once: the writer's
+ * transaction goes on while the server works, and the answers are read at
+ * the next statement that waits (at the latest the COMMIT). The first run
+ * of a statement waits, which also prepares it. */
+static int pg_defer(struct ah_db *d, const char *sql, const struct ah_db_value *params, int n,
+                    struct ah_error *err)
+{
+    struct pg *p = PG(d);
+    const char *values[MAX_PARAMS], *name;
+    char nums[MAX_PARAMS][32];
+    Oid types[MAX_PARAMS];
+    int rc;
+
+    /* A reset connection has lost its prepared statements: look after. */
+    if (p->writer && p->piped == 0 && !p->poisoned && (rc = pg_alive(p, err)) < 0)
+        return rc;
+    name = known(p, sql);
+    if (!p->writer || name == NULL || n > MAX_PARAMS || p->piped >= MAX_PIPED || p->poisoned)
+        return pg_query(d, sql, params, n, NULL, NULL, err);
+    if (p->piped == 0 && PQenterPipelineMode(p->conn) != 1)
+        return pg_fail(p, NULL, "enter pipeline mode", err);
+    params_text(params, n, types, values, nums);
+    if (PQsendQueryPrepared(p->conn, name, n, values, NULL, NULL, 0) != 1) {
+        (void)pg_fail(p, NULL, "send a statement", err);
+        return poison(p, err);
+    }
+    p->piped++;
+    return AH_OK;
+}
+
+static void take_ids(const struct ah_db_col *cols, int n, void *arg)
+{
+    struct id_block *b = arg;
+
+    if (n > 0 && cols[0].v.type == AH_DB_INT && b->n < ID_BLOCK)
+        b->ids[b->n++] = cols[0].v.i;
+}
+
+/* Ids come from the table's sequence, ID_BLOCK at a time: an insert that
+ * carries its id answers nothing, so the writer can pipeline it. */
+static int pg_next_id(struct ah_db *d, const char *table, int64_t *ret, struct ah_error *err)
+{
+    struct pg *p = PG(d);
+    struct ah_db_value v[2] = {{.type = AH_DB_TEXT, .decl = AH_DB_TEXT, .s = table},
+                               {.type = AH_DB_INT, .decl = AH_DB_INT, .i = ID_BLOCK}};
+    struct id_block *b = NULL;
+    int i, rc;
+
+    *ret = 0;
+    for (i = 0; i < p->nblocks && b == NULL; i++)
+        if (p->blocks[i].table == table)
+            b = &p->blocks[i];
+    if (b == NULL) {
+        if (!p->writer || p->nblocks == (int)(sizeof(p->blocks) / sizeof(p->blocks[0])))
+            return AH_OK; /* the engine picks it */
+        b = &p->blocks[p->nblocks++];
+        b->table = table;
+    }
+    if (b->next == b->n) {
+        b->next = b->n = 0;
+        rc = pg_query(d,
+                      "SELECT nextval(pg_get_serial_sequence(?1, 'id'))"
+                      " FROM generate_series(1, ?2)",
+                      v, 2, take_ids, b, err);
+        if (rc < 0)
+            return rc;
+        if (b->n == 0)
+            return ah_error_set(err, AH_ESTORE, "no ids from the sequence of %s", table);
+    }
+    *ret = b->ids[b->next++];
+    return AH_OK;
+}
+
 /* The value the last INSERT took from an identity column's sequence, in
  * this session (lastval()). */
 static int64_t pg_last_id(struct ah_db *d)
 {
-    PGresult *res = PQexec(PG(d)->conn, "SELECT lastval()");
+    PGresult *res;
     int64_t id = 0;
+
+    if (settle(PG(d), "SELECT lastval()", NULL) < 0)
+        return 0;
+    res = PQexec(PG(d)->conn, "SELECT lastval()");
 
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
         id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -395,11 +572,15 @@ static int64_t pg_last_id(struct ah_db *d)
 
 static int64_t pg_changes(struct ah_db *d)
 {
+    if (PG(d)->piped > 0)
+        (void)drain(PG(d), NULL);
     return PG(d)->changes;
 }
 
 static int pg_in_tx(struct ah_db *d)
 {
+    if (PG(d)->piped > 0)
+        (void)drain(PG(d), NULL);
     return PQtransactionStatus(PG(d)->conn) != PQTRANS_IDLE;
 }
 
@@ -567,6 +748,8 @@ const struct ah_db_driver ah_db_postgres = {
     .connect = pg_connect,
     .close = pg_close,
     .query = pg_query,
+    .defer = pg_defer,
+    .next_id = pg_next_id,
     .exec = pg_exec,
     .last_id = pg_last_id,
     .changes = pg_changes,

@@ -29,13 +29,13 @@ int64_t ah_sql_changes(struct ah_db *db)
 
 /* Turns the arguments described by @fmt into @p; JSON dumped here is
  * owned by @dumped[] (freed by the caller). Returns the count, or -1 when
- * @fmt is longer than MAX_PARAMS. */
-static int params(const char *fmt, va_list ap, struct ah_db_value *p, char **dumped)
+ * @fmt is longer than @max. */
+static int params(const char *fmt, va_list ap, struct ah_db_value *p, char **dumped, int max)
 {
     int i;
 
     for (i = 0; fmt[i]; i++) {
-        if (i == MAX_PARAMS)
+        if (i == max)
             return -1;
         memset(&p[i], 0, sizeof(p[i]));
         dumped[i] = NULL;
@@ -62,19 +62,40 @@ static int params(const char *fmt, va_list ap, struct ah_db_value *p, char **dum
     return i;
 }
 
-static int query_v(struct ah_db *db, const char *sql, ah_db_row_fn fn, void *arg,
-                   struct ah_error *err, const char *fmt, va_list ap)
+/* Runs @n parameters @p through the driver: its defer (db.h) when @defer,
+ * which may not wait for the answer. */
+static int run_p(struct ah_db *db, const char *sql, int defer, struct ah_db_value *p, int n,
+                 ah_db_row_fn fn, void *arg, struct ah_error *err)
+{
+    if (defer && db->drv->defer != NULL)
+        return db->drv->defer(db, sql, n > 0 ? p : NULL, n, err);
+    return db->drv->query(db, sql, n > 0 ? p : NULL, n, fn, arg, err);
+}
+
+/* Runs @sql with @first (when not NULL) and then the arguments of @fmt. */
+static int run_v(struct ah_db *db, const char *sql, int defer, const struct ah_db_value *first,
+                 ah_db_row_fn fn, void *arg, struct ah_error *err, const char *fmt, va_list ap)
 {
     struct ah_db_value p[MAX_PARAMS];
     char *dumped[MAX_PARAMS];
-    int i, rc, n = params(fmt, ap, p, dumped);
+    int i, rc, k = first != NULL, n = params(fmt, ap, p + k, dumped + k, MAX_PARAMS - k);
 
     if (n < 0)
         return ah_error_set(err, AH_ESTORE, "a statement has more than %d parameters", MAX_PARAMS);
-    rc = db->drv->query(db, sql, n > 0 ? p : NULL, n, fn, arg, err);
-    for (i = 0; i < n; i++)
+    if (first != NULL) {
+        p[0] = *first;
+        dumped[0] = NULL;
+    }
+    rc = run_p(db, sql, defer, p, n + k, fn, arg, err);
+    for (i = 0; i < n + k; i++)
         free(dumped[i]);
     return rc;
+}
+
+static int query_v(struct ah_db *db, const char *sql, ah_db_row_fn fn, void *arg,
+                   struct ah_error *err, const char *fmt, va_list ap)
+{
+    return run_v(db, sql, 0, NULL, fn, arg, err, fmt, ap);
 }
 
 int ah_sql_run(struct ah_db *db, const char *sql, struct ah_error *err, const char *fmt, ...)
@@ -84,6 +105,17 @@ int ah_sql_run(struct ah_db *db, const char *sql, struct ah_error *err, const ch
 
     va_start(ap, fmt);
     rc = query_v(db, sql, NULL, NULL, err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int ah_sql_defer(struct ah_db *db, const char *sql, struct ah_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = run_v(db, sql, 1, NULL, NULL, NULL, err, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -110,6 +142,25 @@ static void take_first(const struct ah_db_col *cols, int n, void *arg)
         *f->i = 0;
     else if (f->s != NULL && cols[0].v.type == AH_DB_TEXT)
         *f->s = ah_xstrdup(cols[0].v.s);
+}
+
+int ah_sql_insert(struct ah_db *db, const char *table, const char *sql, int64_t *ret_id,
+                  struct ah_error *err, const char *fmt, ...)
+{
+    struct ah_db_value id = {.type = AH_DB_NULL, .decl = AH_DB_INT};
+    va_list ap;
+    int rc = db->drv->next_id != NULL ? db->drv->next_id(db, table, &id.i, err) : AH_OK;
+
+    if (rc < 0)
+        return rc;
+    if (id.i != 0)
+        id.type = AH_DB_INT;
+    va_start(ap, fmt);
+    rc = run_v(db, sql, id.i != 0, &id, NULL, NULL, err, fmt, ap);
+    va_end(ap);
+    if (rc == AH_OK)
+        *ret_id = id.i != 0 ? id.i : ah_sql_last_id(db);
+    return rc;
 }
 
 int ah_sql_int(struct ah_db *db, const char *sql, int64_t *ret, struct ah_error *err,

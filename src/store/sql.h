@@ -25,6 +25,20 @@ struct ah_store_tx;
 int ah_sql_exec(struct ah_db *db, const char *sql, struct ah_error *reterr);
 /* Runs a statement to completion. */
 int ah_sql_run(struct ah_db *db, const char *sql, struct ah_error *reterr, const char *fmt, ...);
+/* As ah_sql_run for a write whose changes and id nobody reads: on
+ * PostgreSQL it is pipelined, and a failure surfaces at a later statement
+ * of the transaction (at the latest its COMMIT), which then cannot commit
+ * (db.h). Not for a write that may fail on a constraint the caller means
+ * to report. */
+int ah_sql_defer(struct ah_db *db, const char *sql, struct ah_error *reterr, const char *fmt, ...);
+/* Inserts a row of @table with an id: @sql's first parameter is the id,
+ * @fmt describes the others. Either the driver gives the id (PostgreSQL,
+ * from a block of the sequence: the insert is then deferred, as
+ * ah_sql_defer, with no round trip of its own) or NULL is bound and the
+ * engine picks it (SQLite's last insert rowid, which costs nothing). Sets
+ * *@ret_id to the row's id. */
+int ah_sql_insert(struct ah_db *db, const char *table, const char *sql, int64_t *ret_id,
+                  struct ah_error *reterr, const char *fmt, ...);
 /* Runs a one-value query; *@ret unchanged when there is no row. */
 int ah_sql_int(struct ah_db *db, const char *sql, int64_t *ret, struct ah_error *reterr,
                const char *fmt, ...);

@@ -120,9 +120,11 @@ const char *ah_store_engine_version(void)
 
 /* ================= transactions ================= */
 
+/* BEGIN, SAVEPOINT and RELEASE are deferred: on PostgreSQL they travel
+ * with the job's writes instead of costing a round trip each. */
 int ah_store_tx_begin(struct ah_store *s, struct ah_store_tx **ret_tx, struct ah_error *err)
 {
-    int rc = ah_sql_run(s->wdb, s->drv->begin_sql, err, "");
+    int rc = ah_sql_defer(s->wdb, s->drv->begin_sql, err, "");
 
     if (rc < 0)
         return rc;
@@ -143,12 +145,12 @@ void ah_store_tx_rollback(struct ah_store_tx *tx)
 
 int ah_store_tx_savepoint(struct ah_store_tx *tx, struct ah_error *err)
 {
-    return ah_sql_run(tx->store->wdb, "SAVEPOINT job", err, "");
+    return ah_sql_defer(tx->store->wdb, "SAVEPOINT job", err, "");
 }
 
 void ah_store_tx_release(struct ah_store_tx *tx)
 {
-    (void)ah_sql_run(tx->store->wdb, "RELEASE job", NULL, "");
+    (void)ah_sql_defer(tx->store->wdb, "RELEASE job", NULL, "");
 }
 
 void ah_store_tx_rollback_savepoint(struct ah_store_tx *tx)

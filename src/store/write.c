@@ -138,8 +138,8 @@ int ah_store_tx_integration_delete(struct ah_store_tx *tx, int64_t id, struct ah
 int ah_store_tx_integration_touch(struct ah_store_tx *tx, int64_t id, int64_t now,
                                   struct ah_error *err)
 {
-    return ah_sql_run(W(tx), "UPDATE integrations SET last_event_at = ? WHERE id = ?", err, "ii",
-                      now, id);
+    return ah_sql_defer(W(tx), "UPDATE integrations SET last_event_at = ? WHERE id = ?", err, "ii",
+                        now, id);
 }
 
 static const char integration_cols[] =
@@ -223,10 +223,10 @@ int ah_store_tx_retry_find(struct ah_store_tx *tx, int64_t integration_id, const
 int ah_store_tx_retry_insert(struct ah_store_tx *tx, int64_t integration_id, const char *retry_id,
                              const json_t *keys, int64_t now, struct ah_error *err)
 {
-    return ah_sql_run(W(tx),
-                      "INSERT INTO push_retries(integration_id, retry_id, alert_keys, created_at)"
-                      " VALUES (?, ?, ?, ?)",
-                      err, "isji", integration_id, retry_id, keys, now);
+    return ah_sql_defer(W(tx),
+                        "INSERT INTO push_retries(integration_id, retry_id, alert_keys, created_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        err, "isji", integration_id, retry_id, keys, now);
 }
 
 int ah_store_tx_retry_prune(struct ah_store_tx *tx, int64_t before, struct ah_error *err)
@@ -239,15 +239,15 @@ int ah_store_tx_retry_prune(struct ah_store_tx *tx, int64_t before, struct ah_er
 int ah_store_tx_event_insert(struct ah_store_tx *tx, const struct ah_event_row *e,
                              struct ah_error *err)
 {
-    return ah_sql_run(W(tx),
-                      "INSERT INTO events(alert_id, channel_id, integration_id, alert_key,"
-                      " event_status, severity, title, description, labels, images, event_time,"
-                      " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      err, "iiisssssJJii", e->alert_id, e->channel_id, e->integration_id,
-                      e->alert_key, ah_status_name(e->severity, e->recovered),
-                      ah_severity_name(e->severity), e->title, e->description ? e->description : "",
-                      e->labels, e->labels_text, e->images, e->images_text, e->event_time,
-                      e->received_at);
+    return ah_sql_defer(W(tx),
+                        "INSERT INTO events(alert_id, channel_id, integration_id, alert_key,"
+                        " event_status, severity, title, description, labels, images, event_time,"
+                        " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        err, "iiisssssJJii", e->alert_id, e->channel_id, e->integration_id,
+                        e->alert_key, ah_status_name(e->severity, e->recovered),
+                        ah_severity_name(e->severity), e->title,
+                        e->description ? e->description : "", e->labels, e->labels_text, e->images,
+                        e->images_text, e->event_time, e->received_at);
 }
 
 static const char *hold_name(enum ah_alert_hold h)
@@ -257,93 +257,85 @@ static const char *hold_name(enum ah_alert_hold h)
 
 int ah_store_tx_alert_insert(struct ah_store_tx *tx, struct ah_alert *a, struct ah_error *err)
 {
-    int rc = ah_sql_run(W(tx),
-                        "INSERT INTO alerts(incident_id, channel_id, integration_id, alert_key,"
-                        " title, description, severity, status, labels, event_count, start_time,"
-                        " last_time, end_time, close_time, group_key, reason, held, flapping)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                        " coalesce(?, '{}'), ?, ?)",
-                        err, "iiisssssJiiiiisjsi", a->incident_id, a->channel_id, a->integration_id,
-                        a->alert_key, a->title, a->description ? a->description : "",
-                        ah_severity_name(a->severity), ah_status_name(a->level, a->recovered),
-                        a->labels, a->labels_text, a->event_count, a->start_time, a->last_time,
-                        a->end_time, a->close_time, a->group_key ? a->group_key : "", a->reason,
-                        hold_name(a->held), (int64_t)a->flapping);
-
-    if (rc < 0)
-        return rc;
-    a->id = ah_sql_last_id(W(tx));
-    return AH_OK;
+    /* On PostgreSQL the id comes from the driver and the insert is
+     * pipelined: it waits for no answer. */
+    return ah_sql_insert(
+        W(tx), "alerts",
+        "INSERT INTO alerts(id, incident_id, channel_id, integration_id, alert_key,"
+        " title, description, severity, status, labels, event_count, start_time,"
+        " last_time, end_time, close_time, group_key, reason, held, flapping)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " coalesce(?, '{}'), ?, ?)",
+        &a->id, err, "iiisssssJiiiiisjsi", a->incident_id, a->channel_id, a->integration_id,
+        a->alert_key, a->title, a->description ? a->description : "", ah_severity_name(a->severity),
+        ah_status_name(a->level, a->recovered), a->labels, a->labels_text, a->event_count,
+        a->start_time, a->last_time, a->end_time, a->close_time, a->group_key ? a->group_key : "",
+        a->reason, hold_name(a->held), (int64_t)a->flapping);
 }
 
 int ah_store_tx_alert_update(struct ah_store_tx *tx, const struct ah_alert *a, struct ah_error *err)
 {
-    return ah_sql_run(W(tx),
-                      "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
-                      " labels = ?, event_count = ?, last_time = ?, end_time = ?, close_time = ?,"
-                      " reason = coalesce(?, reason), flapping = ?, incident_id = ? WHERE id = ?",
-                      err, "ssssJiiiijiii", a->title, a->description ? a->description : "",
-                      ah_severity_name(a->severity), ah_status_name(a->level, a->recovered),
-                      a->labels, a->labels_text, a->event_count, a->last_time, a->end_time,
-                      a->close_time, a->reason, (int64_t)a->flapping, a->incident_id, a->id);
+    return ah_sql_defer(W(tx),
+                        "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
+                        " labels = ?, event_count = ?, last_time = ?, end_time = ?, close_time = ?,"
+                        " reason = coalesce(?, reason), flapping = ?, incident_id = ? WHERE id = ?",
+                        err, "ssssJiiiijiii", a->title, a->description ? a->description : "",
+                        ah_severity_name(a->severity), ah_status_name(a->level, a->recovered),
+                        a->labels, a->labels_text, a->event_count, a->last_time, a->end_time,
+                        a->close_time, a->reason, (int64_t)a->flapping, a->incident_id, a->id);
 }
 
 int ah_store_tx_alert_refresh(struct ah_store_tx *tx, const struct ah_alert *a,
                               struct ah_error *err)
 {
-    return ah_sql_run(W(tx),
-                      "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
-                      " labels = ?, event_count = ?, last_time = ? WHERE id = ?",
-                      err, "ssssJiii", a->title, a->description ? a->description : "",
-                      ah_severity_name(a->severity), ah_status_name(a->level, 0), a->labels,
-                      a->labels_text, a->event_count, a->last_time, a->id);
+    return ah_sql_defer(W(tx),
+                        "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
+                        " labels = ?, event_count = ?, last_time = ? WHERE id = ?",
+                        err, "ssssJiii", a->title, a->description ? a->description : "",
+                        ah_severity_name(a->severity), ah_status_name(a->level, 0), a->labels,
+                        a->labels_text, a->event_count, a->last_time, a->id);
 }
 
 int ah_store_tx_alerts_close(struct ah_store_tx *tx, int64_t incident_id, int64_t now,
                              struct ah_error *err)
 {
-    return ah_sql_run(W(tx),
-                      "UPDATE alerts SET close_time = ? WHERE incident_id = ? AND close_time = 0",
-                      err, "ii", now, incident_id);
+    return ah_sql_defer(W(tx),
+                        "UPDATE alerts SET close_time = ? WHERE incident_id = ? AND close_time = 0",
+                        err, "ii", now, incident_id);
 }
 
 int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
                                 struct ah_error *err)
 {
-    int rc = ah_sql_run(
-        W(tx),
-        "INSERT INTO incidents(channel_id, title, description, severity, status, progress,"
+    return ah_sql_insert(
+        W(tx), "incidents",
+        "INSERT INTO incidents(id, channel_id, title, description, severity, status, progress,"
         " labels, alert_count, active_alert_count, event_count, start_time, last_time,"
         " ack_time, close_time, group_key, first_alert_id, flapping, muted_until)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        err, "isssssJiiiiiiisiii", inc->channel_id, inc->title,
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &inc->id, err, "isssssJiiiiiiisiii", inc->channel_id, inc->title,
         inc->description ? inc->description : "", ah_severity_name(inc->severity),
         ah_status_name(inc->severity, inc->recovered), ah_progress_name(inc->progress), inc->labels,
         inc->labels_text, inc->alert_count, inc->active_alert_count, inc->event_count,
         inc->start_time, inc->last_time, inc->ack_time, inc->close_time,
         inc->group_key ? inc->group_key : "", inc->first_alert_id, (int64_t)inc->flapping,
         inc->muted_until);
-
-    if (rc < 0)
-        return rc;
-    inc->id = ah_sql_last_id(W(tx));
-    return AH_OK;
 }
 
 int ah_store_tx_incident_update(struct ah_store_tx *tx, const struct ah_incident *inc,
                                 struct ah_error *err)
 {
-    return ah_sql_run(W(tx),
-                      "UPDATE incidents SET severity = ?, status = ?, progress = ?,"
-                      " labels = coalesce(?, labels), alert_count = ?, active_alert_count = ?,"
-                      " event_count = ?, last_time = ?, ack_time = ?, close_time = ?,"
-                      " first_alert_id = ?, flapping = ?, muted_until = ? WHERE id = ?",
-                      err, "sssJiiiiiiiiii", ah_severity_name(inc->severity),
-                      ah_status_name(inc->severity, inc->recovered),
-                      ah_progress_name(inc->progress), inc->labels, inc->labels_text,
-                      inc->alert_count, inc->active_alert_count, inc->event_count, inc->last_time,
-                      inc->ack_time, inc->close_time, inc->first_alert_id, (int64_t)inc->flapping,
-                      inc->muted_until, inc->id);
+    return ah_sql_defer(W(tx),
+                        "UPDATE incidents SET severity = ?, status = ?, progress = ?,"
+                        " labels = coalesce(?, labels), alert_count = ?, active_alert_count = ?,"
+                        " event_count = ?, last_time = ?, ack_time = ?, close_time = ?,"
+                        " first_alert_id = ?, flapping = ?, muted_until = ? WHERE id = ?",
+                        err, "sssJiiiiiiiiii", ah_severity_name(inc->severity),
+                        ah_status_name(inc->severity, inc->recovered),
+                        ah_progress_name(inc->progress), inc->labels, inc->labels_text,
+                        inc->alert_count, inc->active_alert_count, inc->event_count, inc->last_time,
+                        inc->ack_time, inc->close_time, inc->first_alert_id, (int64_t)inc->flapping,
+                        inc->muted_until, inc->id);
 }
 
 /* ================= noise-reduction rules and timelines ================= */
@@ -426,19 +418,20 @@ int ah_store_tx_hold_rule_delete(struct ah_store_tx *tx, enum ah_store_hold_kind
 int ah_store_tx_hold_rule_hit(struct ah_store_tx *tx, enum ah_store_hold_kind kind, int64_t id,
                               struct ah_error *err)
 {
-    return ah_sql_run(W(tx),
-                      kind == AH_STORE_SILENCE ? "UPDATE silences SET hits = hits + 1 WHERE id = ?"
-                                               : "UPDATE inhibits SET hits = hits + 1 WHERE id = ?",
-                      err, "i", id);
+    return ah_sql_defer(W(tx),
+                        kind == AH_STORE_SILENCE
+                            ? "UPDATE silences SET hits = hits + 1 WHERE id = ?"
+                            : "UPDATE inhibits SET hits = hits + 1 WHERE id = ?",
+                        err, "i", id);
 }
 
 int ah_store_tx_feed_insert(struct ah_store_tx *tx, int64_t incident_id, int64_t time,
                             const char *type, const json_t *detail, struct ah_error *err)
 {
-    return ah_sql_run(W(tx),
-                      "INSERT INTO incident_feed(incident_id, time, type, detail)"
-                      " VALUES (?, ?, ?, coalesce(?, '{}'))",
-                      err, "iisj", incident_id, time, type, detail);
+    return ah_sql_defer(W(tx),
+                        "INSERT INTO incident_feed(incident_id, time, type, detail)"
+                        " VALUES (?, ?, ?, coalesce(?, '{}'))",
+                        err, "iisj", incident_id, time, type, detail);
 }
 
 /* ================= routes ================= */

@@ -1,0 +1,127 @@
+/* tx_test.c - the writer's transactions on both drivers (store_fixture.h):
+ * writes that do not wait for their answer (ah_sql_defer: PostgreSQL's
+ * pipeline) commit like any other, and one that fails can never be
+ * committed with its failure unseen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+static int on_postgres(void)
+{
+    return getenv("AH_TEST_PG_URL") != NULL;
+}
+
+static size_t feed_count(struct fx *fx, int64_t incident_id)
+{
+    json_t *feed = NULL;
+    size_t n;
+
+    assert_int_equal(ah_store_read_feed(fx->store, incident_id, &feed, NULL), AH_OK);
+    n = json_array_size(feed);
+    json_decref(feed);
+    return n;
+}
+
+static void feed_insert_ok(struct ah_store_tx *tx, int64_t incident_id, int64_t time)
+{
+    struct ah_error err;
+
+    assert_int_equal(ah_store_tx_feed_insert(tx, incident_id, time, "note", NULL, &err), AH_OK);
+}
+
+/* More deferred writes than the driver keeps in flight (its pipeline is
+ * read back every 512 statements) all commit, in order. */
+static void test_deferred_writes_commit(void **state)
+{
+    struct fx *fx = *state;
+    struct ah_store_tx *tx;
+    struct ah_error err;
+    int i;
+
+    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
+    for (i = 0; i < 900; i++)
+        feed_insert_ok(tx, 7, 1000 + i);
+    assert_int_equal(ah_store_tx_commit(tx, &err), AH_OK);
+    assert_int_equal(feed_count(fx, 7), 900);
+}
+
+/* incident_feed.type is NOT NULL: an entry without one fails. */
+static void test_failed_deferred_write_never_commits(void **state)
+{
+    struct fx *fx = *state;
+    struct ah_store_tx *tx;
+    struct ah_error err;
+    char *value = NULL;
+    int failed, read_rc = AH_OK, commit_rc = AH_OK;
+
+    /* A first transaction prepares the statement: on PostgreSQL only a
+     * statement run before is sent without waiting. */
+    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
+    feed_insert_ok(tx, 8, 1);
+    assert_int_equal(ah_store_tx_commit(tx, &err), AH_OK);
+
+    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
+    assert_int_equal(ah_store_tx_meta_set(tx, "tx_test", "written", &err), AH_OK);
+    feed_insert_ok(tx, 8, 2);
+    failed = ah_store_tx_feed_insert(tx, 8, 3, NULL, NULL, &err);
+    if (on_postgres()) {
+        /* Sent without waiting: the failure comes with the next statement
+         * that waits, and the transaction refuses everything but its end. */
+        assert_int_equal(failed, AH_OK);
+        read_rc = ah_store_tx_meta_get(tx, "tx_test", &value, &err);
+        assert_int_equal(read_rc, AH_ESTORE);
+        assert_non_null(strstr(err.msg, "type"));
+        commit_rc = ah_store_tx_commit(tx, &err);
+        assert_int_equal(commit_rc, AH_ESTORE);
+        assert_null(value);
+    } else {
+        /* SQLite answers at once. */
+        assert_true(failed < 0);
+    }
+    ah_store_tx_rollback(tx);
+
+    /* Nothing of it was kept, and the next transaction works. */
+    assert_int_equal(feed_count(fx, 8), 1);
+    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
+    assert_int_equal(ah_store_tx_meta_get(tx, "tx_test", &value, &err), AH_OK);
+    assert_null(value);
+    feed_insert_ok(tx, 8, 4);
+    assert_int_equal(ah_store_tx_commit(tx, &err), AH_OK);
+    assert_int_equal(feed_count(fx, 8), 2);
+}
+
+/* A job's savepoint: a job that fails is undone alone, the batch goes on. */
+static void test_savepoint_undoes_one_job(void **state)
+{
+    struct fx *fx = *state;
+    struct ah_store_tx *tx;
+    struct ah_error err;
+
+    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
+    assert_int_equal(ah_store_tx_savepoint(tx, &err), AH_OK);
+    feed_insert_ok(tx, 9, 1);
+    ah_store_tx_release(tx);
+    assert_int_equal(ah_store_tx_savepoint(tx, &err), AH_OK);
+    feed_insert_ok(tx, 9, 2);
+    ah_store_tx_rollback_savepoint(tx);
+    assert_int_equal(ah_store_tx_savepoint(tx, &err), AH_OK);
+    feed_insert_ok(tx, 9, 3);
+    ah_store_tx_release(tx);
+    assert_int_equal(ah_store_tx_commit(tx, &err), AH_OK);
+    assert_int_equal(feed_count(fx, 9), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_deferred_writes_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_deferred_write_never_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_savepoint_undoes_one_job, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
