@@ -34,6 +34,12 @@
 #   plain / subscribed         unique keys into a plain channel, then into a
 #                              channel with two subscribed webhook targets
 #                              whose receiver answers after 2 s
+#   PostgreSQL rows            the standard rows on a throw-away PostgreSQL
+#                              cluster: one node, then three nodes on one
+#                              database (one active writer, two standbys:
+#                              docs/deploy.md) behind nginx as the load
+#                              balancer, which sends every request to the
+#                              node that takes it
 #
 # Per row: requests/s; p50, p99, p99.9 latency (wrk's histogram, through the
 # done() hook of push.lua); non-2xx (wrk's count of answers >= 400; socket
@@ -48,7 +54,7 @@
 # (64), BENCH_SERVER_ARGS (extra alerthub flags; none by default, so
 # synchronous=full), BENCH_ROWS (an ERE matched against whole row ids, to
 # run only some: nginx am-new am-same std-new std-same pg-std-new
-# pg-std-same rtc-new rtc-same rtc-recover rules plain subs scale retention;
+# pg-std-same pg3-std-new pg3-std-same rtc-new rtc-same rtc-recover rules plain subs scale retention;
 # e.g. 'nginx|am-.*'),
 # BENCH_RETENTION_SECS (the retention row's load, default 30), BENCH_ALERTS
 # (open alerts at the last size of the scale run, default 1000000),
@@ -156,6 +162,45 @@ http {
     server {
         listen 127.0.0.1:$2;
         location / { return 204; }
+    }
+}
+EOF
+    exec nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
+}
+
+# nginx as the load balancer in front of LB_NODES (host:port ...): keeps
+# connections to them open, and a node that refuses connections (a standby)
+# is skipped for 30 s after each refusal.
+srv_cmd_lb()
+{
+    local dir=$1 user='' node servers=''
+    [ "$(id -u)" -eq 0 ] && user="user $(id -un) $(id -gn);"
+    for node in $LB_NODES; do
+        servers+="server $node max_fails=1 fail_timeout=30s; "
+    done
+    cat >"$dir/nginx.conf" <<EOF
+$user
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log crit;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    upstream alerthub { $servers keepalive 64; }
+    server {
+        listen 127.0.0.1:$2;
+        location / {
+            proxy_pass http://alerthub;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_next_upstream error timeout;
+        }
     }
 }
 EOF
@@ -446,14 +491,18 @@ fi
 # PostgreSQL's WAL on disk). The table's CPU column is alerthub's; the
 # PostgreSQL server's own CPU per request is in the notes.
 PG_CLUSTER=''
+# pg_cluster: starts the cluster once, for every PostgreSQL row.
+pg_cluster()
+{
+    [ -n "$PG_CLUSTER" ] && return 0
+    # Beside AH_TMP, not in it: the postgres user cannot enter AH_TMP.
+    PG_CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/alerthub-bench-pg.XXXXXX")
+    PG_BASE=$("$BENCH_DIR/../scripts/pg-cluster.sh" start "$PG_CLUSTER") || exit 1
+}
 pg_row()
 {
     local mode=$1 name p0 p1 pm
-    if [ -z "$PG_CLUSTER" ]; then
-        # Beside AH_TMP, not in it: the postgres user cannot enter AH_TMP.
-        PG_CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/alerthub-bench-pg.XXXXXX")
-        PG_BASE=$("$BENCH_DIR/../scripts/pg-cluster.sh" start "$PG_CLUSTER") || exit 1
-    fi
+    pg_cluster
     AH_PG_URL=$PG_BASE ah_fresh standard
     name="PostgreSQL, standard, new alerts"
     [ "$mode" = same ] && name="PostgreSQL, standard, repeats"
@@ -466,8 +515,47 @@ pg_row()
     # The next rows are on SQLite again.
     unset ALERTHUB_DATABASE_URL AH_DB_URL
 }
+# pg3_row MODE: three nodes on one database behind nginx. The first node
+# started is the active writer; the two others stand by (their port stays
+# closed until the writer lock is theirs), so nginx sends everything to the
+# first. The CPU column is the active node's; nginx's and PostgreSQL's are in
+# the notes.
+pg3_row()
+{
+    local mode=$1 name n port p0 p1 n0 n1 pm standbys=()
+    pg_cluster
+    AH_PG_URL=$PG_BASE ah_fresh standard
+    LB_NODES="127.0.0.1:$AH_PORT"
+    for n in 2 3; do
+        port=$(pick_port)
+        mkdir -p "$AH_TMP/pg3-node-$n"
+        "$BIN" serve --listen "127.0.0.1:$port" --data "$AH_TMP/pg3-node-$n" \
+            --admin-token "$AH_TOKEN" >"$AH_TMP/pg3-node-$n.log" 2>&1 &
+        standbys+=($!)
+        AH_BG_PIDS+=($!)
+        LB_NODES+=" 127.0.0.1:$port"
+    done
+    srv_start lb /healthz GET
+    name="PostgreSQL, 3 nodes, new alerts"
+    [ "$mode" = same ] && name="PostgreSQL, 3 nodes, repeats"
+    pm=$(head -n 1 "$PG_CLUSTER/data/postmaster.pid")
+    p0=$(ticks "$pm") n0=$(ticks "$SRV_PID")
+    row "pg3-std-$mode" "$name" "$mode" standard "$mode" "${URL/$AH_URL/$SRV_URL}" "$AH_PID"
+    p1=$(ticks "$pm") n1=$(ticks "$SRV_PID")
+    grep -q "standing by" "$AH_TMP/pg3-node-2.log" && grep -q "standing by" "$AH_TMP/pg3-node-3.log" ||
+        NOTES+=("$name: a standby did not say it was standing by")
+    NOTES+=("$name: $(counts); per request besides the active node's CPU: nginx $(((n1 - n0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, PostgreSQL $(((p1 - p0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us")
+    srv_stop
+    kill -TERM "${standbys[@]}" 2>/dev/null
+    wait "${standbys[@]}" 2>/dev/null
+    stop_server
+    unset ALERTHUB_DATABASE_URL AH_DB_URL
+}
 for mode in new same; do
     want "pg-std-$mode" && pg_row "$mode"
+done
+for mode in new same; do
+    want "pg3-std-$mode" && pg3_row "$mode"
 done
 [ -n "$PG_CLUSTER" ] && "$BENCH_DIR/../scripts/pg-cluster.sh" stop "$PG_CLUSTER"
 
