@@ -58,12 +58,12 @@ struct ah_incident {
     enum ah_severity severity; /* the highest of its alerts */
     int recovered;             /* all its alerts recovered: status Ok */
     enum ah_progress progress;
+    int flapping; /* beside progress: no padding (a million are in memory) */
     int64_t alert_count, active_alert_count, event_count;
     int64_t start_time, last_time, ack_time, close_time;
     const char *group_key;
     int64_t first_alert_id; /* the alert that gave the title and labels */
-    int flapping;
-    int64_t muted_until; /* flapping mute: 0 when not muted */
+    int64_t muted_until;    /* flapping mute: 0 when not muted */
 };
 
 /* A raw event as stored: one row per (event, channel). */

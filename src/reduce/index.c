@@ -5,7 +5,6 @@
 #include "reduce/escalate.h"
 
 #include "util/alloc.h"
-#include "util/buf.h"
 #include "util/sha256.h"
 
 #include <stdio.h>
@@ -27,32 +26,24 @@ void ah_reduce_digest(enum ah_severity level, const char *title, const char *des
     memcpy(out, full, AH_DIGEST_LEN);
 }
 
+/* Exactly as long as it is: a million open alerts each keep one. */
 char *ah_reduce_alert_key(int64_t channel_id, const char *alert_key)
 {
-    struct ah_buf b;
+    int n = snprintf(NULL, 0, "%lld\x1f%s", (long long)channel_id, alert_key);
+    char *k = ah_xmalloc((size_t)n + 1);
 
-    ah_buf_init(&b);
-    ah_buf_printf(&b, "%lld\x1f%s", (long long)channel_id, alert_key);
-    return ah_buf_steal(&b);
-}
-
-static void id_key(int64_t id, char out[24])
-{
-    snprintf(out, 24, "%lld", (long long)id);
+    snprintf(k, (size_t)n + 1, "%lld\x1f%s", (long long)channel_id, alert_key);
+    return k;
 }
 
 struct open_incident *ah_reduce_incident_find(struct ah_reduce *r, int64_t id)
 {
-    char k[24];
-
-    id_key(id, k);
-    return ah_map_find(r->incidents, k);
+    return ah_map_find_id(r->incidents, id);
 }
 
 struct open_incident *ah_reduce_incident_add(struct ah_reduce *r, const struct ah_incident *row)
 {
     struct open_incident *inc = ah_xcalloc(1, sizeof(*inc));
-    char k[24];
 
     inc->row = *row;
     /* Only counts, times and states live here; strings belong to the row's
@@ -60,15 +51,20 @@ struct open_incident *ah_reduce_incident_add(struct ah_reduce *r, const struct a
     inc->row.title = inc->row.description = inc->row.group_key = NULL;
     inc->row.labels = NULL;
     inc->row.labels_text = NULL;
-    id_key(row->id, k);
-    ah_map_put(r->incidents, k, inc);
+    ah_map_put_id(r->incidents, row->id, inc);
     return inc;
+}
+
+/* Most incidents have one alert: it is kept in the incident itself. */
+static void free_alert_list(struct open_incident *inc)
+{
+    if (inc->alerts != &inc->one)
+        ah_free(inc->alerts);
 }
 
 void ah_reduce_incident_drop(struct ah_reduce *r, struct open_incident *inc)
 {
     struct channel_state *ch = ah_reduce_channel(r, inc->row.channel_id);
-    char k[24];
     size_t i;
 
     /* A key may meanwhile point at a newer incident: only remove our own. */
@@ -77,11 +73,10 @@ void ah_reduce_incident_drop(struct ah_reduce *r, struct open_incident *inc)
             ah_map_remove(ch->groups, inc->group_keys[i]);
     }
     ah_free(inc->group_keys);
-    id_key(inc->row.id, k);
-    ah_map_remove(r->incidents, k);
+    ah_map_remove_id(r->incidents, inc->row.id);
     for (i = 0; i < inc->nalerts; i++)
         inc->alerts[i]->incident_id = 0; /* orphans: their incident is gone */
-    ah_free(inc->alerts);
+    free_alert_list(inc);
     ah_free(inc);
 }
 
@@ -92,9 +87,16 @@ void ah_reduce_alert_add(struct ah_reduce *r, struct open_alert *a)
     ah_map_put(r->alerts, a->map_key, a);
     if (inc == NULL)
         return;
-    if (inc->nalerts == inc->capalerts) {
-        inc->capalerts = inc->capalerts ? 2 * inc->capalerts : 2;
-        inc->alerts = ah_xrealloc(inc->alerts, inc->capalerts * sizeof(*inc->alerts));
+    if (inc->capalerts == 0) {
+        inc->alerts = &inc->one;
+        inc->capalerts = 1;
+    } else if (inc->nalerts == inc->capalerts) {
+        struct open_alert **more = ah_xmalloc(2 * inc->capalerts * sizeof(*more));
+
+        memcpy(more, inc->alerts, inc->nalerts * sizeof(*more));
+        free_alert_list(inc);
+        inc->alerts = more;
+        inc->capalerts *= 2;
     }
     inc->alerts[inc->nalerts++] = a;
 }
@@ -121,8 +123,8 @@ struct ah_reduce *ah_reduce_new(void)
 {
     struct ah_reduce *r = ah_xcalloc(1, sizeof(*r));
 
-    r->alerts = ah_map_new();
-    r->incidents = ah_map_new();
+    r->alerts = ah_map_new_borrowing(); /* keys: struct open_alert's map_key */
+    r->incidents = ah_map_new_ids();
     r->channels = ah_map_new();
     ah_esc_reset(r);
     return r;
@@ -145,7 +147,7 @@ static void free_incident(const char *key, void *value, void *arg)
     (void)key;
     (void)arg;
     ah_free(inc->group_keys);
-    ah_free(inc->alerts);
+    free_alert_list(inc);
     ah_free(inc);
 }
 
@@ -155,8 +157,8 @@ static void clear(struct ah_reduce *r)
     ah_map_each(r->incidents, free_incident, NULL);
     ah_map_free(r->alerts);
     ah_map_free(r->incidents);
-    r->alerts = ah_map_new();
-    r->incidents = ah_map_new();
+    r->alerts = ah_map_new_borrowing();
+    r->incidents = ah_map_new_ids();
     ah_reduce_channels_clear(r);
     ah_esc_reset(r);
 }

@@ -28,8 +28,10 @@ struct open_alert {
 
 struct open_incident {
     struct ah_incident row; /* strings and labels unused (NULL) */
-    /* Map keys of its open alerts (borrowed from struct open_alert). */
+    /* Its open alerts (borrowed); @one holds the first, so that an
+     * incident of one alert (most of them) needs no array. */
     struct open_alert **alerts;
+    struct open_alert *one;
     size_t nalerts, capalerts;
     /* Group keys under which it is indexed (grouping on), and when an alert
      * last joined it (sliding windows). */

@@ -197,6 +197,13 @@ static void map_many_keys_remove_every_other(void **state)
     ah_map_free(m);
 }
 
+static void xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+}
+
 /* Random churn against a reference: a small table kept crowded (many
  * collisions and wrapping runs), checked after every operation. */
 static void map_churn_matches_reference(void **state)
@@ -214,9 +221,7 @@ static void map_churn_matches_reference(void **state)
         size_t k;
         uintptr_t v;
 
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
+        xorshift(&rng);
         k = (size_t)(rng % KEYS);
         snprintf(key, sizeof(key), "key:%zu", k);
         if ((rng >> 32) % 3 != 0) {
@@ -242,6 +247,111 @@ static void map_churn_matches_reference(void **state)
         snprintf(key, sizeof(key), "key:%zu", i);
         assert_ptr_equal(ah_map_find(m, key), (void *)ref[i]);
     }
+    ah_map_free(m);
+}
+
+/* An id map against a reference under churn: ids far apart, negative and
+ * huge ones too (the hash alone tells entries apart), then remove_if. */
+static int drop_odd(const void *value, void *arg)
+{
+    (void)arg;
+    return ((uintptr_t)value & 1) != 0;
+}
+
+/* Ids spread over the whole range, half of them negative. */
+static int64_t spread_id(size_t k)
+{
+    return (int64_t)(k * 0x9e3779b97f4a7c15ULL - (k % 2 ? (uint64_t)INT64_MAX / 3 : 0));
+}
+
+static void map_ids_churn_matches_reference(void **state)
+{
+    enum { IDS = 300, OPS = 60000 };
+    struct ah_map *m = ah_map_new_ids();
+    uintptr_t ref[IDS] = {0};
+    uint64_t rng = 2463534242ULL;
+    size_t live = 0, i, odd = 0;
+    int op;
+
+    (void)state;
+    for (op = 0; op < OPS; op++) {
+        int64_t id;
+        size_t k;
+
+        xorshift(&rng);
+        k = (size_t)(rng % IDS);
+        id = spread_id(k);
+        if ((rng >> 32) % 3 != 0) {
+            ah_map_put_id(m, id, (void *)((uintptr_t)op + 1));
+            live += ref[k] == 0;
+            ref[k] = (uintptr_t)op + 1;
+        } else {
+            assert_ptr_equal(ah_map_remove_id(m, id), (void *)ref[k]);
+            live -= ref[k] != 0;
+            ref[k] = 0;
+        }
+        assert_int_equal(ah_map_count(m), live);
+    }
+    for (i = 0; i < IDS; i++) {
+        assert_ptr_equal(ah_map_find_id(m, spread_id(i)), (void *)ref[i]);
+        odd += ref[i] & 1;
+    }
+    assert_int_equal(ah_map_remove_if(m, drop_odd, NULL, NULL), odd);
+    for (i = 0; i < IDS; i++) {
+        assert_ptr_equal(ah_map_find_id(m, spread_id(i)), (void *)(ref[i] & 1 ? 0 : ref[i]));
+    }
+    ah_map_free(m);
+}
+
+/* A borrowing map keeps the key inside each value: replacing a value moves
+ * the entry to the new value's key, so the old value can go (ASan would
+ * see a read of it), and remove_if may free values with their keys. */
+struct keyed {
+    char key[16];
+    uintptr_t n;
+};
+
+static int drop_keyed(const void *value, void *arg)
+{
+    (void)arg;
+    return ((const struct keyed *)value)->n % 2 == 0;
+}
+
+static void map_borrowing_uses_the_values_keys(void **state)
+{
+    struct ah_map *m = ah_map_new_borrowing();
+    struct keyed *v[64], *again;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 64; i++) {
+        v[i] = ah_xcalloc(1, sizeof(*v[i]));
+        snprintf(v[i]->key, sizeof(v[i]->key), "k%zu", i);
+        v[i]->n = i;
+        ah_map_put(m, v[i]->key, v[i]);
+    }
+    again = ah_xcalloc(1, sizeof(*again));
+    snprintf(again->key, sizeof(again->key), "k7");
+    again->n = 1007;
+    ah_map_put(m, again->key, again);
+    ah_free(v[7]);
+    v[7] = again;
+    assert_int_equal(ah_map_count(m), 64);
+    assert_ptr_equal(ah_map_find(m, "k7"), again);
+    assert_int_equal(ah_map_remove_if(m, drop_keyed, NULL, ah_free), 32);
+    for (i = 0; i < 64; i++) {
+        char key[16];
+
+        snprintf(key, sizeof(key), "k%zu", i);
+        if (i % 2 == 0) {
+            assert_null(ah_map_find(m, key));
+        } else {
+            assert_ptr_equal(ah_map_find(m, key), v[i]);
+            assert_ptr_equal(ah_map_remove(m, key), v[i]);
+            ah_free(v[i]);
+        }
+    }
+    assert_int_equal(ah_map_count(m), 0);
     ah_map_free(m);
 }
 
@@ -547,6 +657,8 @@ int main(void)
         cmocka_unit_test(map_basics),
         cmocka_unit_test(map_many_keys_remove_every_other),
         cmocka_unit_test(map_churn_matches_reference),
+        cmocka_unit_test(map_ids_churn_matches_reference),
+        cmocka_unit_test(map_borrowing_uses_the_values_keys),
         cmocka_unit_test(time_parse_formats),
         cmocka_unit_test(time_parse_refuses_garbage),
         cmocka_unit_test(time_parse_refuses_non_finite),
