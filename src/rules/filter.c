@@ -642,25 +642,34 @@ static int num_match(const struct value *v, const char *field)
 
 void ah_rule_budget_start(struct ah_rule_budget *b, int64_t ns)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    b->deadline_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + ns;
+    b->ns = ns;
+    b->deadline_ns = -1;
     b->exhausted = 0;
 }
 
-/* 1 while @b (may be NULL) has time left; checked before each regex, the
- * only matching that can take long. */
-static int budget_left(struct ah_rule_budget *b)
+static int64_t thread_cpu_ns(void)
 {
     struct timespec ts;
 
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* 1 while @b (may be NULL) has time left; checked before each regex, the
+ * only matching that can take long. The clock starts at the first regex:
+ * reading a thread's CPU time is a system call, and most events meet no
+ * regex at all. */
+static int budget_left(struct ah_rule_budget *b)
+{
     if (b == NULL)
         return 1;
-    if (!b->exhausted) {
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-        b->exhausted = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec >= b->deadline_ns;
+    if (b->deadline_ns < 0) {
+        b->deadline_ns = thread_cpu_ns() + b->ns;
+        if (b->ns > 0)
+            return 1;
     }
+    if (!b->exhausted)
+        b->exhausted = thread_cpu_ns() >= b->deadline_ns;
     return !b->exhausted;
 }
 

@@ -51,11 +51,13 @@ struct ah_filter;
 #define AH_EVENT_RULE_NS   (50 * 1000000LL)
 
 struct ah_rule_budget {
-    int64_t deadline_ns; /* CLOCK_THREAD_CPUTIME_ID */
+    int64_t ns;
+    int64_t deadline_ns; /* CLOCK_THREAD_CPUTIME_ID; -1: not started */
     int exhausted;
 };
 
-/* Starts a budget of @ns of this thread's CPU time (AH_EVENT_RULE_NS). */
+/* Starts a budget of @ns of this thread's CPU time (AH_EVENT_RULE_NS),
+ * counted from the first regex the event meets. */
 void ah_rule_budget_start(struct ah_rule_budget *b, int64_t ns);
 
 /* What a filter looks at: an event or an alert (strings may be NULL when the
