@@ -19,6 +19,8 @@
 #include "util/log.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,10 @@ struct ah_server {
     struct MHD_Daemon *daemon;
     struct ah_app *app;
     struct ah_guard guard;
+    /* Request ids: 16 random hex digits per process, then a sequence, so
+     * that an id is unique without a system call per request. */
+    char rid_prefix[17];
+    atomic_uint_fast64_t rid_seq;
 };
 
 /* The URI callback: the request line is read, the headers are not. */
@@ -46,8 +52,8 @@ static void *request_new(void *cls, const char *uri, struct MHD_Connection *conn
     ah_buf_init(&req->body);
     ah_event_list_init(&req->push.events);
     atomic_init(&req->job_done, 0);
-    if (ah_random_hex(16, req->request_id) < 0)
-        memcpy(req->request_id, "00000000000000000000000000000000", 33);
+    snprintf(req->request_id, sizeof(req->request_id), "%s%016llx", srv->rid_prefix,
+             (unsigned long long)atomic_fetch_add(&srv->rid_seq, 1));
     return req;
 }
 
@@ -314,6 +320,10 @@ int ah_server_start(const struct ah_server_conf *conf, struct ah_app *app, struc
     flags |= tls_options(conf->tls, tls_opts);
     srv = ah_xcalloc(1, sizeof(*srv));
     srv->app = app;
+    if (ah_random_hex(8, srv->rid_prefix) < 0)
+        snprintf(srv->rid_prefix, sizeof(srv->rid_prefix), "%016llx",
+                 (unsigned long long)ah_monotonic_us());
+    atomic_init(&srv->rid_seq, 0);
     ah_guard_init(&srv->guard, app->max_body_bytes, conf->body_budget);
     /* The per-address limit keeps one client from taking every connection
      * slot (4096); libmicrohttpd closes the extra ones at accept. */

@@ -128,13 +128,17 @@ assert_json()
     assert_eq "$1" "$3" "$(jb "$2")"
 }
 
-# The X-Request-Id header is present and equals the body's request_id.
+# The X-Request-Id header is present, equals the body's request_id (32 hex
+# digits), and differs from the one the previous call of this saw.
+LAST_REQUEST_ID=''
 assert_request_id()
 {
     local hdr
     hdr=$(header X-Request-Id)
-    assert_match "$H_DESC X-Request-Id header" '^[^[:space:]]+$' "$hdr"
+    assert_match "$H_DESC X-Request-Id header" '^[0-9a-f]{32}$' "$hdr"
     assert_eq "$H_DESC X-Request-Id equals body request_id" "$hdr" "$(jb '.request_id')"
+    assert_true "$H_DESC request_id differs from the previous one" [ "$hdr" != "$LAST_REQUEST_ID" ]
+    LAST_REQUEST_ID=$hdr
 }
 
 # A Retry-After header holding a number of seconds in 1..MAX.
