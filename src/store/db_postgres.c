@@ -525,18 +525,19 @@ static int pg_next_id(struct ah_db *d, const char *table, int64_t *ret, struct a
     struct pg *p = PG(d);
     struct ah_db_value v[2] = {{.type = AH_DB_TEXT, .decl = AH_DB_TEXT, .s = table},
                                {.type = AH_DB_INT, .decl = AH_DB_INT, .i = ID_BLOCK}};
-    struct id_block *b = NULL;
+    struct id_block one = {.table = table}, *b = NULL;
     int i, rc;
 
     *ret = 0;
     for (i = 0; i < p->nblocks && b == NULL; i++)
         if (p->blocks[i].table == table)
             b = &p->blocks[i];
-    if (b == NULL) {
-        if (!p->writer || p->nblocks == (int)(sizeof(p->blocks) / sizeof(p->blocks[0])))
-            return AH_OK; /* the engine picks it */
+    if (b == NULL && p->nblocks < (int)(sizeof(p->blocks) / sizeof(p->blocks[0]))) {
         b = &p->blocks[p->nblocks++];
         b->table = table;
+    } else if (b == NULL) {
+        b = &one; /* more tables than blocks: one id, not kept */
+        v[1].i = 1;
     }
     if (b->next == b->n) {
         b->next = b->n = 0;
