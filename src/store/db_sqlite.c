@@ -78,14 +78,6 @@ static void lite_close(struct ah_db *d)
     ah_free(l);
 }
 
-/* The writer's page cache (SQLite's default is 2 MiB). With a million open
- * alerts the upper levels of the tables and indexes a write goes through no
- * longer fit in 2 MiB, and each event paid page reads: +25% of writer CPU
- * from 10^5 to 10^6 open alerts. 32 MiB keeps them, and the cost flat
- * (bench/writer_bench, docs/performance.md), for 0.03 KiB per open alert at
- * 10^6. Readers keep the default: their pages are the OS's cache anyway. */
-#define WRITER_CACHE "PRAGMA cache_size=-32768;"
-
 static int lite_connect(const struct ah_store_conf *conf, int writer, struct ah_db **ret,
                         struct ah_error *err)
 {
@@ -119,7 +111,7 @@ static int lite_connect(const struct ah_store_conf *conf, int writer, struct ah_
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
                   "PRAGMA temp_store=MEMORY; %s",
                   conf->synchronous && strcmp(conf->synchronous, "normal") == 0 ? "NORMAL" : "FULL",
-                  writer ? WRITER_CACHE : "PRAGMA query_only=1;");
+                  writer ? "" : "PRAGMA query_only=1;");
     rc = lite_exec(&l->base, ah_buf_str(&pragmas), err);
     ah_buf_done(&pragmas);
     if (rc < 0) {
