@@ -140,8 +140,10 @@ srv_stop()
     SRV_PID=
 }
 
-# nginx in the foreground as the current user, everything under DIR.
-srv_cmd_nginx()
+# nginx_run DIR PORT LOG_LEVEL HTTP LOCATION: nginx in the foreground as
+# the current user, everything under DIR, listening on PORT; HTTP goes into
+# the http block, LOCATION into "location /".
+nginx_run()
 {
     local dir=$1 user=''
     [ "$(id -u)" -eq 0 ] && user="user $(id -un) $(id -gn);"
@@ -149,7 +151,7 @@ srv_cmd_nginx()
 $user
 worker_processes 2;
 pid $dir/nginx.pid;
-error_log $dir/error.log warn;
+error_log $dir/error.log $3;
 events { worker_connections 1024; }
 http {
     access_log off;
@@ -159,52 +161,31 @@ http {
     fastcgi_temp_path $dir/fastcgi;
     uwsgi_temp_path $dir/uwsgi;
     scgi_temp_path $dir/scgi;
+    $4
     server {
         listen 127.0.0.1:$2;
-        location / { return 204; }
+        location / { $5 }
     }
 }
 EOF
     exec nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
 }
 
+# nginx answering every request with 204.
+srv_cmd_nginx() { nginx_run "$1" "$2" warn '' 'return 204;'; }
+
 # nginx as the load balancer in front of LB_NODES (host:port ...): keeps
 # connections to them open, and a node that refuses connections (a standby)
 # is skipped for 30 s after each refusal.
 srv_cmd_lb()
 {
-    local dir=$1 user='' node servers=''
-    [ "$(id -u)" -eq 0 ] && user="user $(id -un) $(id -gn);"
+    local node servers=''
     for node in $LB_NODES; do
         servers+="server $node max_fails=1 fail_timeout=30s; "
     done
-    cat >"$dir/nginx.conf" <<EOF
-$user
-worker_processes 2;
-pid $dir/nginx.pid;
-error_log $dir/error.log crit;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $dir/body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-    upstream alerthub { $servers keepalive 64; }
-    server {
-        listen 127.0.0.1:$2;
-        location / {
-            proxy_pass http://alerthub;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_next_upstream error timeout;
-        }
-    }
-}
-EOF
-    exec nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
+    nginx_run "$1" "$2" crit "upstream alerthub { $servers keepalive 64; }" \
+        'proxy_pass http://alerthub; proxy_http_version 1.1;
+         proxy_set_header Connection ""; proxy_next_upstream error timeout;'
 }
 
 # Alertmanager with one null receiver, no gossip, its storage under DIR.

@@ -41,6 +41,10 @@ struct ah_db_col {
  * (a query answering more fails with AH_ESTORE). */
 #define AH_DB_MAX_COLS 64
 
+/* Parameters of one statement at most: more than any statement has (a
+ * statement with more fails with AH_ESTORE, in sql.c and in the drivers). */
+#define AH_DB_MAX_PARAMS 32
+
 /* Called once per result row with its @n columns (borrowed). */
 typedef void (*ah_db_row_fn)(const struct ah_db_col *cols, int n, void *arg);
 

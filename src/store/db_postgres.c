@@ -24,8 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_PARAMS 32
-
 /* Ids taken from a table's sequence at once (pg_next_id). */
 #define ID_BLOCK 64
 
@@ -438,13 +436,13 @@ static int pg_query(struct ah_db *d, const char *sql, const struct ah_db_value *
 {
     struct pg *p = PG(d);
     struct ah_db_col cols[AH_DB_MAX_COLS];
-    const char *values[MAX_PARAMS], *name = NULL;
-    char nums[MAX_PARAMS][32];
-    Oid types[MAX_PARAMS];
+    const char *values[AH_DB_MAX_PARAMS], *name = NULL;
+    char nums[AH_DB_MAX_PARAMS][32];
+    Oid types[AH_DB_MAX_PARAMS];
     PGresult *res;
     int row, i, ncols,
-        rc = n > MAX_PARAMS ? ah_error_set(err, AH_ESTORE, "too many parameters")
-                            : settle(p, sql, err);
+        rc = n > AH_DB_MAX_PARAMS ? ah_error_set(err, AH_ESTORE, "too many parameters")
+                                  : settle(p, sql, err);
 
     if (rc < 0)
         return rc;
@@ -488,16 +486,16 @@ static int pg_defer(struct ah_db *d, const char *sql, const struct ah_db_value *
                     struct ah_error *err)
 {
     struct pg *p = PG(d);
-    const char *values[MAX_PARAMS], *name;
-    char nums[MAX_PARAMS][32];
-    Oid types[MAX_PARAMS];
+    const char *values[AH_DB_MAX_PARAMS], *name;
+    char nums[AH_DB_MAX_PARAMS][32];
+    Oid types[AH_DB_MAX_PARAMS];
     int rc;
 
     /* A reset connection has lost its prepared statements: look after. */
     if (p->writer && p->piped == 0 && !p->poisoned && (rc = pg_alive(p, err)) < 0)
         return rc;
     name = known(p, sql);
-    if (!p->writer || name == NULL || n > MAX_PARAMS || p->piped >= MAX_PIPED || p->poisoned)
+    if (!p->writer || name == NULL || n > AH_DB_MAX_PARAMS || p->piped >= MAX_PIPED || p->poisoned)
         return pg_query(d, sql, params, n, NULL, NULL, err);
     if (p->piped == 0 && PQenterPipelineMode(p->conn) != 1)
         return pg_fail(p, NULL, "enter pipeline mode", err);

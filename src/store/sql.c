@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parameters of one statement: more than any statement has. */
-#define MAX_PARAMS 32
-
 int ah_sql_exec(struct ah_db *db, const char *sql, struct ah_error *err)
 {
     return db->drv->exec(db, sql, err);
@@ -76,12 +73,13 @@ static int run_p(struct ah_db *db, const char *sql, int defer, struct ah_db_valu
 static int run_v(struct ah_db *db, const char *sql, int defer, const struct ah_db_value *first,
                  ah_db_row_fn fn, void *arg, struct ah_error *err, const char *fmt, va_list ap)
 {
-    struct ah_db_value p[MAX_PARAMS];
-    char *dumped[MAX_PARAMS];
-    int i, rc, k = first != NULL, n = params(fmt, ap, p + k, dumped + k, MAX_PARAMS - k);
+    struct ah_db_value p[AH_DB_MAX_PARAMS];
+    char *dumped[AH_DB_MAX_PARAMS];
+    int i, rc, k = first != NULL, n = params(fmt, ap, p + k, dumped + k, AH_DB_MAX_PARAMS - k);
 
     if (n < 0)
-        return ah_error_set(err, AH_ESTORE, "a statement has more than %d parameters", MAX_PARAMS);
+        return ah_error_set(err, AH_ESTORE, "a statement has more than %d parameters",
+                            AH_DB_MAX_PARAMS);
     if (first != NULL) {
         p[0] = *first;
         dumped[0] = NULL;
