@@ -10,6 +10,8 @@
 
 #include "store_fixture.h"
 
+#include "store/sql.h"
+
 static int on_postgres(void)
 {
     return getenv("AH_TEST_PG_URL") != NULL;
@@ -115,12 +117,54 @@ static void test_savepoint_undoes_one_job(void **state)
     assert_int_equal(feed_count(fx, 9), 2);
 }
 
+static void count_row(const struct ah_db_col *cols, int n, void *arg)
+{
+    (void)cols;
+    *(int *)arg = n;
+}
+
+/* The limits of one statement (store/db.h), on both drivers: 64 columns
+ * come back, 65 are refused; more than 32 parameters are refused before
+ * anything runs. */
+static void test_statement_limits(void **state)
+{
+    struct fx *fx = *state;
+    struct ah_db *db = ah_store_wdb(fx->store);
+    struct ah_error err;
+    int ncols = 0;
+
+    assert_int_equal(
+        db->drv->query(db,
+                       "SELECT "
+                       "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,"
+                       "29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,"
+                       "54,55,56,57,58,59,60,61,62,63,64",
+                       NULL, 0, count_row, &ncols, &err),
+        AH_OK);
+    assert_int_equal(ncols, AH_DB_MAX_COLS);
+    assert_int_equal(
+        db->drv->query(db,
+                       "SELECT "
+                       "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,"
+                       "29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,"
+                       "54,55,56,57,58,59,60,61,62,63,64, 65",
+                       NULL, 0, count_row, &ncols, &err),
+        AH_ESTORE);
+    assert_non_null(strstr(err.msg, "65 columns"));
+    assert_int_equal(ah_sql_run(db, "SELECT 1", &err, "iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii", 1, 2, 3,
+                                4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                                22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33),
+                     AH_ESTORE);
+    assert_non_null(strstr(err.msg, "more than 32 parameters"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_deferred_writes_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_deferred_write_never_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_savepoint_undoes_one_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_limits, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
