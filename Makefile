@@ -204,7 +204,7 @@ e2e: deps-test
 # default 10s per row).
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all build/bench/group_bench build/bench/writer_bench
+	@$(MAKE) --no-print-directory all build/bench/group_bench build/bench/writer_bench build/bench/mhd_floor
 	@build/bench/group_bench
 	@bench/run.sh build/alerthub
 

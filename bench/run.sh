@@ -15,6 +15,13 @@
 #                              cluster), POST /api/v2/alerts, a new alertname
 #                              on every request
 #   Alertmanager repeated      the same alert every time
+#   libmicrohttpd floor        bench/mhd_floor with alerthub's daemon flags
+#                              and thread pool, the standard new-alert
+#                              body: plain (collect the body, answer 200),
+#                              json (and json_loadb it), handoff (and
+#                              suspend the connection for a second thread
+#                              that resumes it: a commit that costs
+#                              nothing). What any push can reach at most.
 #   standard new / repeats     alerthub's standard push: a unique alert_key
 #                              per request (new alert, incident, event,
 #                              timeline row); repeats: one identical event
@@ -53,7 +60,7 @@
 # pre-load, default BENCH_DURATION), BENCH_THREADS (2), BENCH_CONNECTIONS
 # (64), BENCH_SERVER_ARGS (extra alerthub flags; none by default, so
 # synchronous=full), BENCH_ROWS (an ERE matched against whole row ids, to
-# run only some: nginx am-new am-same std-new std-same pg-std-new
+# run only some: nginx am-new am-same floor-plain floor-json floor-handoff std-new std-same pg-std-new
 # pg-std-same pg3-std-new pg3-std-same rtc-new rtc-same rtc-recover rules plain subs scale retention;
 # e.g. 'nginx|am-.*'),
 # BENCH_RETENTION_SECS (the retention row's load, default 30), BENCH_ALERTS
@@ -187,6 +194,9 @@ srv_cmd_lb()
         'proxy_pass http://alerthub; proxy_http_version 1.1;
          proxy_set_header Connection ""; proxy_next_upstream error timeout;'
 }
+
+# bench/mhd_floor: libmicrohttpd and jansson alone, in FLOOR_MODE.
+srv_cmd_floor() { exec "$FLOOR_BIN" "$2" "$FLOOR_MODE"; }
 
 # Alertmanager with one null receiver, no gossip, its storage under DIR.
 srv_cmd_am()
@@ -450,6 +460,15 @@ for mode in new same; do
     [ "$mode" = same ] && name="Alertmanager, repeated"
     row "am-$mode" "$name" "am-$mode" am "$mode" "$SRV_URL/api/v2/alerts" "$SRV_PID"
     NOTES+=("$name: GET /api/v2/alerts lists $(am_alerts) alerts (before the run: $before)")
+    srv_stop
+done
+
+# The floor of alerthub's HTTP stack: what any push could reach at most.
+FLOOR_BIN=$(dirname "$BIN")/bench/mhd_floor
+for FLOOR_MODE in plain json handoff; do
+    want "floor-$FLOOR_MODE" || continue
+    srv_start floor / GET
+    row "floor-$FLOOR_MODE" "libmicrohttpd floor, $FLOOR_MODE" new standard new "$SRV_URL/" "$SRV_PID"
     srv_stop
 done
 
