@@ -2,6 +2,7 @@
  * and the people's actions on incidents (through the writer, since they
  * change the reducer's state). */
 #include "http/admin.h"
+#include "http/rows.h"
 
 #include "model/alert.h"
 #include "reduce/reduce.h"
@@ -33,7 +34,7 @@ static enum MHD_Result action_finish(struct ah_request *req)
 
     if (req->job.rc < 0)
         return ah_respond_failure(req, &req->job.err);
-    rc = ah_store_read_incident(req->app->store, req->id, &data, &err);
+    rc = ah_rows_read_incident(req->app->store, req->id, &data, &err);
     return ah_admin_read_result(req, rc, data, &err);
 }
 
@@ -101,7 +102,7 @@ static enum MHD_Result incident_get(struct ah_request *req, int64_t id, int time
 {
     struct ah_error err;
     json_t *data = NULL, *feed = NULL;
-    int rc = ah_store_read_incident(req->app->store, id, &data, &err);
+    int rc = ah_rows_read_incident(req->app->store, id, &data, &err);
 
     if (rc == AH_OK)
         rc = ah_store_read_feed(req->app->store, id, &feed, &err);
@@ -163,7 +164,7 @@ enum MHD_Result ah_admin_incidents(struct ah_request *req, int64_t id, const cha
         return incident_get(req, id, 0);
     if (ah_admin_page(req, &page, &ret) < 0 || parse_filter(req, &f, &ret) < 0)
         return ret;
-    rc = ah_store_read_incidents(req->app->store, &f, &page, &data, &err);
+    rc = ah_rows_read_incidents(req->app->store, &f, &page, &data, &err);
     return ah_admin_read_result(req, rc, data, &err);
 }
 
@@ -177,7 +178,7 @@ enum MHD_Result ah_admin_alerts(struct ah_request *req, int64_t id, const char *
         return ah_admin_no_route(req);
     if (strcmp(req->method, "GET") != 0)
         return ah_admin_not_allowed(req);
-    rc = ah_store_read_alert(req->app->store, id, &data, &err);
+    rc = ah_rows_read_alert(req->app->store, id, &data, &err);
     return ah_admin_read_result(req, rc, data, &err);
 }
 
@@ -198,6 +199,6 @@ enum MHD_Result ah_admin_events(struct ah_request *req, int64_t id, const char *
         ah_admin_int_arg(req, "integration_id", &integration_id, &ret) < 0 ||
         ah_admin_int_arg(req, "since", &since, &ret) < 0)
         return ret;
-    rc = ah_store_read_events(req->app->store, integration_id, since, &page, &data, &err);
+    rc = ah_rows_read_events(req->app->store, integration_id, since, &page, &data, &err);
     return ah_admin_read_result(req, rc, data, &err);
 }

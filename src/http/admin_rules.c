@@ -5,6 +5,7 @@
  * queued), then the writer stores it and hands the compiled rule to the
  * reducer in the same transaction. */
 #include "http/admin.h"
+#include "http/rows.h"
 
 #include "reduce/preview.h"
 #include "reduce/reduce.h"
@@ -177,8 +178,8 @@ static int hold_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce
 
 static int hold_reread(struct ah_request *req, json_t **ret, struct ah_error *err)
 {
-    return ah_store_read_hold_rules(req->app->store, kind_of(req), req->id, req->rule.sub_id, ret,
-                                    err);
+    return ah_rows_read_hold_rules(req->app->store, kind_of(req), req->id, req->rule.sub_id, ret,
+                                   err);
 }
 
 static enum MHD_Result hold_finish(struct ah_request *req)
@@ -203,8 +204,8 @@ static enum MHD_Result hold_rules(struct ah_request *req, int silence, const cha
         json_decref(data);
         data = NULL;
         if (rc == AH_OK)
-            rc = ah_store_read_hold_rules(req->app->store, kind, req->id, req->rule.sub_id, &data,
-                                          &err);
+            rc = ah_rows_read_hold_rules(req->app->store, kind, req->id, req->rule.sub_id, &data,
+                                         &err);
         return ah_admin_read_result(req, rc, data, &err);
     }
     if (strcmp(req->method, "DELETE") == 0 && req->rule.sub_id != 0)

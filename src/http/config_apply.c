@@ -6,6 +6,7 @@
  * every write succeeded, and the caches the push path reads (integrations,
  * process table) only after the commit. */
 #include "http/config_walk.h"
+#include "http/rows.h"
 
 #include "model/event.h"
 #include "model/integration.h"
@@ -297,7 +298,7 @@ static json_t *stored_holds(struct apply_job *aj, enum ah_store_hold_kind kind, 
     struct ah_error err;
     size_t i;
 
-    if (ah_store_read_hold_rules(aj->app->store, kind, id, 0, &data, &err) < 0)
+    if (ah_rows_read_hold_rules(aj->app->store, kind, id, 0, &data, &err) < 0)
         return map; /* a channel created in this job has none yet */
     json_array_foreach(json_object_get(data, "items"), i, item)
     {

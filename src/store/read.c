@@ -50,8 +50,87 @@ int ah_store_read_integration(struct ah_store *s, int64_t id, json_t **ret, stru
 
 /* ================= incidents, alerts, events ================= */
 
+/* A typed read's state: the visitor, and the page it fills. */
+struct visit {
+    const struct ah_read_visitor *v;
+    int limit;    /* rows to visit at most; one more says a next page exists */
+    int seen;     /* rows handed over */
+    int more;     /* a row past the limit came */
+    int64_t last; /* the last visited row's id */
+};
+
+/* Counts a row; 0 when it is past the page (not to be visited). */
+static int take(struct visit *vs)
+{
+    if (vs->seen >= vs->limit) {
+        vs->more = 1;
+        return 0;
+    }
+    vs->seen++;
+    return 1;
+}
+
+static void visit_incident(const struct ah_db_col *c, int n, void *arg)
+{
+    struct visit *vs = arg;
+    struct ah_incident_view iv;
+
+    if (!take(vs))
+        return;
+    ah_sql_incident_of(c, n, &iv);
+    vs->last = iv.row.id;
+    vs->v->incident(&iv, vs->v->arg);
+}
+
+static void visit_alert(const struct ah_db_col *c, int n, void *arg)
+{
+    struct visit *vs = arg;
+    struct ah_alert_view av;
+
+    if (!take(vs))
+        return;
+    ah_sql_alert_of(c, n, &av);
+    vs->last = av.row.id;
+    vs->v->alert(&av, vs->v->arg);
+}
+
+static void visit_event(const struct ah_db_col *c, int n, void *arg)
+{
+    struct visit *vs = arg;
+    struct ah_event_view ev;
+
+    if (!take(vs))
+        return;
+    ah_sql_event_of(c, n, &ev);
+    vs->last = ev.id;
+    vs->v->event(&ev, vs->v->arg);
+}
+
+static void visit_hold_rule(const struct ah_db_col *c, int n, void *arg)
+{
+    struct visit *vs = arg;
+    struct ah_hold_rule_view hv;
+
+    if (!take(vs))
+        return;
+    ah_sql_hold_rule_of(c, n, &hv);
+    vs->last = hv.id;
+    vs->v->hold_rule(&hv, vs->v->arg);
+}
+
+static struct visit paging(const struct ah_read_visitor *v, const struct ah_page *page)
+{
+    return (struct visit){.v = v, .limit = page->limit};
+}
+
+/* The next page's cursor once a list was visited. */
+static int64_t next_of(const struct visit *vs)
+{
+    return vs->more ? vs->last : 0;
+}
+
 static const char incidents_sql[] =
-    "SELECT * FROM incidents WHERE (?1 = 0 OR channel_id = ?1)"
+    "SELECT " AH_SQL_INCIDENT_COLS " FROM incidents WHERE (?1 = 0 OR channel_id = ?1)"
     " AND (?2 = 0 OR (?2 & CASE progress WHEN 'Triggered' THEN 1 WHEN 'Processing' THEN 2"
     "  ELSE 4 END) <> 0)"
     " AND (?3 = 0 OR (?3 & CASE severity WHEN 'Info' THEN 2 WHEN 'Warning' THEN 4"
@@ -61,50 +140,48 @@ static const char incidents_sql[] =
     " AND (?7 = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8";
 
 static int incidents(struct ah_db *db, const struct ah_incident_filter *f,
-                     const struct ah_page *page, json_t **ret, struct ah_error *err)
+                     const struct ah_page *page, const struct ah_read_visitor *v, int64_t *ret_next,
+                     struct ah_error *err)
 {
-    json_t *rows;
-    int rc = ah_sql_rows(db, incidents_sql, &rows, err, "iiiiisii", f->channel_id,
-                         (int64_t)f->progress_mask, (int64_t)f->severity_mask, f->since, f->until,
-                         f->q, page->cursor, (int64_t)page->limit + 1);
+    struct visit vs = paging(v, page);
+    int rc = ah_sql_query(db, incidents_sql, visit_incident, &vs, err, "iiiiisii", f->channel_id,
+                          (int64_t)f->progress_mask, (int64_t)f->severity_mask, f->since, f->until,
+                          f->q, page->cursor, (int64_t)page->limit + 1);
 
-    if (rc < 0)
-        return rc;
-    *ret = ah_sql_page_of(rows, page);
-    return AH_OK;
+    *ret_next = next_of(&vs);
+    return rc;
 }
 
 int ah_store_read_incidents(struct ah_store *s, const struct ah_incident_filter *f,
-                            const struct ah_page *page, json_t **ret, struct ah_error *err)
+                            const struct ah_page *page, const struct ah_read_visitor *v,
+                            int64_t *ret_next, struct ah_error *err)
 {
-    WITH_READER(s, err, incidents(db_, f, page, ret, err));
+    WITH_READER(s, err, incidents(db_, f, page, v, ret_next, err));
 }
 
-/* A parent row with its children under @key. */
-static int with_children(struct ah_db *db, const char *parent_sql, const char *what,
-                         const char *child_sql, const char *key, int64_t id, json_t **ret,
-                         struct ah_error *err)
+/* A parent row, then its children (at most @max). */
+static int with_children(struct ah_db *db, const char *parent_sql, ah_db_row_fn parent,
+                         const char *child_sql, ah_db_row_fn child, int max, const char *what,
+                         int64_t id, const struct ah_read_visitor *v, struct ah_error *err)
 {
-    json_t *children;
-    int rc = ah_sql_get(db, parent_sql, what, id, ret, err);
+    struct visit vs = {.v = v, .limit = 1};
+    int rc = ah_sql_query(db, parent_sql, parent, &vs, err, "i", id);
 
-    if (rc < 0)
-        return rc;
-    rc = ah_sql_rows(db, child_sql, &children, err, "i", id);
-    if (rc < 0) {
-        json_decref(*ret);
-        return rc;
-    }
-    json_object_set_new(*ret, key, children);
-    return AH_OK;
+    if (rc == AH_OK && vs.seen == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+    vs = (struct visit){.v = v, .limit = max};
+    return rc < 0 ? rc : ah_sql_query(db, child_sql, child, &vs, err, "i", id);
 }
 
-int ah_store_read_incident(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
+int ah_store_read_incident(struct ah_store *s, int64_t id, const struct ah_read_visitor *v,
+                           struct ah_error *err)
 {
     WITH_READER(s, err,
-                with_children(db_, "SELECT * FROM incidents WHERE id = ?", "incident",
-                              "SELECT * FROM alerts WHERE incident_id = ? ORDER BY id LIMIT 5000",
-                              "alerts", id, ret, err));
+                with_children(db_, "SELECT " AH_SQL_INCIDENT_COLS " FROM incidents WHERE id = ?",
+                              visit_incident,
+                              "SELECT " AH_SQL_ALERT_COLS " FROM alerts WHERE incident_id = ?"
+                              " ORDER BY id LIMIT 5000",
+                              visit_alert, 5000, "incident", id, v, err));
 }
 
 int ah_store_read_incident_row(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
@@ -113,38 +190,39 @@ int ah_store_read_incident_row(struct ah_store *s, int64_t id, json_t **ret, str
                 ah_sql_get(db_, "SELECT * FROM incidents WHERE id = ?", "incident", id, ret, err));
 }
 
-int ah_store_read_alert(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
+int ah_store_read_alert(struct ah_store *s, int64_t id, const struct ah_read_visitor *v,
+                        struct ah_error *err)
 {
     WITH_READER(s, err,
-                with_children(db_, "SELECT * FROM alerts WHERE id = ?", "alert",
-                              "SELECT * FROM events WHERE alert_id = ? ORDER BY id DESC LIMIT 500",
-                              "events", id, ret, err));
+                with_children(db_, "SELECT " AH_SQL_ALERT_COLS " FROM alerts WHERE id = ?",
+                              visit_alert,
+                              "SELECT " AH_SQL_EVENT_COLS " FROM events WHERE alert_id = ?"
+                              " ORDER BY id DESC LIMIT 500",
+                              visit_event, 500, "alert", id, v, err));
 }
 
 static const char events_sql[] =
-    "SELECT * FROM events WHERE (?1 = 0 OR integration_id = ?1)"
+    "SELECT " AH_SQL_EVENT_COLS " FROM events WHERE (?1 = 0 OR integration_id = ?1)"
     " AND (?2 = 0 OR received_at >= ?2) AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4";
 
 static int events(struct ah_db *db, int64_t integration_id, int64_t since,
-                  const struct ah_page *page, json_t **ret, struct ah_error *err)
+                  const struct ah_page *page, const struct ah_read_visitor *v, int64_t *ret_next,
+                  struct ah_error *err)
 {
-    json_t *rows;
-    int rc = ah_sql_rows(db, events_sql, &rows, err, "iiii", integration_id, since, page->cursor,
-                         (int64_t)page->limit + 1);
+    struct visit vs = paging(v, page);
+    int rc = ah_sql_query(db, events_sql, visit_event, &vs, err, "iiii", integration_id, since,
+                          page->cursor, (int64_t)page->limit + 1);
 
-    if (rc < 0)
-        return rc;
-    *ret = ah_sql_page_of(rows, page);
-    return AH_OK;
+    *ret_next = next_of(&vs);
+    return rc;
 }
 
 int ah_store_read_events(struct ah_store *s, int64_t integration_id, int64_t since,
-                         const struct ah_page *page, json_t **ret, struct ah_error *err)
+                         const struct ah_page *page, const struct ah_read_visitor *v,
+                         int64_t *ret_next, struct ah_error *err)
 {
-    WITH_READER(s, err, events(db_, integration_id, since, page, ret, err));
+    WITH_READER(s, err, events(db_, integration_id, since, page, v, ret_next, err));
 }
-
-/* ================= noise-reduction rules, timelines ================= */
 
 int ah_store_read_channel_rules(struct ah_store *s, int64_t channel_id, json_t **ret,
                                 struct ah_error *err)
@@ -154,48 +232,28 @@ int ah_store_read_channel_rules(struct ah_store *s, int64_t channel_id, json_t *
                            channel_id, ret, err));
 }
 
-/* Flattens {id, channel_id, rule: {...}, ...} into one object. */
-static void flatten_rules(json_t *rows)
-{
-    json_t *row;
-    size_t i;
-
-    json_array_foreach(rows, i, row)
-    {
-        json_t *rule = json_incref(json_object_get(row, "rule"));
-
-        json_object_del(row, "rule");
-        if (json_is_object(rule))
-            json_object_update_missing(row, rule);
-        json_decref(rule);
-    }
-}
-
 static int hold_rules(struct ah_db *db, enum ah_store_hold_kind kind, int64_t channel_id,
-                      int64_t id, json_t **ret, struct ah_error *err)
+                      int64_t id, const struct ah_read_visitor *v, struct ah_error *err)
 {
-    json_t *rows;
-    int rc = ah_sql_rows(db,
-                         kind == AH_STORE_SILENCE ? "SELECT * FROM silences WHERE channel_id = ?1"
-                                                    " AND (?2 = 0 OR id = ?2) ORDER BY id"
-                                                  : "SELECT * FROM inhibits WHERE channel_id = ?1"
-                                                    " AND (?2 = 0 OR id = ?2) ORDER BY id",
-                         &rows, err, "ii", channel_id, id);
+    struct visit vs = {.v = v, .limit = 1 << 30};
+    int rc = ah_sql_query(db,
+                          kind == AH_STORE_SILENCE
+                              ? "SELECT " AH_SQL_HOLD_RULE_COLS " FROM silences"
+                                " WHERE channel_id = ?1 AND (?2 = 0 OR id = ?2) ORDER BY id"
+                              : "SELECT " AH_SQL_HOLD_RULE_COLS " FROM inhibits"
+                                " WHERE channel_id = ?1 AND (?2 = 0 OR id = ?2) ORDER BY id",
+                          visit_hold_rule, &vs, err, "ii", channel_id, id);
 
-    if (rc < 0)
-        return rc;
-    flatten_rules(rows);
-    if (id == 0) {
-        *ret = json_pack("{soso}", "items", rows, "next_cursor", json_null());
-        return AH_OK;
-    }
-    return ah_sql_one(rows, kind == AH_STORE_SILENCE ? "silence" : "inhibit rule", id, ret, err);
+    if (rc == AH_OK && id != 0 && vs.seen == 0)
+        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist",
+                            kind == AH_STORE_SILENCE ? "silence" : "inhibit rule", (long long)id);
+    return rc;
 }
 
 int ah_store_read_hold_rules(struct ah_store *s, enum ah_store_hold_kind kind, int64_t channel_id,
-                             int64_t id, json_t **ret, struct ah_error *err)
+                             int64_t id, const struct ah_read_visitor *v, struct ah_error *err)
 {
-    WITH_READER(s, err, hold_rules(db_, kind, channel_id, id, ret, err));
+    WITH_READER(s, err, hold_rules(db_, kind, channel_id, id, v, err));
 }
 
 int ah_store_read_feed(struct ah_store *s, int64_t incident_id, json_t **ret, struct ah_error *err)

@@ -1,6 +1,8 @@
-/* rows.c - alerts and incidents read back as structs on the writer's
- * connection (it sees its own uncommitted writes): single rows for the
- * reducer and the start-up scans that rebuild its indexes. */
+/* rows.c - alerts, incidents, events and silence and inhibit rules decoded
+ * from their columns into structs (no JSON on the way): single rows for the
+ * reducer on the writer's connection (it sees its own uncommitted writes),
+ * the start-up scans that rebuild its indexes, and the API's typed reads
+ * (read.c). */
 #include "store/sql.h"
 #include "store/store.h"
 
@@ -22,6 +24,17 @@ static const char *str(const json_t *row, const char *key)
     return json_string_value(json_object_get(row, key));
 }
 
+/* Column @i of a row, by the position the SELECT gave it. */
+static int64_t col_int(const struct ah_db_col *c, int n, int i)
+{
+    return i < n && c[i].v.type == AH_DB_INT ? c[i].v.i : 0;
+}
+
+static const char *col_text(const struct ah_db_col *c, int n, int i)
+{
+    return i < n && c[i].v.type == AH_DB_TEXT ? c[i].v.s : NULL;
+}
+
 /* Status is "Ok" or the current level's name. */
 static void status_from(const char *status, enum ah_severity *level, int *recovered)
 {
@@ -38,117 +51,273 @@ static enum ah_alert_hold hold_from(const char *held)
     return AH_HOLD_NONE;
 }
 
-static void alert_from_row(json_t *row, struct ah_alert *a)
+/* The order of AH_SQL_ALERT_COLS (sql.h). */
+enum {
+    A_ID,
+    A_INCIDENT,
+    A_CHANNEL,
+    A_INTEGRATION,
+    A_KEY,
+    A_TITLE,
+    A_DESCRIPTION,
+    A_SEVERITY,
+    A_STATUS,
+    A_LABELS,
+    A_EVENTS,
+    A_START,
+    A_LAST,
+    A_END,
+    A_CLOSE,
+    A_GROUP,
+    A_REASON,
+    A_HELD,
+    A_FLAPPING
+};
+
+void ah_sql_alert_of(const struct ah_db_col *c, int n, struct ah_alert_view *v)
 {
-    memset(a, 0, sizeof(*a));
-    a->id = num(row, "id");
-    a->incident_id = num(row, "incident_id");
-    a->channel_id = num(row, "channel_id");
-    a->integration_id = num(row, "integration_id");
-    a->alert_key = str(row, "alert_key");
-    a->title = str(row, "title");
-    a->description = str(row, "description");
-    a->labels = json_object_get(row, "labels");
-    a->severity = ah_severity_parse(str(row, "severity"));
-    status_from(str(row, "status"), &a->level, &a->recovered);
-    a->event_count = num(row, "event_count");
-    a->start_time = num(row, "start_time");
-    a->last_time = num(row, "last_time");
-    a->end_time = num(row, "end_time");
-    a->close_time = num(row, "close_time");
-    a->group_key = str(row, "group_key");
-    a->held = hold_from(str(row, "held"));
-    a->flapping = (int)num(row, "flapping");
+    struct ah_alert *a = &v->row;
+
+    memset(v, 0, sizeof(*v));
+    a->id = col_int(c, n, A_ID);
+    a->incident_id = col_int(c, n, A_INCIDENT);
+    a->channel_id = col_int(c, n, A_CHANNEL);
+    a->integration_id = col_int(c, n, A_INTEGRATION);
+    a->alert_key = col_text(c, n, A_KEY);
+    a->title = col_text(c, n, A_TITLE);
+    a->description = col_text(c, n, A_DESCRIPTION);
+    a->labels_text = col_text(c, n, A_LABELS);
+    a->severity = ah_severity_parse(col_text(c, n, A_SEVERITY));
+    status_from(col_text(c, n, A_STATUS), &a->level, &a->recovered);
+    a->event_count = col_int(c, n, A_EVENTS);
+    a->start_time = col_int(c, n, A_START);
+    a->last_time = col_int(c, n, A_LAST);
+    a->end_time = col_int(c, n, A_END);
+    a->close_time = col_int(c, n, A_CLOSE);
+    a->group_key = col_text(c, n, A_GROUP);
+    v->reason_text = col_text(c, n, A_REASON);
+    a->held = hold_from(col_text(c, n, A_HELD));
+    a->flapping = (int)col_int(c, n, A_FLAPPING);
 }
 
-static void incident_from_row(json_t *row, struct ah_incident *inc)
+/* The order of AH_SQL_INCIDENT_COLS (sql.h). */
+enum {
+    I_ID,
+    I_CHANNEL,
+    I_TITLE,
+    I_DESCRIPTION,
+    I_SEVERITY,
+    I_STATUS,
+    I_PROGRESS,
+    I_LABELS,
+    I_ALERTS,
+    I_ACTIVE,
+    I_EVENTS,
+    I_START,
+    I_LAST,
+    I_ACK,
+    I_CLOSE,
+    I_GROUP,
+    I_FIRST,
+    I_FLAPPING,
+    I_MUTED,
+    I_SNOOZED
+};
+
+void ah_sql_incident_of(const struct ah_db_col *c, int n, struct ah_incident_view *v)
 {
+    struct ah_incident *inc = &v->row;
     enum ah_severity ignored;
 
-    memset(inc, 0, sizeof(*inc));
-    inc->id = num(row, "id");
-    inc->channel_id = num(row, "channel_id");
-    inc->title = str(row, "title");
-    inc->description = str(row, "description");
-    inc->labels = json_object_get(row, "labels");
-    inc->severity = ah_severity_parse(str(row, "severity"));
-    status_from(str(row, "status"), &ignored, &inc->recovered);
-    inc->progress = (enum ah_progress)ah_progress_parse(str(row, "progress"));
-    inc->alert_count = num(row, "alert_count");
-    inc->active_alert_count = num(row, "active_alert_count");
-    inc->event_count = num(row, "event_count");
-    inc->start_time = num(row, "start_time");
-    inc->last_time = num(row, "last_time");
-    inc->ack_time = num(row, "ack_time");
-    inc->close_time = num(row, "close_time");
-    inc->group_key = str(row, "group_key");
-    inc->first_alert_id = num(row, "first_alert_id");
-    inc->flapping = (int)num(row, "flapping");
-    inc->muted_until = num(row, "muted_until");
+    memset(v, 0, sizeof(*v));
+    inc->id = col_int(c, n, I_ID);
+    inc->channel_id = col_int(c, n, I_CHANNEL);
+    inc->title = col_text(c, n, I_TITLE);
+    inc->description = col_text(c, n, I_DESCRIPTION);
+    inc->labels_text = col_text(c, n, I_LABELS);
+    inc->severity = ah_severity_parse(col_text(c, n, I_SEVERITY));
+    status_from(col_text(c, n, I_STATUS), &ignored, &inc->recovered);
+    inc->progress = (enum ah_progress)ah_progress_parse(col_text(c, n, I_PROGRESS));
+    inc->alert_count = col_int(c, n, I_ALERTS);
+    inc->active_alert_count = col_int(c, n, I_ACTIVE);
+    inc->event_count = col_int(c, n, I_EVENTS);
+    inc->start_time = col_int(c, n, I_START);
+    inc->last_time = col_int(c, n, I_LAST);
+    inc->ack_time = col_int(c, n, I_ACK);
+    inc->close_time = col_int(c, n, I_CLOSE);
+    inc->group_key = col_text(c, n, I_GROUP);
+    inc->first_alert_id = col_int(c, n, I_FIRST);
+    inc->flapping = (int)col_int(c, n, I_FLAPPING);
+    inc->muted_until = col_int(c, n, I_MUTED);
+    v->snooze_until = col_int(c, n, I_SNOOZED);
+}
+
+/* The order of AH_SQL_EVENT_COLS (sql.h). */
+enum {
+    E_ID,
+    E_ALERT,
+    E_CHANNEL,
+    E_INTEGRATION,
+    E_KEY,
+    E_STATUS,
+    E_SEVERITY,
+    E_TITLE,
+    E_DESCRIPTION,
+    E_LABELS,
+    E_IMAGES,
+    E_TIME,
+    E_RECEIVED
+};
+
+void ah_sql_event_of(const struct ah_db_col *c, int n, struct ah_event_view *v)
+{
+    struct ah_event_row *e = &v->row;
+    enum ah_severity ignored;
+
+    memset(v, 0, sizeof(*v));
+    v->id = col_int(c, n, E_ID);
+    e->alert_id = col_int(c, n, E_ALERT);
+    e->channel_id = col_int(c, n, E_CHANNEL);
+    e->integration_id = col_int(c, n, E_INTEGRATION);
+    e->alert_key = col_text(c, n, E_KEY);
+    status_from(col_text(c, n, E_STATUS), &ignored, &e->recovered);
+    e->severity = ah_severity_parse(col_text(c, n, E_SEVERITY));
+    e->title = col_text(c, n, E_TITLE);
+    e->description = col_text(c, n, E_DESCRIPTION);
+    e->labels_text = col_text(c, n, E_LABELS);
+    e->images_text = col_text(c, n, E_IMAGES);
+    e->event_time = col_int(c, n, E_TIME);
+    e->received_at = col_int(c, n, E_RECEIVED);
+}
+
+/* The order of AH_SQL_HOLD_RULE_COLS (sql.h). */
+void ah_sql_hold_rule_of(const struct ah_db_col *c, int n, struct ah_hold_rule_view *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->id = col_int(c, n, 0);
+    v->channel_id = col_int(c, n, 1);
+    v->hits = col_int(c, n, 2);
+    v->created_at = col_int(c, n, 3);
+    v->updated_at = col_int(c, n, 4);
+    v->rule_text = col_text(c, n, 5);
+}
+
+/* ---- single rows on the writer's connection ---- */
+
+/* A row for the reducer, which may change its labels: its strings are
+ * copied into *@owner (a JSON object the caller frees), its labels parsed
+ * there. */
+static const char *keep(json_t *owner, const char *key, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    json_object_set_new(owner, key, json_string(s));
+    return json_string_value(json_object_get(owner, key));
+}
+
+static json_t *labels_in(json_t *owner, const char *text)
+{
+    json_t *labels = text ? json_loads(text, 0, NULL) : NULL;
+
+    if (!json_is_object(labels)) {
+        json_decref(labels);
+        labels = json_object();
+    }
+    json_object_set_new(owner, "labels", labels);
+    return labels;
+}
+
+/* A row the reducer asked for: one of @a and @inc is set. */
+struct got {
+    struct ah_alert *a;
+    struct ah_incident *inc;
+    json_t *owner; /* NULL until the row came */
+};
+
+static void got_alert(const struct ah_db_col *c, int n, void *arg)
+{
+    struct got *g = arg;
+    struct ah_alert_view v;
+
+    ah_sql_alert_of(c, n, &v);
+    g->owner = json_object();
+    *g->a = v.row;
+    g->a->alert_key = keep(g->owner, "alert_key", v.row.alert_key);
+    g->a->title = keep(g->owner, "title", v.row.title);
+    g->a->description = keep(g->owner, "description", v.row.description);
+    g->a->group_key = keep(g->owner, "group_key", v.row.group_key);
+    g->a->labels = labels_in(g->owner, v.row.labels_text);
+    g->a->labels_text = NULL; /* the caller may change the labels */
+}
+
+static void got_incident(const struct ah_db_col *c, int n, void *arg)
+{
+    struct got *g = arg;
+    struct ah_incident_view v;
+
+    ah_sql_incident_of(c, n, &v);
+    g->owner = json_object();
+    *g->inc = v.row;
+    g->inc->title = keep(g->owner, "title", v.row.title);
+    g->inc->description = keep(g->owner, "description", v.row.description);
+    g->inc->group_key = keep(g->owner, "group_key", v.row.group_key);
+    g->inc->labels = labels_in(g->owner, v.row.labels_text);
+    g->inc->labels_text = NULL;
+}
+
+static int get_row(struct ah_store_tx *tx, const char *sql, ah_db_row_fn fn, struct got *g,
+                   const char *what, int64_t id, json_t **ret_row, struct ah_error *err)
+{
+    int rc = ah_sql_query(ah_store_wdb_of(tx), sql, fn, g, err, "i", id);
+
+    if (rc == AH_OK && g->owner == NULL)
+        rc = ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+    *ret_row = g->owner;
+    return rc;
 }
 
 int ah_store_tx_alert_get(struct ah_store_tx *tx, int64_t id, struct ah_alert *ret,
                           json_t **ret_row, struct ah_error *err)
 {
-    json_t *rows;
-    int rc =
-        ah_sql_rows(ah_store_wdb_of(tx), "SELECT * FROM alerts WHERE id = ?", &rows, err, "i", id);
+    struct got g = {.a = ret};
 
-    if (rc < 0)
-        return rc;
-    if (json_array_size(rows) == 0) {
-        json_decref(rows);
-        return ah_error_set(err, AH_ENOTFOUND, "alert \"%lld\" does not exist", (long long)id);
-    }
-    *ret_row = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
-    alert_from_row(*ret_row, ret);
-    return AH_OK;
+    return get_row(tx, "SELECT " AH_SQL_ALERT_COLS " FROM alerts WHERE id = ?", got_alert, &g,
+                   "alert", id, ret_row, err);
 }
 
 int ah_store_tx_incident_get(struct ah_store_tx *tx, int64_t id, struct ah_incident *ret,
                              json_t **ret_row, struct ah_error *err)
 {
-    json_t *rows;
-    int rc = ah_sql_rows(ah_store_wdb_of(tx), "SELECT * FROM incidents WHERE id = ?", &rows, err,
-                         "i", id);
+    struct got g = {.inc = ret};
 
-    if (rc < 0)
-        return rc;
-    if (json_array_size(rows) == 0) {
-        json_decref(rows);
-        return ah_error_set(err, AH_ENOTFOUND, "incident \"%lld\" does not exist", (long long)id);
-    }
-    *ret_row = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
-    incident_from_row(*ret_row, ret);
-    return AH_OK;
+    return get_row(tx, "SELECT " AH_SQL_INCIDENT_COLS " FROM incidents WHERE id = ?", got_incident,
+                   &g, "incident", id, ret_row, err);
 }
 
-/* The start-up scans go row by row: at 10^6 open alerts a whole result as
- * JSON took gigabytes that the allocator kept afterwards. */
+/* ---- the start-up scans: row by row, borrowed ---- */
+
 struct scan {
     void (*alert)(const struct ah_alert *a, void *arg);
     void (*incident)(const struct ah_incident *inc, void *arg);
     void *arg;
 };
 
-static void scan_alert(json_t *row, void *arg)
+static void scan_alert(const struct ah_db_col *c, int n, void *arg)
 {
     struct scan *sc = arg;
-    struct ah_alert a;
+    struct ah_alert_view v;
 
-    alert_from_row(row, &a);
-    sc->alert(&a, sc->arg);
+    ah_sql_alert_of(c, n, &v);
+    sc->alert(&v.row, sc->arg);
 }
 
-static void scan_incident(json_t *row, void *arg)
+static void scan_incident(const struct ah_db_col *c, int n, void *arg)
 {
     struct scan *sc = arg;
-    struct ah_incident inc;
+    struct ah_incident_view v;
 
-    incident_from_row(row, &inc);
-    sc->incident(&inc, sc->arg);
+    ah_sql_incident_of(c, n, &v);
+    sc->incident(&v.row, sc->arg);
 }
 
 int ah_store_alerts_open_each(struct ah_store *s, void (*fn)(const struct ah_alert *a, void *arg),
@@ -156,14 +325,14 @@ int ah_store_alerts_open_each(struct ah_store *s, void (*fn)(const struct ah_ale
 {
     struct scan sc = {.alert = fn, .arg = arg};
 
-    /* What the reducer's index keeps (no labels, no reason): at 10^6 open
-     * alerts, parsing them took most of the start-up. */
-    return ah_sql_each(ah_store_wdb(s),
-                       "SELECT id, incident_id, channel_id, integration_id, alert_key, title,"
-                       " description, severity, status, event_count, start_time, last_time,"
-                       " end_time, close_time, group_key, held, flapping"
-                       " FROM alerts WHERE end_time = 0 AND close_time = 0",
-                       scan_alert, &sc, err, "");
+    /* What the reducer's index keeps: labels and reason are not read (at
+     * 10^6 open alerts they were most of the start-up). */
+    return ah_sql_query(ah_store_wdb(s),
+                        "SELECT id, incident_id, channel_id, integration_id, alert_key, title,"
+                        " description, severity, status, NULL, event_count, start_time,"
+                        " last_time, end_time, close_time, group_key, NULL, held, flapping"
+                        " FROM alerts WHERE end_time = 0 AND close_time = 0",
+                        scan_alert, &sc, err, "");
 }
 
 int ah_store_incidents_open_each(struct ah_store *s,
@@ -172,12 +341,12 @@ int ah_store_incidents_open_each(struct ah_store *s,
 {
     struct scan sc = {.incident = fn, .arg = arg};
 
-    return ah_sql_each(ah_store_wdb(s),
-                       "SELECT id, channel_id, severity, status, progress, alert_count,"
-                       " active_alert_count, event_count, start_time, last_time, ack_time,"
-                       " close_time, group_key, first_alert_id, flapping, muted_until"
-                       " FROM incidents WHERE progress <> 'Closed'",
-                       scan_incident, &sc, err, "");
+    return ah_sql_query(ah_store_wdb(s),
+                        "SELECT id, channel_id, NULL, NULL, severity, status, progress, NULL,"
+                        " alert_count, active_alert_count, event_count, start_time, last_time,"
+                        " ack_time, close_time, group_key, first_alert_id, flapping, muted_until,"
+                        " snooze_until FROM incidents WHERE progress <> 'Closed'",
+                        scan_incident, &sc, err, "");
 }
 
 int ah_store_channel_rules_each(struct ah_store *s,

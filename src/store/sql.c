@@ -96,6 +96,18 @@ static int query_v(struct ah_db *db, const char *sql, ah_db_row_fn fn, void *arg
     return run_v(db, sql, 0, NULL, fn, arg, err, fmt, ap);
 }
 
+int ah_sql_query(struct ah_db *db, const char *sql, ah_db_row_fn fn, void *arg,
+                 struct ah_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = query_v(db, sql, fn, arg, err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 int ah_sql_run(struct ah_db *db, const char *sql, struct ah_error *err, const char *fmt, ...)
 {
     va_list ap;

@@ -13,6 +13,10 @@
 
 struct ah_store;
 struct ah_store_tx;
+struct ah_alert_view;
+struct ah_incident_view;
+struct ah_event_view;
+struct ah_hold_rule_view;
 
 /* Parameters, one letter each in @fmt:
  *   i int64_t, s const char * (NULL binds NULL), j const json_t * (dumped
@@ -64,6 +68,29 @@ int ah_sql_ids(struct ah_db *db, const char *sql, int64_t *ids, int max, int *n,
  * changed. */
 int64_t ah_sql_last_id(struct ah_db *db);
 int64_t ah_sql_changes(struct ah_db *db);
+
+/* A typed query: @fn gets each row's columns (borrowed for the call). */
+int ah_sql_query(struct ah_db *db, const char *sql, ah_db_row_fn fn, void *arg,
+                 struct ah_error *reterr, const char *fmt, ...);
+
+/* Typed rows (rows.c): the columns to SELECT, in this order, and their
+ * decoders. Strings stay borrowed from the columns. */
+#define AH_SQL_ALERT_COLS                                                                          \
+    "id, incident_id, channel_id, integration_id, alert_key, title, description, severity,"        \
+    " status, labels, event_count, start_time, last_time, end_time, close_time, group_key,"        \
+    " reason, held, flapping"
+#define AH_SQL_INCIDENT_COLS                                                                       \
+    "id, channel_id, title, description, severity, status, progress, labels, alert_count,"         \
+    " active_alert_count, event_count, start_time, last_time, ack_time, close_time, group_key,"    \
+    " first_alert_id, flapping, muted_until, snooze_until"
+#define AH_SQL_EVENT_COLS                                                                          \
+    "id, alert_id, channel_id, integration_id, alert_key, event_status, severity, title,"          \
+    " description, labels, images, event_time, received_at"
+#define AH_SQL_HOLD_RULE_COLS "id, channel_id, hits, created_at, updated_at, rule"
+void ah_sql_alert_of(const struct ah_db_col *cols, int n, struct ah_alert_view *ret);
+void ah_sql_incident_of(const struct ah_db_col *cols, int n, struct ah_incident_view *ret);
+void ah_sql_event_of(const struct ah_db_col *cols, int n, struct ah_event_view *ret);
+void ah_sql_hold_rule_of(const struct ah_db_col *cols, int n, struct ah_hold_rule_view *ret);
 
 /* A row as a JSON object in the API's shapes: ids as strings (0 in a
  * reference column is null), JSON columns parsed, other values typed. */

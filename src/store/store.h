@@ -432,10 +432,6 @@ int ah_store_read_channel_name(struct ah_store *store, int64_t id, char **ret,
 /* {"grouping": ..., "flapping": ...} of a channel (null when never set). */
 int ah_store_read_channel_rules(struct ah_store *store, int64_t channel_id, json_t **ret,
                                 struct ah_error *reterr);
-/* The channel's silences or inhibits: {"items": [{id, channel_id, hits,
- * created_at, updated_at, ...rule fields}]}; or one of them (@id != 0). */
-int ah_store_read_hold_rules(struct ah_store *store, enum ah_store_hold_kind kind,
-                             int64_t channel_id, int64_t id, json_t **ret, struct ah_error *reterr);
 /* An incident's timeline, oldest first. */
 int ah_store_read_feed(struct ah_store *store, int64_t incident_id, json_t **ret,
                        struct ah_error *reterr);
@@ -467,15 +463,69 @@ int ah_store_read_integrations(struct ah_store *store, const struct ah_page *pag
                                struct ah_error *reterr);
 int ah_store_read_integration(struct ah_store *store, int64_t id, json_t **ret,
                               struct ah_error *reterr);
+
+/* ---- typed reads: incidents, alerts, events, silence and inhibit rules ----
+ * For the API (any thread, committed data). Each row goes to the visitor's
+ * function for its kind, borrowed for that call only: its strings and JSON
+ * texts belong to the store. The HTTP layer shapes rows into the API's JSON
+ * (http/rows.h); the store builds no JSON for them. */
+
+/* An incident as read: the row (labels NULL, labels_text set) and what
+ * only readers see. */
+struct ah_incident_view {
+    struct ah_incident row;
+    int64_t snooze_until; /* 0: not snoozed */
+};
+
+/* An alert as read: the row (labels and reason NULL, labels_text set). */
+struct ah_alert_view {
+    struct ah_alert row;
+    const char *reason_text; /* JSON object: why it went where it went */
+};
+
+/* A stored event (one row per event and channel). */
+struct ah_event_view {
+    int64_t id;
+    struct ah_event_row row; /* labels and images NULL; labels_text set,
+                                images_text NULL when it had none */
+};
+
+/* A silence or inhibit rule. */
+struct ah_hold_rule_view {
+    int64_t id, channel_id, hits, created_at, updated_at;
+    const char *rule_text; /* JSON object: the rule as the API took it */
+};
+
+/* What a read calls per row; a read calls only the functions for the kinds
+ * of rows it reads (the others may be NULL). */
+struct ah_read_visitor {
+    void (*incident)(const struct ah_incident_view *v, void *arg);
+    void (*alert)(const struct ah_alert_view *v, void *arg);
+    void (*event)(const struct ah_event_view *v, void *arg);
+    void (*hold_rule)(const struct ah_hold_rule_view *v, void *arg);
+    void *arg;
+};
+
+/* Lists visit at most page->limit rows, newest first, and set *@ret_next to
+ * the cursor of the next page (the last visited id; 0 when this page is the
+ * last). Gets answer AH_ENOTFOUND when there is no such row. */
 int ah_store_read_incidents(struct ah_store *store, const struct ah_incident_filter *f,
-                            const struct ah_page *page, json_t **ret, struct ah_error *reterr);
-/* The incident with its alerts ("alerts": [...]). */
-int ah_store_read_incident(struct ah_store *store, int64_t id, json_t **ret,
+                            const struct ah_page *page, const struct ah_read_visitor *v,
+                            int64_t *ret_next, struct ah_error *reterr);
+/* The incident, then its alerts (oldest first, at most 5,000). */
+int ah_store_read_incident(struct ah_store *store, int64_t id, const struct ah_read_visitor *v,
                            struct ah_error *reterr);
-/* The alert with its events, newest first ("events": [...], at most 500). */
-int ah_store_read_alert(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *reterr);
+/* The alert, then its events (newest first, at most 500). */
+int ah_store_read_alert(struct ah_store *store, int64_t id, const struct ah_read_visitor *v,
+                        struct ah_error *reterr);
 int ah_store_read_events(struct ah_store *store, int64_t integration_id, int64_t since,
-                         const struct ah_page *page, json_t **ret, struct ah_error *reterr);
+                         const struct ah_page *page, const struct ah_read_visitor *v,
+                         int64_t *ret_next, struct ah_error *reterr);
+/* The channel's silences or inhibits, oldest first; or only rule @id (@id
+ * != 0: AH_ENOTFOUND when the channel has no such rule). */
+int ah_store_read_hold_rules(struct ah_store *store, enum ah_store_hold_kind kind,
+                             int64_t channel_id, int64_t id, const struct ah_read_visitor *v,
+                             struct ah_error *reterr);
 
 /* ---- members and notify targets (issue #8) ---- */
 

@@ -7,6 +7,7 @@
 #define AH_TEST_STORE_FIXTURE_H
 
 #include "reduce/reduce.h"
+#include "http/rows.h"
 #include "store/store.h"
 #include "util/alloc.h"
 
@@ -99,7 +100,7 @@ static inline json_t *incident(struct fx *fx, int64_t id)
 {
     json_t *j = NULL;
 
-    assert_int_equal(ah_store_read_incident(fx->store, id, &j, NULL), AH_OK);
+    assert_int_equal(ah_rows_read_incident(fx->store, id, &j, NULL), AH_OK);
     return j;
 }
 
@@ -107,7 +108,7 @@ static inline json_t *alert(struct fx *fx, int64_t id)
 {
     json_t *j = NULL;
 
-    assert_int_equal(ah_store_read_alert(fx->store, id, &j, NULL), AH_OK);
+    assert_int_equal(ah_rows_read_alert(fx->store, id, &j, NULL), AH_OK);
     return j;
 }
 

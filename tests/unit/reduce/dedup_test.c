@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "store_fixture.h"
+#include "http/rows.h"
 
 #include "model/event.h"
 #include "reduce/reduce.h"
@@ -97,7 +98,7 @@ static json_t *read_incidents(struct fx *fx)
     struct ah_page page = {.limit = 500};
     json_t *j = NULL;
 
-    assert_int_equal(ah_store_read_incidents(fx->store, &f, &page, &j, NULL), AH_OK);
+    assert_int_equal(ah_rows_read_incidents(fx->store, &f, &page, &j, NULL), AH_OK);
     return j;
 }
 
@@ -127,7 +128,7 @@ static size_t event_count(struct fx *fx)
     json_t *j = NULL;
     size_t n;
 
-    assert_int_equal(ah_store_read_events(fx->store, 0, 0, &page, &j, NULL), AH_OK);
+    assert_int_equal(ah_rows_read_events(fx->store, 0, 0, &page, &j, NULL), AH_OK);
     n = json_array_size(json_object_get(j, "items"));
     json_decref(j);
     return n;

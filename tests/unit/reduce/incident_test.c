@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "store_fixture.h"
+#include "http/rows.h"
 
 #include "model/event.h"
 #include "reduce/reduce.h"
@@ -74,7 +75,7 @@ static size_t incident_count(struct fx *fx)
     json_t *j = NULL;
     size_t n;
 
-    assert_int_equal(ah_store_read_incidents(fx->store, &f, &page, &j, NULL), AH_OK);
+    assert_int_equal(ah_rows_read_incidents(fx->store, &f, &page, &j, NULL), AH_OK);
     n = json_array_size(json_object_get(j, "items"));
     json_decref(j);
     return n;
@@ -87,7 +88,7 @@ static int64_t newest_incident(struct fx *fx)
     json_t *j = NULL;
     int64_t id;
 
-    assert_int_equal(ah_store_read_incidents(fx->store, &f, &page, &j, NULL), AH_OK);
+    assert_int_equal(ah_rows_read_incidents(fx->store, &f, &page, &j, NULL), AH_OK);
     assert_true(json_array_size(json_object_get(j, "items")) > 0);
     id = id_of(json_array_get(json_object_get(j, "items"), 0), "id");
     json_decref(j);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "store_fixture.h"
+#include "http/rows.h"
 
 #include "reduce/reduce.h"
 #include "reduce/rules.h"
@@ -101,7 +102,7 @@ static void ok_without_alert_is_ignored(void **state)
     struct ah_page p = {.limit = 10};
 
     assert_int_equal(apply(fx, 1, "nothing", AH_SEV_INFO, 1, NULL, NULL, T0), AH_REDUCE_IGNORED);
-    assert_int_equal(ah_store_read_events(fx->store, 0, 0, &p, &page, NULL), AH_OK);
+    assert_int_equal(ah_rows_read_events(fx->store, 0, 0, &p, &page, NULL), AH_OK);
     assert_int_equal(json_array_size(json_object_get(page, "items")), 0);
     json_decref(page);
 }

@@ -3,6 +3,7 @@
  * time, pipeline drops, and inhibit checks through the callbacks. A real
  * SQLite store per test (store_fixture.h). */
 #include "reduce/push.h"
+#include "http/rows.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,7 +49,7 @@ static int64_t incidents(struct fx *fx)
     struct ah_incident_filter f = {0};
     int64_t n;
 
-    assert_int_equal(ah_store_read_incidents(fx->store, &f, &p, &page, NULL), AH_OK);
+    assert_int_equal(ah_rows_read_incidents(fx->store, &f, &p, &page, NULL), AH_OK);
     n = (int64_t)json_array_size(json_object_get(page, "items"));
     json_decref(page);
     return n;

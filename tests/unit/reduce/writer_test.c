@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "model/event.h"
+#include "http/rows.h"
 #include "reduce/reduce.h"
 #include "reduce/writer.h"
 #include "store/store.h"
@@ -536,7 +537,7 @@ static void reducing_job_publishes_sizes(void **state)
     assert_int_equal(ah_writer_submit(fx->writer, &j->job, NULL), AH_OK);
     wait_done(fx, 1);
     assert_int_equal(j->job.rc, AH_OK);
-    assert_int_equal(ah_store_read_incidents(fx->store, &f, &page, &list, NULL), AH_OK);
+    assert_int_equal(ah_rows_read_incidents(fx->store, &f, &page, &list, NULL), AH_OK);
     assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
     assert_int_equal(json_integer_value(json_object_get(
                          json_array_get(json_object_get(list, "items"), 0), "start_time")),

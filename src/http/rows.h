@@ -1,0 +1,40 @@
+/* rows.h - the API's JSON for the store's typed rows (store.h, "typed
+ * reads"): incidents, alerts, events, silence and inhibit rules. This is
+ * where the API's shapes live: ids as strings (0 in a reference is null),
+ * enums by name, JSON texts (labels, reason, images, rules) parsed.
+ *
+ * The reads answer new JSON (the caller json_decref()s it) or an error:
+ * lists {"items": [...], "next_cursor": "id"|null}; gets one object, or
+ * AH_ENOTFOUND. */
+#ifndef AH_HTTP_ROWS_H
+#define AH_HTTP_ROWS_H
+
+#include "store/store.h"
+#include "util/error.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* One row as the API shows it (new JSON). */
+json_t *ah_rows_incident(const struct ah_incident_view *v);
+json_t *ah_rows_alert(const struct ah_alert_view *v);
+json_t *ah_rows_event(const struct ah_event_view *v);
+/* The rule's own fields, then id, channel_id, hits, created_at and
+ * updated_at where the rule has no field of that name. */
+json_t *ah_rows_hold_rule(const struct ah_hold_rule_view *v);
+
+int ah_rows_read_incidents(struct ah_store *store, const struct ah_incident_filter *f,
+                           const struct ah_page *page, json_t **ret, struct ah_error *reterr);
+/* The incident with "alerts": [...] (oldest first). */
+int ah_rows_read_incident(struct ah_store *store, int64_t id, json_t **ret,
+                          struct ah_error *reterr);
+/* The alert with "events": [...] (newest first, at most 500). */
+int ah_rows_read_alert(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *reterr);
+int ah_rows_read_events(struct ah_store *store, int64_t integration_id, int64_t since,
+                        const struct ah_page *page, json_t **ret, struct ah_error *reterr);
+/* A channel's silences or inhibits as a list (one page: next_cursor null),
+ * or rule @id alone (@id != 0). */
+int ah_rows_read_hold_rules(struct ah_store *store, enum ah_store_hold_kind kind,
+                            int64_t channel_id, int64_t id, json_t **ret, struct ah_error *reterr);
+
+#endif
