@@ -456,24 +456,23 @@ struct seed {
 
 /* A recent open alert is an inhibit source again after a restart, as it was
  * before: noted at its own last time, so the 600-second window holds. */
-static void seed_source(const json_t *a, void *arg)
+static void seed_source(const struct ah_alert_view *v, void *arg)
 {
     struct seed *seed = arg;
-    int64_t intg = ah_json_id(json_object_get(a, "integration_id"));
-    struct ah_intg_rules *rules = ah_process_table_get(seed->table, intg);
-    struct ah_filter_subject s = {.severity = json_string_value(json_object_get(a, "status")),
-                                  .title = json_string_value(json_object_get(a, "title")),
-                                  .description =
-                                      json_string_value(json_object_get(a, "description")),
-                                  .alert_key = json_string_value(json_object_get(a, "alert_key")),
-                                  .integration_id = intg,
-                                  .labels = json_object_get(a, "labels")};
+    const struct ah_alert *a = &v->row;
+    struct ah_intg_rules *rules = ah_process_table_get(seed->table, a->integration_id);
+    json_t *labels = a->labels_text ? json_loads(a->labels_text, 0, NULL) : NULL;
+    struct ah_filter_subject s = {.severity = ah_status_name(a->level, a->recovered),
+                                  .title = a->title,
+                                  .description = a->description,
+                                  .alert_key = a->alert_key,
+                                  .integration_id = a->integration_id,
+                                  .labels = labels};
 
     if (rules != NULL && rules->pipeline != NULL)
-        ah_pipe_sources_note(seed->sources, rules->pipeline, &s,
-                             ah_json_id(json_object_get(a, "channel_id")),
-                             json_integer_value(json_object_get(a, "last_time")));
+        ah_pipe_sources_note(seed->sources, rules->pipeline, &s, a->channel_id, a->last_time);
     ah_intg_rules_unref(rules);
+    json_decref(labels);
 }
 
 static void load_channel_name(int64_t id, const char *name, void *arg)

@@ -113,8 +113,8 @@ static enum MHD_Result preview(struct ah_request *req)
         return ret;
     if (ah_grouping_compile(req->json, &g, &err) < 0 ||
         ah_store_read_channel(req->app->store, req->id, &data, &err) < 0 ||
-        ah_store_read_recent_events(req->app->store, req->id, AH_PREVIEW_MAX_EVENTS, &events,
-                                    &err) < 0) {
+        ah_rows_read_recent_events(req->app->store, req->id, AH_PREVIEW_MAX_EVENTS, &events, &err) <
+            0) {
         ah_grouping_free(g);
         json_decref(data);
         return ah_respond_failure(req, &err);

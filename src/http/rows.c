@@ -224,6 +224,21 @@ int ah_rows_read_events(struct ah_store *store, int64_t integration_id, int64_t 
     return list_of(rc, &c, next, ret);
 }
 
+int ah_rows_read_recent_events(struct ah_store *store, int64_t channel_id, int limit, json_t **ret,
+                               struct ah_error *err)
+{
+    struct collect c = {NULL, json_array()};
+    struct ah_read_visitor v = visitor(&c);
+    int rc = ah_store_read_recent_events(store, channel_id, limit, &v, err);
+
+    if (rc < 0) {
+        json_decref(c.items);
+        return rc;
+    }
+    *ret = c.items;
+    return AH_OK;
+}
+
 int ah_rows_read_hold_rules(struct ah_store *store, enum ah_store_hold_kind kind,
                             int64_t channel_id, int64_t id, json_t **ret, struct ah_error *err)
 {

@@ -32,6 +32,10 @@ int ah_rows_read_incident(struct ah_store *store, int64_t id, json_t **ret,
 int ah_rows_read_alert(struct ah_store *store, int64_t id, json_t **ret, struct ah_error *reterr);
 int ah_rows_read_events(struct ah_store *store, int64_t integration_id, int64_t since,
                         const struct ah_page *page, json_t **ret, struct ah_error *reterr);
+/* The channel's most recent events (at most @limit), oldest first: a new
+ * array. */
+int ah_rows_read_recent_events(struct ah_store *store, int64_t channel_id, int limit, json_t **ret,
+                               struct ah_error *reterr);
 /* A channel's silences or inhibits as a list (one page: next_cursor null),
  * or rule @id alone (@id != 0). */
 int ah_rows_read_hold_rules(struct ah_store *store, enum ah_store_hold_kind kind,

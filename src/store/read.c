@@ -265,14 +265,17 @@ int ah_store_read_feed(struct ah_store *s, int64_t incident_id, json_t **ret, st
                             ret, err, "i", incident_id));
 }
 
-int ah_store_read_recent_events(struct ah_store *s, int64_t channel_id, int limit, json_t **ret,
-                                struct ah_error *err)
+int ah_store_read_recent_events(struct ah_store *s, int64_t channel_id, int limit,
+                                const struct ah_read_visitor *v, struct ah_error *err)
 {
+    struct visit vs = {.v = v, .limit = limit};
+
     WITH_READER(s, err,
-                ah_sql_rows(db_,
-                            "SELECT * FROM (SELECT * FROM events WHERE channel_id = ?"
-                            " ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
-                            ret, err, "ii", channel_id, (int64_t)limit));
+                ah_sql_query(db_,
+                             "SELECT * FROM (SELECT " AH_SQL_EVENT_COLS " FROM events"
+                             " WHERE channel_id = ? ORDER BY id DESC LIMIT ?) AS recent"
+                             " ORDER BY id",
+                             visit_event, &vs, err, "ii", channel_id, (int64_t)limit));
 }
 
 int ah_store_read_integration_rules(struct ah_store *s, int64_t integration_id, json_t **ret,

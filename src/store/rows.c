@@ -420,22 +420,30 @@ int ah_store_integration_rules_each(struct ah_store *s,
     return AH_OK;
 }
 
+struct recent {
+    void (*fn)(const struct ah_alert_view *a, void *arg);
+    void *arg;
+};
+
+static void recent_alert(const struct ah_db_col *c, int n, void *arg)
+{
+    struct recent *r = arg;
+    struct ah_alert_view v;
+
+    ah_sql_alert_of(c, n, &v);
+    r->fn(&v, r->arg);
+}
+
 int ah_store_recent_alerts_each(struct ah_store *s, int64_t since,
-                                void (*fn)(const json_t *alert, void *arg), void *arg,
+                                void (*fn)(const struct ah_alert_view *alert, void *arg), void *arg,
                                 struct ah_error *err)
 {
-    json_t *rows, *row;
-    size_t i;
-    int rc = ah_sql_rows(ah_store_wdb(s),
-                         "SELECT * FROM alerts WHERE end_time = 0 AND close_time = 0"
-                         " AND last_time >= ? ORDER BY last_time",
-                         &rows, err, "i", since);
+    struct recent r = {fn, arg};
 
-    if (rc < 0)
-        return rc;
-    json_array_foreach(rows, i, row) fn(row, arg);
-    json_decref(rows);
-    return AH_OK;
+    return ah_sql_query(ah_store_wdb(s),
+                        "SELECT " AH_SQL_ALERT_COLS " FROM alerts WHERE end_time = 0"
+                        " AND close_time = 0 AND last_time >= ? ORDER BY last_time",
+                        recent_alert, &r, err, "i", since);
 }
 
 int ah_store_mappings_each(struct ah_store *s,

@@ -240,10 +240,12 @@ int ah_store_integration_rules_each(struct ah_store *store,
                                                const json_t *enrichment, const json_t *pipeline,
                                                void *arg),
                                     void *arg, struct ah_error *reterr);
-/* Start-up: every open alert whose last event came at or after @since, as
- * its API row (the pipeline's inhibit sources are rebuilt from them). */
+/* Start-up: every open alert whose last event came at or after @since,
+ * oldest first, as a typed row (struct ah_alert_view, below; borrowed for
+ * the call): the pipeline's inhibit sources are rebuilt from them. */
+struct ah_alert_view;
 int ah_store_recent_alerts_each(struct ah_store *store, int64_t since,
-                                void (*fn)(const json_t *alert, void *arg), void *arg,
+                                void (*fn)(const struct ah_alert_view *alert, void *arg), void *arg,
                                 struct ah_error *reterr);
 int ah_store_channels_each(struct ah_store *store,
                            void (*fn)(int64_t id, const char *name, void *arg), void *arg,
@@ -435,9 +437,6 @@ int ah_store_read_channel_rules(struct ah_store *store, int64_t channel_id, json
 /* An incident's timeline, oldest first. */
 int ah_store_read_feed(struct ah_store *store, int64_t incident_id, json_t **ret,
                        struct ah_error *reterr);
-/* The channel's most recent events (at most @limit), oldest first. */
-int ah_store_read_recent_events(struct ah_store *store, int64_t channel_id, int limit, json_t **ret,
-                                struct ah_error *reterr);
 
 struct ah_page {
     int limit;      /* 1..500 */
@@ -521,6 +520,9 @@ int ah_store_read_alert(struct ah_store *store, int64_t id, const struct ah_read
 int ah_store_read_events(struct ah_store *store, int64_t integration_id, int64_t since,
                          const struct ah_page *page, const struct ah_read_visitor *v,
                          int64_t *ret_next, struct ah_error *reterr);
+/* The channel's most recent events (at most @limit), oldest first. */
+int ah_store_read_recent_events(struct ah_store *store, int64_t channel_id, int limit,
+                                const struct ah_read_visitor *v, struct ah_error *reterr);
 /* The channel's silences or inhibits, oldest first; or only rule @id (@id
  * != 0: AH_ENOTFOUND when the channel has no such rule). */
 int ah_store_read_hold_rules(struct ah_store *store, enum ah_store_hold_kind kind,
