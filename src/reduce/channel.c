@@ -297,17 +297,27 @@ static int flap_stale(const void *value, void *arg)
     return x->now - newest > x->window && f->muted_until <= x->now;
 }
 
-/* Flapping histories that can no longer count are forgotten, so that the
- * map holds only keys that changed within the window; so are inhibit
- * sources too old to count. */
+/* Flapping histories that can no longer count are forgotten, in memory
+ * and in the store, so that both hold only keys that changed within the
+ * window; so are inhibit sources too old to count. */
+struct forget {
+    int64_t now;
+    struct ah_store_tx *tx;
+    struct ah_error *err;
+    int rc;
+};
+
 static void forget_stale(const char *key, void *value, void *arg)
 {
     struct channel_state *ch = value;
-    struct stale x = {.now = *(int64_t *)arg, .window = ch->flapping->in_secs};
+    struct forget *fg = arg;
+    struct stale x = {.now = fg->now, .window = ch->flapping->in_secs};
 
     (void)key;
     (void)ah_map_remove_if(ch->flaps, flap_stale, &x, ah_free);
     ah_sources_sweep(ch->sources, x.now, AH_INHIBIT_SOURCE_AGE);
+    if (fg->rc == AH_OK)
+        fg->rc = ah_store_tx_flaps_prune(fg->tx, ch->id, x.now - x.window, x.now, fg->err);
 }
 
 /* Quick silences exist only for their window (spec 9.1): once it ends they
@@ -316,10 +326,12 @@ int ah_reduce_maintain(struct ah_reduce *r, struct ah_store_tx *tx, int64_t now,
                        struct ah_error *err)
 {
     struct expiry x = {.now = now};
+    struct forget fg = {now, tx, err, AH_OK};
     size_t i;
-    int rc = AH_OK;
+    int rc;
 
-    ah_map_each(r->channels, forget_stale, &now);
+    ah_map_each(r->channels, forget_stale, &fg);
+    rc = fg.rc;
     ah_map_each(r->channels, find_expired, &x);
     for (i = 0; i < x.n && rc == AH_OK; i++) {
         rc = ah_store_tx_hold_rule_delete(tx, AH_STORE_SILENCE, x.ids[i][0], x.ids[i][1], err);

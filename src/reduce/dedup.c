@@ -142,7 +142,10 @@ static int open_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct 
     int merged, rc;
 
     *ret = AH_REDUCE_NEW_ALERT;
-    row.flapping = ah_flap_record(ch, ev->alert_key, in->now, &muted_until);
+    rc = ah_flap_record(ch, tx, ev->alert_key, in->now, &muted_until, err);
+    if (rc < 0)
+        return rc;
+    row.flapping = rc;
     ah_hold_check(r, ch, &subj, in->now, &hold);
     if (hold.held != AH_HOLD_NONE)
         return hold_alert(r, tx, in, &row, &hold, ret, err);
@@ -283,9 +286,10 @@ static int recover(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_
     int rc = store_event(tx, in, a->id, err);
 
     /* A recovery is a state change too: trigger, recover, trigger... flaps. */
-    (void)ah_flap_record(ah_reduce_channel(r, in->channel_id), in->ev->alert_key, in->now,
-                         &muted_until);
     if (rc == AH_OK)
+        rc = ah_flap_record(ah_reduce_channel(r, in->channel_id), tx, in->ev->alert_key, in->now,
+                            &muted_until, err);
+    if (rc >= 0)
         rc = update_alert(r, tx, in, a, 1, err);
     ah_reduce_alert_drop(r, a);
     if (rc == AH_OK && inc != NULL)

@@ -4,8 +4,10 @@
 #include "reduce/hold.h"
 
 #include "util/alloc.h"
+#include "util/buf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* "<rule>:<digest of the equals values>"; missing values count as empty. */
@@ -117,43 +119,99 @@ json_t *ah_hold_reason(const struct ah_hold_verdict *v)
                      json_sprintf("%lld", (long long)v->source_alert_id));
 }
 
-int ah_flap_record(struct channel_state *ch, const char *alert_key, int64_t now,
-                   int64_t *ret_muted_until)
+/* Appends @t to the key's ring of change times. */
+static void flap_push(struct flap_state *f, int64_t t)
+{
+    f->changes[f->head] = t;
+    f->head = (f->head + 1) % f->cap;
+    if (f->n < f->cap)
+        f->n++;
+}
+
+/* The key's state, new or started afresh when the setting changed. */
+static struct flap_state *flap_state_of(struct channel_state *ch, const char *alert_key)
 {
     const struct ah_flapping *cfg = ch->flapping;
-    struct flap_state *f;
-    int i, recent = 0;
+    struct flap_state *f = ah_map_find(ch->flaps, alert_key);
 
-    *ret_muted_until = 0;
-    if (cfg->mode == AH_FLAP_OFF)
-        return 0;
-    f = ah_map_find(ch->flaps, alert_key);
     if (f == NULL || f->cap != cfg->max_changes) {
-        /* New, or the setting changed: start counting afresh. */
         ah_free(f);
         f = ah_xcalloc(1, sizeof(*f) + (size_t)cfg->max_changes * sizeof(f->changes[0]));
         f->cap = cfg->max_changes;
         ah_map_put(ch->flaps, alert_key, f);
     }
-    f->changes[f->head] = now;
-    f->head = (f->head + 1) % f->cap;
-    if (f->n < f->cap)
-        f->n++;
+    return f;
+}
+
+/* Writes the key's history as it is now (oldest change first). */
+static int flap_save(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
+                     const struct flap_state *f, struct ah_error *err)
+{
+    struct ah_buf text;
+    int k, rc;
+
+    ah_buf_init(&text);
+    for (k = 0; k < f->n; k++) {
+        int i = f->n < f->cap ? k : (f->head + k) % f->cap;
+
+        ah_buf_printf(&text, "%s%lld", k ? " " : "", (long long)f->changes[i]);
+    }
+    rc = ah_store_tx_flap_put(tx, ch->id, alert_key, ah_buf_str(&text),
+                              f->changes[(f->head + f->cap - 1) % f->cap], f->muted_until, err);
+    ah_buf_done(&text);
+    return rc;
+}
+
+int ah_flap_record(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
+                   int64_t now, int64_t *ret_muted_until, struct ah_error *err)
+{
+    const struct ah_flapping *cfg = ch->flapping;
+    struct flap_state *f;
+    int i, recent = 0, flaps = 1;
+
+    *ret_muted_until = 0;
+    if (cfg->mode == AH_FLAP_OFF)
+        return 0;
+    f = flap_state_of(ch, alert_key);
+    flap_push(f, now);
     for (i = 0; i < f->n; i++) {
         if (now - f->changes[i] <= cfg->in_secs)
             recent++;
     }
     if (recent < cfg->max_changes) {
         /* Still inside an earlier mute: it flaps until the mute ends. */
-        if (now >= f->muted_until)
-            return 0;
-        *ret_muted_until = f->muted_until;
-        return 1;
+        flaps = now < f->muted_until;
+        *ret_muted_until = flaps ? f->muted_until : 0;
+    } else {
+        /* Each detection extends the mute: it ends mute_mins after the key
+         * last flapped. */
+        if (cfg->mode == AH_FLAP_MUTE)
+            f->muted_until = now + cfg->mute_secs;
+        *ret_muted_until = cfg->mode == AH_FLAP_MUTE ? f->muted_until : 0;
     }
-    /* Each detection extends the mute: it ends mute_mins after the key
-     * last flapped. */
-    if (cfg->mode == AH_FLAP_MUTE)
-        f->muted_until = now + cfg->mute_secs;
-    *ret_muted_until = cfg->mode == AH_FLAP_MUTE ? f->muted_until : 0;
-    return 1;
+    /* Kept with the change, so that a rebuilt reducer counts on. */
+    i = flap_save(ch, tx, alert_key, f, err);
+    return i < 0 ? i : flaps;
+}
+
+void ah_flap_restore(struct channel_state *ch, const char *alert_key, const char *changes,
+                     int64_t muted_until)
+{
+    struct flap_state *f;
+    const char *p = changes;
+    char *end;
+
+    if (ch->flapping->mode == AH_FLAP_OFF)
+        return;
+    f = flap_state_of(ch, alert_key);
+    f->n = f->head = 0;
+    for (;;) {
+        long long t = strtoll(p, &end, 10);
+
+        if (end == p)
+            break;
+        flap_push(f, t);
+        p = end;
+    }
+    f->muted_until = muted_until;
 }

@@ -29,9 +29,14 @@ void ah_hold_note_source(struct channel_state *ch, const struct ah_filter_subjec
 /* A new JSON object for the alert's reason. */
 json_t *ah_hold_reason(const struct ah_hold_verdict *v);
 
-/* Records a state change (trigger or recovery) of @alert_key. Returns 1 when
- * the key now flaps; *@ret_muted_until is set in mute mode (else 0). */
-int ah_flap_record(struct channel_state *ch, const char *alert_key, int64_t now,
-                   int64_t *ret_muted_until);
+/* Records a state change (trigger or recovery) of @alert_key, in memory and
+ * in the store (the flaps table). Returns 1 when the key now flaps, 0 when
+ * not, or AH_ESTORE; *@ret_muted_until is set in mute mode (else 0). */
+int ah_flap_record(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
+                   int64_t now, int64_t *ret_muted_until, struct ah_error *reterr);
+/* Start-up: puts back a key's stored history (@changes as the flaps table
+ * keeps them). A channel whose flapping is off keeps none. */
+void ah_flap_restore(struct channel_state *ch, const char *alert_key, const char *changes,
+                     int64_t muted_until);
 
 #endif

@@ -1,6 +1,7 @@
 /* index.c - the reducer's indexes (index.h) and their rebuild from the
  * store (ah_reduce_load). */
 #include "reduce/index.h"
+#include "reduce/hold.h"
 
 #include "reduce/escalate.h"
 
@@ -183,7 +184,7 @@ static void load_incident(const struct ah_incident *row, void *arg)
     char keys[AH_GROUP_MAX_SETS][33];
     size_t n = 0;
 
-    inc->last_merge_time = row->last_time;
+    inc->last_merge_time = row->start_time; /* load_merges() finds later joins */
     while (n < AH_GROUP_MAX_SETS && strlen(p) >= 32) {
         memcpy(keys[n], p, 32);
         keys[n++][32] = '\0';
@@ -210,6 +211,102 @@ static void load_alert(const struct ah_alert *row, void *arg)
     a->last_time = row->last_time;
     ah_reduce_digest(row->level, row->title, row->description, a->digest);
     ah_reduce_alert_add(arg, a);
+    if (row->last_time > ((struct ah_reduce *)arg)->newest)
+        ((struct ah_reduce *)arg)->newest = row->last_time;
+}
+
+static void load_flap(int64_t channel_id, const char *alert_key, const char *changes,
+                      int64_t muted_until, void *arg)
+{
+    ah_flap_restore(ah_reduce_channel(arg, channel_id), alert_key, changes, muted_until);
+}
+
+/* An open alert's last firing event made it an inhibit source (dedup.c): its
+ * row holds that event's level, title, description and labels, and its
+ * last_time that event's time. */
+static void seed_source(const struct ah_alert_view *v, void *arg)
+{
+    struct ah_reduce *r = arg;
+    const struct ah_alert *row = &v->row;
+    char *key = ah_reduce_alert_key(row->channel_id, row->alert_key);
+    const struct open_alert *a = ah_map_find(r->alerts, key);
+    json_t *labels = row->labels_text ? json_loads(row->labels_text, 0, NULL) : NULL;
+    struct ah_filter_subject s = {.severity = ah_severity_name(row->level),
+                                  .title = row->title,
+                                  .description = row->description,
+                                  .alert_key = row->alert_key,
+                                  .integration_id = row->integration_id,
+                                  .labels = labels};
+
+    if (a != NULL && a->id == row->id && a->incident_id != 0)
+        ah_hold_note_source(ah_reduce_channel(r, row->channel_id), &s, a, row->last_time);
+    json_decref(labels);
+    ah_free(key);
+}
+
+static void has_inhibits(const char *key, void *value, void *arg)
+{
+    const struct channel_state *ch = value;
+
+    (void)key;
+    *(int *)arg |= ch->ninhibits > 0;
+}
+
+/* Inhibit sources are noted as events arrive; after a rebuild, the open
+ * alerts active within AH_INHIBIT_SOURCE_AGE of the newest activity are
+ * noted again from their rows (whether one is still live is checked
+ * against the clock when it is used). */
+static int seed_sources(struct ah_reduce *r, struct ah_store *store, int64_t newest,
+                        struct ah_error *err)
+{
+    int any = 0;
+
+    ah_map_each(r->channels, has_inhibits, &any);
+    if (!any || newest == 0)
+        return AH_OK;
+    return ah_store_recent_alerts_each(store, newest - AH_INHIBIT_SOURCE_AGE, seed_source, r, err);
+}
+
+static void set_merge(int64_t incident_id, int64_t time, void *arg)
+{
+    struct open_incident *inc = ah_reduce_incident_find(arg, incident_id);
+
+    if (inc != NULL && time > inc->last_merge_time)
+        inc->last_merge_time = time;
+}
+
+struct sliding {
+    int64_t *ids;
+    size_t n;
+};
+
+static void find_sliding(const char *key, void *value, void *arg)
+{
+    const struct channel_state *ch = value;
+    struct sliding *sl = arg;
+    const struct ah_grouping *g = ch->grouping;
+
+    (void)key;
+    if (g != NULL && g->enabled && g->window_secs > 0 && g->window_type == AH_WINDOW_SLIDING) {
+        sl->ids = ah_xrealloc(sl->ids, (sl->n + 1) * sizeof(*sl->ids));
+        sl->ids[sl->n++] = ch->id;
+    }
+}
+
+/* A sliding window counts from the last alert that joined: its time is the
+ * newest a_merge entry of the incident's timeline (the incident's last_time
+ * counts its alerts' events too). */
+static int load_merges(struct ah_reduce *r, struct ah_store *store, struct ah_error *err)
+{
+    struct sliding sl = {NULL, 0};
+    size_t i;
+    int rc = AH_OK;
+
+    ah_map_each(r->channels, find_sliding, &sl);
+    for (i = 0; i < sl.n && rc == AH_OK; i++)
+        rc = ah_store_last_merges_each(store, sl.ids[i], set_merge, r, err);
+    ah_free(sl.ids);
+    return rc;
 }
 
 int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error *err)
@@ -217,13 +314,21 @@ int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error 
     int rc;
 
     clear(r);
-    /* Rules first (incidents register their group keys in their channel),
-     * incidents next, so that alerts find theirs. */
+    r->newest = 0;
+    /* Rules first (incidents register their group keys in their channel,
+     * flapping histories need their channel's setting), incidents next, so
+     * that alerts find theirs. */
     rc = ah_reduce_channels_load(r, store, err);
+    if (rc == AH_OK)
+        rc = ah_store_flaps_each(store, load_flap, r, err);
     if (rc == AH_OK)
         rc = ah_store_incidents_open_each(store, load_incident, r, err);
     if (rc == AH_OK)
+        rc = load_merges(r, store, err);
+    if (rc == AH_OK)
         rc = ah_store_alerts_open_each(store, load_alert, r, err);
+    if (rc == AH_OK)
+        rc = seed_sources(r, store, r->newest, err);
     if (rc < 0)
         clear(r);
     return rc;

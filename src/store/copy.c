@@ -44,6 +44,7 @@ static const char *const tables[] = {
     "member_refs",
     "target_cursors",
     "api_tokens",
+    "flaps",
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))

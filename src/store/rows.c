@@ -392,6 +392,58 @@ int ah_store_hold_rules_each(struct ah_store *s, enum ah_store_hold_kind kind,
     return AH_OK;
 }
 
+struct flaps {
+    void (*fn)(int64_t channel_id, const char *alert_key, const char *changes, int64_t muted_until,
+               void *arg);
+    void *arg;
+};
+
+static void flap_row(const struct ah_db_col *c, int n, void *arg)
+{
+    struct flaps *f = arg;
+
+    if (col_text(c, n, 1) != NULL && col_text(c, n, 2) != NULL)
+        f->fn(col_int(c, n, 0), col_text(c, n, 1), col_text(c, n, 2), col_int(c, n, 3), f->arg);
+}
+
+int ah_store_flaps_each(struct ah_store *s,
+                        void (*fn)(int64_t channel_id, const char *alert_key, const char *changes,
+                                   int64_t muted_until, void *arg),
+                        void *arg, struct ah_error *err)
+{
+    struct flaps f = {fn, arg};
+
+    return ah_sql_query(ah_store_wdb(s),
+                        "SELECT channel_id, alert_key, changes, muted_until FROM flaps", flap_row,
+                        &f, err, "");
+}
+
+struct merges {
+    void (*fn)(int64_t incident_id, int64_t time, void *arg);
+    void *arg;
+};
+
+static void merge_row(const struct ah_db_col *c, int n, void *arg)
+{
+    struct merges *m = arg;
+
+    m->fn(col_int(c, n, 0), col_int(c, n, 1), m->arg);
+}
+
+int ah_store_last_merges_each(struct ah_store *s, int64_t channel_id,
+                              void (*fn)(int64_t incident_id, int64_t time, void *arg), void *arg,
+                              struct ah_error *err)
+{
+    struct merges m = {fn, arg};
+
+    return ah_sql_query(ah_store_wdb(s),
+                        "SELECT f.incident_id, max(f.time) FROM incidents i"
+                        " JOIN incident_feed f ON f.incident_id = i.id"
+                        " WHERE i.channel_id = ? AND i.progress <> 'Closed' AND f.type = 'a_merge'"
+                        " GROUP BY f.incident_id",
+                        merge_row, &m, err, "i", channel_id);
+}
+
 int ah_store_integration_rules_each(struct ah_store *s,
                                     void (*fn)(int64_t integration_id, const json_t *routes,
                                                const json_t *enrichment, const json_t *pipeline,

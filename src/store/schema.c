@@ -187,6 +187,14 @@ const char *const ah_schema_migrations[] = {
     "CREATE TABLE api_tokens ("
     "  id INTEGER PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL,"
     "  token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);",
+    /* 9: flapping histories (issue #11): the state changes of each (channel,
+     * alert_key) that may still count, kept with the change that made them,
+     * so that a restart, a failover or a rebuilt reducer counts on where it
+     * was. changes: the change times, oldest first, space-separated. */
+    "CREATE TABLE flaps ("
+    "  channel_id INTEGER NOT NULL, alert_key TEXT NOT NULL, changes TEXT NOT NULL,"
+    "  last_change INTEGER NOT NULL, muted_until INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (channel_id, alert_key));",
 };
 
 const size_t ah_schema_migration_count =

@@ -215,6 +215,27 @@ int ah_store_channel_rules_each(struct ah_store *store,
                                 void (*fn)(int64_t channel_id, const json_t *grouping,
                                            const json_t *flapping, void *arg),
                                 void *arg, struct ah_error *reterr);
+/* A key's flapping history (reduce/hold.c): its change times, oldest first,
+ * space-separated, and the end of its mute (0: none). Written with the
+ * change, without waiting (ah_sql_defer). */
+int ah_store_tx_flap_put(struct ah_store_tx *tx, int64_t channel_id, const char *alert_key,
+                         const char *changes, int64_t last_change, int64_t muted_until,
+                         struct ah_error *reterr);
+/* Forgets the channel's histories whose last change is before @before and
+ * whose mute ended by @now. */
+int ah_store_tx_flaps_prune(struct ah_store_tx *tx, int64_t channel_id, int64_t before, int64_t now,
+                            struct ah_error *reterr);
+/* Start-up: when an alert last joined each open incident of the channel
+ * (its newest a_merge timeline entry); incidents no alert joined are left
+ * out. */
+int ah_store_last_merges_each(struct ah_store *store, int64_t channel_id,
+                              void (*fn)(int64_t incident_id, int64_t time, void *arg), void *arg,
+                              struct ah_error *reterr);
+/* Start-up: every kept history. */
+int ah_store_flaps_each(struct ah_store *store,
+                        void (*fn)(int64_t channel_id, const char *alert_key, const char *changes,
+                                   int64_t muted_until, void *arg),
+                        void *arg, struct ah_error *reterr);
 int ah_store_hold_rules_each(struct ah_store *store, enum ah_store_hold_kind kind,
                              void (*fn)(int64_t id, int64_t channel_id, const json_t *rule,
                                         void *arg),

@@ -89,6 +89,8 @@ int ah_store_tx_channel_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
     if (rc == AH_OK)
         rc = ah_sql_run(W(tx), "DELETE FROM inhibits WHERE channel_id = ?", err, "i", id);
     if (rc == AH_OK)
+        rc = ah_sql_run(W(tx), "DELETE FROM flaps WHERE channel_id = ?", err, "i", id);
+    if (rc == AH_OK)
         rc = ah_sql_run(W(tx), "DELETE FROM channels WHERE id = ?", err, "i", id);
     return rc;
 }
@@ -359,6 +361,27 @@ int ah_store_tx_channel_set(struct ah_store_tx *tx, int64_t id, const char *colu
         "UPDATE channels SET flapping = ?1, updated_at = CASE"
         " WHEN flapping IS NOT DISTINCT FROM ?1 THEN updated_at ELSE ?2 END WHERE id = ?3",
         err, "jii", config, now, id);
+}
+
+int ah_store_tx_flap_put(struct ah_store_tx *tx, int64_t channel_id, const char *alert_key,
+                         const char *changes, int64_t last_change, int64_t muted_until,
+                         struct ah_error *err)
+{
+    return ah_sql_defer(W(tx),
+                        "INSERT INTO flaps(channel_id, alert_key, changes, last_change,"
+                        " muted_until) VALUES (?, ?, ?, ?, ?) ON CONFLICT(channel_id, alert_key)"
+                        " DO UPDATE SET changes = excluded.changes,"
+                        " last_change = excluded.last_change, muted_until = excluded.muted_until",
+                        err, "issii", channel_id, alert_key, changes, last_change, muted_until);
+}
+
+int ah_store_tx_flaps_prune(struct ah_store_tx *tx, int64_t channel_id, int64_t before, int64_t now,
+                            struct ah_error *err)
+{
+    return ah_sql_run(W(tx),
+                      "DELETE FROM flaps WHERE channel_id = ? AND last_change < ?"
+                      " AND muted_until <= ?",
+                      err, "iii", channel_id, before, now);
 }
 
 int ah_store_tx_hold_rule_insert(struct ah_store_tx *tx, enum ah_store_hold_kind kind,

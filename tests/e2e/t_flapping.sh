@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # t_flapping.sh - flapping detection (spec section 6.6): the defaults and
 # their ranges, mark mode (the new alert and its incident flagged, one
-# i_m_flapping entry per incident), mute mode (muted_until), off mode, and
-# changes spread beyond in_mins. Time comes from the test clock.
+# i_m_flapping entry per incident), mute mode (muted_until), off mode,
+# changes spread beyond in_mins, and histories kept across kill -9. Time
+# comes from the test clock.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
@@ -243,6 +244,33 @@ test_spread()
     assert_eq "its incident flaps" 1 "$(incident_field "${TRIG_INCS[1]}" flapping)"
 }
 
+test_restart()
+{
+    local t5
+    section "kill -9 keeps the flapping history: 4 changes, kill -9, the 5th flaps"
+    chan f-restart '{"mode":"mute","max_changes":4,"in_mins":60,"mute_mins":120}'
+    cycle fr-1 $((T0 + 90000)) 60 4
+    assert_eq "the second trigger did not flap" 0 "$(alert_flapping "${TRIG_ALERTS[1]}")"
+    kill9_server
+    restart_server
+    t5=$((LAST_T + 60))
+    at "$t5"
+    send Critical fr-1
+    assert_eq "after the restart, the fifth change flaps" 1 "$(alert_flapping "$ALERT")"
+    assert_eq "and mutes its incident for 120 min" $((t5 + 7200)) \
+        "$(incident_field "$INC" muted_until)"
+
+    section "kill -9 keeps the mute: a trigger after the window, inside the mute, flaps"
+    at $((t5 + 60))
+    send Ok fr-1
+    kill9_server
+    restart_server
+    # 3,700 s later no other change is within in_mins: only the mute counts.
+    at $((t5 + 3700))
+    send Critical fr-1
+    assert_eq "still muted after the restart: flapping" 1 "$(alert_flapping "$ALERT")"
+}
+
 start_server "$BIN" --test-clock on
 test_defaults
 test_mark
@@ -250,5 +278,6 @@ test_mark_grouped
 test_mute
 test_off
 test_spread
+test_restart
 stop_server
 finish

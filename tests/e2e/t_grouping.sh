@@ -196,6 +196,30 @@ test_window_sliding()
     assert_json "first incident holds 4 alerts" .data.alert_count 4
 }
 
+test_sliding_restart()
+{
+    local i1 t=$((T0 + 30000))
+    section "sliding window across kill -9: it counts from the last merge, not the last event"
+    chan g-slide-restart '{"method":"rules","equals":[["labels.check"]],"window_minutes":10,"window_type":"sliding"}'
+    at "$t"
+    send Critical "disk full" sr-1 "" "$(check disk h1)"
+    i1=$INC
+    at $((t + 300))
+    send Critical "disk full" sr-2 "" "$(check disk h2)"
+    assert_eq "t0+5m joins" "$i1" "$INC"
+    # An event of a joined alert moves the incident's last_time, not its
+    # last merge.
+    at $((t + 540))
+    send Critical "disk full, still" sr-2 "" "$(check disk h2)"
+    api GET "/incidents/$i1"
+    assert_json "the incident's last_time moved" .data.last_time $((t + 540))
+    kill9_server
+    restart_server
+    at $((t + 960))
+    send Critical "disk full" sr-3 "" "$(check disk h3)"
+    assert_ne "11m after the last merge (7m after the last event): a new incident" "$i1" "$INC"
+}
+
 test_strict()
 {
     local i1 i3 nolab empty eu
@@ -487,6 +511,7 @@ test_default_off
 test_worked_example
 test_window_tumbling
 test_window_sliding
+test_sliding_restart
 test_strict
 test_any_set
 test_cases

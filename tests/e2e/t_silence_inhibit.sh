@@ -308,6 +308,14 @@ test_inhibit_mark()
         '.data.reason.inhibited_by.source_alert_id | tostring' "$src"
     assert_eq "hits" 1 "$(hits inhibits "$iid")"
 
+    section "inhibit: a source noted before kill -9 still inhibits after it"
+    kill9_server
+    restart_server
+    at $((t + 20))
+    send Warning "db X slow again" ih-t1-restart "" '{"check":"X"}'
+    assert_held "equal target after the restart" "$ALERT" inhibited
+    assert_json "the same source" '.data.reason.inhibited_by.source_alert_id | tostring' "$src"
+
     section "inhibit: targets that are not inhibited"
     send Warning "db Y slow" ih-t2 "" '{"check":"Y"}'
     assert_not_held "different check" "$ALERT"

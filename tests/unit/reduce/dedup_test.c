@@ -560,6 +560,89 @@ static void reload_keeps_merging(void **state)
 
 /* Applies @ev in a transaction that is rolled back, then reloads the
  * reducer, as the writer does after a failed commit. */
+/* Replaces the reducer by one rebuilt from the store, as a restart, a
+ * failover or a failed commit does. */
+static void rebuild(struct fx *fx)
+{
+    ah_reduce_free(fx->reduce);
+    fx->reduce = ah_reduce_new();
+    assert_int_equal(ah_reduce_load(fx->reduce, fx->store, NULL), AH_OK);
+}
+
+static int64_t newest_alert_flapping(struct fx *fx)
+{
+    json_t *a = alert(fx, alert_of(fx, newest_incident(fx), 0));
+    int64_t f = num(a, "flapping");
+
+    json_decref(a);
+    return f;
+}
+
+/* The default counts 4 changes in 60 minutes. Four changes (open, recover,
+ * open, recover), a rebuild, and the fifth (a new alert) flaps: the history
+ * was kept with the changes, not only in memory. */
+static void flapping_counts_across_rebuild(void **state)
+{
+    struct fx *fx = *state;
+    int reload;
+
+    for (reload = 0; reload < 2; reload++) {
+        const char *key = reload ? "flap-reload" : "flap-live";
+        int64_t t = T0 + reload * 100;
+
+        FIRE(fx, CH, key, AH_SEV_CRITICAL, 0, "t", "d", t, NOLABELS);
+        assert_int_equal(newest_alert_flapping(fx), 0);
+        FIRE(fx, CH, key, AH_SEV_CRITICAL, 1, "t", "d", t + 1, NOLABELS);
+        FIRE(fx, CH, key, AH_SEV_CRITICAL, 0, "t", "d", t + 2, NOLABELS);
+        assert_int_equal(newest_alert_flapping(fx), 0); /* 3 changes */
+        FIRE(fx, CH, key, AH_SEV_CRITICAL, 1, "t", "d", t + 3, NOLABELS);
+        if (reload)
+            rebuild(fx);
+        assert_int_equal(FIRE(fx, CH, key, AH_SEV_CRITICAL, 0, "t", "d", t + 4, NOLABELS),
+                         AH_REDUCE_NEW_ALERT);
+        assert_int_equal(newest_alert_flapping(fx), 1);
+    }
+}
+
+/* An inhibit source noted before a rebuild still inhibits after it: the
+ * sources are noted again from the open alerts' rows. */
+static void inhibit_source_across_rebuild(void **state)
+{
+    struct fx *fx = *state;
+    json_t *rule = json_loads("{\"name\":\"crit over warn\","
+                              "\"source_filters\":[[{\"key\":\"severity\",\"oper\":\"IN\","
+                              "\"vals\":[\"Critical\"]}]],"
+                              "\"target_filters\":[[{\"key\":\"severity\",\"oper\":\"IN\","
+                              "\"vals\":[\"Warning\"]}]],"
+                              "\"equals\":[\"labels.check\"],\"mode\":\"mark\",\"enabled\":true}",
+                              0, NULL);
+    struct ah_store_tx *tx;
+    struct ah_error err;
+    int64_t ch, id;
+    json_t *a;
+
+    assert_non_null(rule);
+    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
+    assert_int_equal(ah_store_tx_channel_insert(tx, "inhibits", "", T0, &ch, &err), AH_OK);
+    assert_int_equal(ah_store_tx_hold_rule_insert(tx, AH_STORE_INHIBIT, ch, rule, T0, &id, &err),
+                     AH_OK);
+    assert_int_equal(ah_store_tx_commit(tx, &err), AH_OK);
+    json_decref(rule);
+    rebuild(fx); /* takes the rule from the store */
+
+    FIRE(fx, ch, "source", AH_SEV_CRITICAL, 0, "db down", "d", T0 + 10, "check", "db", NOLABELS);
+    rebuild(fx);
+    FIRE(fx, ch, "target", AH_SEV_WARNING, 0, "db slow", "d", T0 + 20, "check", "db", NOLABELS);
+    a = alert(fx, ah_reduce_alert_open(fx->reduce, ch, "target"));
+    assert_string_equal(str(a, "held"), "inhibited");
+    json_decref(a);
+    /* Another check value has no source. */
+    FIRE(fx, ch, "other", AH_SEV_WARNING, 0, "web slow", "d", T0 + 21, "check", "web", NOLABELS);
+    a = alert(fx, ah_reduce_alert_open(fx->reduce, ch, "other"));
+    assert_string_equal(str(a, "held"), "");
+    json_decref(a);
+}
+
 static void apply_rolled_back(struct fx *fx, const struct ah_event *ev, int64_t now,
                               enum ah_reduce_outcome want)
 {
@@ -669,6 +752,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(new_alert_opens_alert_and_incident, setup, teardown),
+        cmocka_unit_test_setup_teardown(flapping_counts_across_rebuild, setup, teardown),
+        cmocka_unit_test_setup_teardown(inhibit_source_across_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(identical_event_refreshes, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_event_merges, setup, teardown),
         cmocka_unit_test_setup_teardown(severity_is_max_status_is_current, setup, teardown),
