@@ -158,6 +158,59 @@ static void test_statement_limits(void **state)
     assert_non_null(strstr(err.msg, "more than 32 parameters"));
 }
 
+/* Ids for inserts that carry them (ah_sql_insert): on PostgreSQL they come
+ * in blocks per table, for four tables at most; a fifth table takes its ids
+ * one at a time. Two rows into each of five tables in one transaction: every
+ * id is the row's, and ids grow within a table. */
+static void test_insert_ids_beyond_the_blocks(void **state)
+{
+    struct fx *fx = *state;
+    static const char *const tables[] = {"channels", "silences", "inhibits", "teams", "schedules"};
+    static const char *const sqls[] = {
+        "INSERT INTO channels(id, name, description, created_at, updated_at)"
+        " VALUES (?, ?, '', 1, 1)",
+        "INSERT INTO silences(id, rule, channel_id, created_at, updated_at)"
+        " VALUES (?, ?, 1, 1, 1)",
+        "INSERT INTO inhibits(id, rule, channel_id, created_at, updated_at)"
+        " VALUES (?, ?, 1, 1, 1)",
+        "INSERT INTO teams(id, name, created_at, updated_at) VALUES (?, ?, 1, 1)",
+        "INSERT INTO schedules(id, name, timezone, layers, created_at, updated_at)"
+        " VALUES (?, ?, 'UTC', '[]', 1, 1)"};
+    static const char *const checks[] = {
+        "SELECT count(*) FROM channels WHERE id = ? AND name = ?",
+        "SELECT count(*) FROM silences WHERE id = ? AND rule = ?",
+        "SELECT count(*) FROM inhibits WHERE id = ? AND rule = ?",
+        "SELECT count(*) FROM teams WHERE id = ? AND name = ?",
+        "SELECT count(*) FROM schedules WHERE id = ? AND name = ?"};
+    struct ah_db *db = ah_store_wdb(fx->store);
+    struct ah_store_tx *tx;
+    struct ah_error err;
+    int64_t ids[5][2];
+    char names[5][2][16];
+    int t, k;
+
+    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
+    for (k = 0; k < 2; k++) {
+        for (t = 0; t < 5; t++) {
+            snprintf(names[t][k], sizeof(names[t][k]), "t%d-row%d", t, k);
+            assert_int_equal(
+                ah_sql_insert(db, tables[t], sqls[t], &ids[t][k], &err, "s", names[t][k]), AH_OK);
+            assert_true(ids[t][k] > 0);
+        }
+    }
+    assert_int_equal(ah_store_tx_commit(tx, &err), AH_OK);
+    for (t = 0; t < 5; t++) {
+        assert_true(ids[t][1] > ids[t][0]);
+        for (k = 0; k < 2; k++) {
+            int64_t n = 0;
+
+            assert_int_equal(ah_sql_int(db, checks[t], &n, &err, "is", ids[t][k], names[t][k]),
+                             AH_OK);
+            assert_int_equal(n, 1);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +218,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_deferred_write_never_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_savepoint_undoes_one_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statement_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_insert_ids_beyond_the_blocks, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
