@@ -142,11 +142,12 @@ static int open_alert(struct ah_reduce *r, struct ah_store_tx *tx, const struct 
     int merged, rc;
 
     *ret = AH_REDUCE_NEW_ALERT;
-    rc = ah_flap_record(ch, tx, ev->alert_key, in->now, &muted_until, err);
+    ah_hold_check(r, ch, &subj, in->now, &hold);
+    rc = ah_flap_opened(ch, tx, ev->alert_key, in->now,
+                        hold.held == AH_HOLD_NONE || hold.mode != AH_HOLD_DROP, &muted_until, err);
     if (rc < 0)
         return rc;
     row.flapping = rc;
-    ah_hold_check(r, ch, &subj, in->now, &hold);
     if (hold.held != AH_HOLD_NONE)
         return hold_alert(r, tx, in, &row, &hold, ret, err);
     rc = ah_incident_for_new_alert(r, tx, &row, &subj, &inc, &merged, &row.reason, err);
@@ -282,14 +283,13 @@ static int recover(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah_
                    struct open_alert *a, struct ah_error *err)
 {
     struct open_incident *inc = ah_reduce_incident_find(r, a->incident_id);
-    int64_t muted_until;
     int rc = store_event(tx, in, a->id, err);
 
     /* A recovery is a state change too: trigger, recover, trigger... flaps. */
     if (rc == AH_OK)
-        rc = ah_flap_record(ah_reduce_channel(r, in->channel_id), tx, in->ev->alert_key, in->now,
-                            &muted_until, err);
-    if (rc >= 0)
+        rc = ah_flap_recovered(ah_reduce_channel(r, in->channel_id), tx, in->ev->alert_key,
+                               a->start_time, in->now, err);
+    if (rc == AH_OK)
         rc = update_alert(r, tx, in, a, 1, err);
     ah_reduce_alert_drop(r, a);
     if (rc == AH_OK && inc != NULL)

@@ -162,17 +162,12 @@ static int flap_save(struct channel_state *ch, struct ah_store_tx *tx, const cha
     return rc;
 }
 
-int ah_flap_record(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
-                   int64_t now, int64_t *ret_muted_until, struct ah_error *err)
+/* Counts change @now in @f: 1 when the key now flaps, else 0. */
+static int flap_count(const struct ah_flapping *cfg, struct flap_state *f, int64_t now,
+                      int64_t *ret_muted_until)
 {
-    const struct ah_flapping *cfg = ch->flapping;
-    struct flap_state *f;
-    int i, recent = 0, flaps = 1;
+    int i, recent = 0;
 
-    *ret_muted_until = 0;
-    if (cfg->mode == AH_FLAP_OFF)
-        return 0;
-    f = flap_state_of(ch, alert_key);
     flap_push(f, now);
     for (i = 0; i < f->n; i++) {
         if (now - f->changes[i] <= cfg->in_secs)
@@ -180,18 +175,75 @@ int ah_flap_record(struct channel_state *ch, struct ah_store_tx *tx, const char 
     }
     if (recent < cfg->max_changes) {
         /* Still inside an earlier mute: it flaps until the mute ends. */
-        flaps = now < f->muted_until;
-        *ret_muted_until = flaps ? f->muted_until : 0;
-    } else {
-        /* Each detection extends the mute: it ends mute_mins after the key
-         * last flapped. */
-        if (cfg->mode == AH_FLAP_MUTE)
-            f->muted_until = now + cfg->mute_secs;
-        *ret_muted_until = cfg->mode == AH_FLAP_MUTE ? f->muted_until : 0;
+        *ret_muted_until = now < f->muted_until ? f->muted_until : 0;
+        return now < f->muted_until;
     }
-    /* Kept with the change, so that a rebuilt reducer counts on. */
-    i = flap_save(ch, tx, alert_key, f, err);
-    return i < 0 ? i : flaps;
+    /* Each detection extends the mute: it ends mute_mins after the key
+     * last flapped. */
+    if (cfg->mode == AH_FLAP_MUTE)
+        f->muted_until = now + cfg->mute_secs;
+    *ret_muted_until = cfg->mode == AH_FLAP_MUTE ? f->muted_until : 0;
+    return 1;
+}
+
+/* Counts the change in memory and, with it, in the store. */
+static int flap_change(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
+                       int64_t opened_at, int64_t now, int64_t *ret_muted_until,
+                       struct ah_error *err)
+{
+    struct flap_state *f = ah_map_find(ch->flaps, alert_key);
+    int flaps, rc;
+
+    if (f == NULL || f->cap != ch->flapping->max_changes) {
+        f = flap_state_of(ch, alert_key);
+        if (opened_at != 0)
+            flap_push(f, opened_at);
+    }
+    flaps = flap_count(ch->flapping, f, now, ret_muted_until);
+    rc = flap_save(ch, tx, alert_key, f, err);
+    return rc < 0 ? rc : flaps;
+}
+
+int ah_flap_opened(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
+                   int64_t now, int stored, int64_t *ret_muted_until, struct ah_error *err)
+{
+    const struct flap_state *f = ah_map_find(ch->flaps, alert_key);
+
+    *ret_muted_until = 0;
+    if (ch->flapping->mode == AH_FLAP_OFF)
+        return 0;
+    /* A first change needs no history: it is the stored alert's start_time,
+     * which the recovery (the second change) reads. One change never flaps
+     * (max_changes is at least 2), and a million open alerts keep none. */
+    if (stored && (f == NULL || f->cap != ch->flapping->max_changes))
+        return 0;
+    return flap_change(ch, tx, alert_key, 0, now, ret_muted_until, err);
+}
+
+int ah_flap_recovered(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
+                      int64_t opened_at, int64_t now, struct ah_error *err)
+{
+    int64_t muted_until;
+    int rc;
+
+    if (ch->flapping->mode == AH_FLAP_OFF)
+        return AH_OK;
+    rc = flap_change(ch, tx, alert_key, opened_at, now, &muted_until, err);
+    return rc < 0 ? rc : AH_OK;
+}
+
+int ah_flap_closed(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
+                   int64_t opened_at, struct ah_error *err)
+{
+    const struct flap_state *f = ah_map_find(ch->flaps, alert_key);
+    struct flap_state *nf;
+
+    /* With a history, the alert's opening is in it already. */
+    if (ch->flapping->mode == AH_FLAP_OFF || (f != NULL && f->cap == ch->flapping->max_changes))
+        return AH_OK;
+    nf = flap_state_of(ch, alert_key);
+    flap_push(nf, opened_at);
+    return flap_save(ch, tx, alert_key, nf, err);
 }
 
 void ah_flap_restore(struct channel_state *ch, const char *alert_key, const char *changes,

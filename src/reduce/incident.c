@@ -1,5 +1,6 @@
 /* incident.c - see incident.h and reduce.h (ah_reduce_incident_action). */
 #include "reduce/incident.h"
+#include "reduce/hold.h"
 
 #include "reduce/escalate.h"
 #include "reduce/group.h"
@@ -196,8 +197,18 @@ static int close_incident(struct ah_reduce *r, struct open_incident *inc, struct
         json_decref(extra);
         return rc;
     }
-    while (inc->nalerts > 0)
+    while (inc->nalerts > 0) {
+        const struct open_alert *a = inc->alerts[0];
+
+        if (rc == AH_OK)
+            rc = ah_flap_closed(ah_reduce_channel(r, inc->row.channel_id), tx,
+                                strchr(a->map_key, '\x1f') + 1, a->start_time, err);
         ah_reduce_alert_drop(r, inc->alerts[0]);
+    }
+    if (rc < 0) {
+        json_decref(extra);
+        return rc;
+    }
     inc->row.progress = AH_PROGRESS_CLOSED;
     inc->row.close_time = now;
     inc->row.active_alert_count = 0;

@@ -604,6 +604,38 @@ static void flapping_counts_across_rebuild(void **state)
     }
 }
 
+static void resolve_newest(struct fx *fx, int64_t now)
+{
+    struct ah_store_tx *tx;
+    struct ah_error err;
+
+    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
+    assert_int_equal(ah_reduce_incident_action(fx->reduce, tx, newest_incident(fx),
+                                               AH_INCIDENT_RESOLVE, now, &err),
+                     AH_OK);
+    assert_int_equal(ah_store_tx_commit(tx, &err), AH_OK);
+}
+
+/* A key's first change is its open alert's start_time, kept nowhere else:
+ * when the alert ends without a recovery (its incident resolved), the
+ * opening joins the history. Four openings, each alert resolved, a rebuild
+ * before the last: the fourth flaps as it would without the rebuild. */
+static void flapping_counts_resolved_openings(void **state)
+{
+    struct fx *fx = *state;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        if (i == 3)
+            rebuild(fx);
+        assert_int_equal(
+            FIRE(fx, CH, "reopened", AH_SEV_CRITICAL, 0, "t", "d", T0 + 2 * i, NOLABELS),
+            AH_REDUCE_NEW_ALERT);
+        assert_int_equal(newest_alert_flapping(fx), i == 3);
+        resolve_newest(fx, T0 + 2 * i + 1);
+    }
+}
+
 /* An inhibit source noted before a rebuild still inhibits after it: the
  * sources are noted again from the open alerts' rows. */
 static void inhibit_source_across_rebuild(void **state)
@@ -754,6 +786,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(new_alert_opens_alert_and_incident, setup, teardown),
         cmocka_unit_test_setup_teardown(flapping_counts_across_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(inhibit_source_across_rebuild, setup, teardown),
+        cmocka_unit_test_setup_teardown(flapping_counts_resolved_openings, setup, teardown),
         cmocka_unit_test_setup_teardown(identical_event_refreshes, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_event_merges, setup, teardown),
         cmocka_unit_test_setup_teardown(severity_is_max_status_is_current, setup, teardown),
