@@ -1,7 +1,6 @@
-/* rows.h - the API's JSON for the store's typed rows (store.h, "typed
- * reads"): incidents, alerts, events, silence and inhibit rules. This is
- * where the API's shapes live: ids as strings (0 in a reference is null),
- * enums by name, JSON texts (labels, reason, images, rules) parsed.
+/* rows.h - the API's reads of incidents, alerts, events, silence and
+ * inhibit rules: the store's typed reads (store.h) collected into the API's
+ * lists and objects, each row shaped by model/alert.h.
  *
  * The reads answer new JSON (the caller json_decref()s it) or an error:
  * lists {"items": [...], "next_cursor": "id"|null}; gets one object, or
@@ -14,14 +13,6 @@
 
 #include <jansson.h>
 #include <stdint.h>
-
-/* One row as the API shows it (new JSON). */
-json_t *ah_rows_incident(const struct ah_incident_view *v);
-json_t *ah_rows_alert(const struct ah_alert_view *v);
-json_t *ah_rows_event(const struct ah_event_view *v);
-/* The rule's own fields, then id, channel_id, hits, created_at and
- * updated_at where the rule has no field of that name. */
-json_t *ah_rows_hold_rule(const struct ah_hold_rule_view *v);
 
 int ah_rows_read_incidents(struct ah_store *store, const struct ah_incident_filter *f,
                            const struct ah_page *page, json_t **ret, struct ah_error *reterr);

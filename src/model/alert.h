@@ -84,4 +84,46 @@ struct ah_event_row {
     int64_t received_at;
 };
 
+/* ---- rows as read back (store.h's typed reads) and their JSON ----
+ * A view borrows its strings from whoever read it. Its JSON is the API's
+ * (ids as strings, 0 in a reference null, enums by name, stored JSON texts
+ * parsed), which webhooks carry too: one shape, made here. */
+
+/* An incident as read: the row (labels NULL, labels_text set) and what
+ * only readers see. */
+struct ah_incident_view {
+    struct ah_incident row;
+    int64_t snooze_until; /* 0: not snoozed */
+};
+
+/* An alert as read: the row (labels and reason NULL, labels_text set). */
+struct ah_alert_view {
+    struct ah_alert row;
+    const char *reason_text; /* JSON object: why it went where it went */
+};
+
+/* A stored event (one row per event and channel). */
+struct ah_event_view {
+    int64_t id;
+    struct ah_event_row row; /* labels and images NULL; labels_text set,
+                                images_text NULL when it had none */
+};
+
+/* A silence or inhibit rule. */
+struct ah_hold_rule_view {
+    int64_t id, channel_id, hits, created_at, updated_at;
+    const char *rule_text; /* JSON object: the rule as the API took it */
+};
+
+/* An id as the API writes it: a string; 0 (no reference, no next page) is
+ * null. */
+json_t *ah_id_json(int64_t id);
+/* A new JSON object of the row, as the API shows it. */
+json_t *ah_incident_view_json(const struct ah_incident_view *v);
+json_t *ah_alert_view_json(const struct ah_alert_view *v);
+json_t *ah_event_view_json(const struct ah_event_view *v);
+/* The rule's own fields, then id, channel_id, hits, created_at and
+ * updated_at where the rule has no field of that name. */
+json_t *ah_hold_rule_view_json(const struct ah_hold_rule_view *v);
+
 #endif

@@ -4,6 +4,7 @@
  * classifies the outcome, and hands outcomes to the writer in batches. */
 #include "notify/sender.h"
 
+#include "model/alert.h"
 #include "model/event.h"
 #include "notify/message.h"
 #include "notify/subs.h"
@@ -397,6 +398,12 @@ static void set_http(struct transfer *t)
     curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "alerthub");
 }
 
+/* The incident as the API shows it (webhooks carry the same object). */
+static void take_incident(const struct ah_incident_view *v, void *arg)
+{
+    *(json_t **)arg = ah_incident_view_json(v);
+}
+
 /* What the message is built from: the incident now, its channel's name, the
  * target's secret. */
 static int build(struct ah_sender *s, const json_t *row, struct transfer *t, struct ah_error *err)
@@ -417,9 +424,10 @@ static int build(struct ah_sender *s, const json_t *row, struct transfer *t, str
         .email_from = s->conf.smtp_from,
         .email_to = json_string_value(json_object_get(row, "address"))};
     json_t *incident = NULL;
+    struct ah_read_visitor v = {.incident = take_incident, .arg = &incident};
     char *channel = NULL, *secret = NULL;
-    int rc = ah_store_read_incident_row(
-        s->conf.store, ah_json_id(json_object_get(row, "incident_id")), &incident, err);
+    int rc = ah_store_read_incident(s->conf.store, ah_json_id(json_object_get(row, "incident_id")),
+                                    &v, err);
 
     if (rc == AH_OK)
         rc = ah_store_read_channel_name(

@@ -161,16 +161,19 @@ int ah_store_read_incidents(struct ah_store *s, const struct ah_incident_filter 
 
 /* A parent row, then its children (at most @max). */
 static int with_children(struct ah_db *db, const char *parent_sql, ah_db_row_fn parent,
-                         const char *child_sql, ah_db_row_fn child, int max, const char *what,
-                         int64_t id, const struct ah_read_visitor *v, struct ah_error *err)
+                         const char *child_sql, ah_db_row_fn child, int wants_children, int max,
+                         const char *what, int64_t id, const struct ah_read_visitor *v,
+                         struct ah_error *err)
 {
     struct visit vs = {.v = v, .limit = 1};
     int rc = ah_sql_query(db, parent_sql, parent, &vs, err, "i", id);
 
     if (rc == AH_OK && vs.seen == 0)
         return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+    if (rc < 0 || !wants_children)
+        return rc;
     vs = (struct visit){.v = v, .limit = max};
-    return rc < 0 ? rc : ah_sql_query(db, child_sql, child, &vs, err, "i", id);
+    return ah_sql_query(db, child_sql, child, &vs, err, "i", id);
 }
 
 int ah_store_read_incident(struct ah_store *s, int64_t id, const struct ah_read_visitor *v,
@@ -181,13 +184,7 @@ int ah_store_read_incident(struct ah_store *s, int64_t id, const struct ah_read_
                               visit_incident,
                               "SELECT " AH_SQL_ALERT_COLS " FROM alerts WHERE incident_id = ?"
                               " ORDER BY id LIMIT 5000",
-                              visit_alert, 5000, "incident", id, v, err));
-}
-
-int ah_store_read_incident_row(struct ah_store *s, int64_t id, json_t **ret, struct ah_error *err)
-{
-    WITH_READER(s, err,
-                ah_sql_get(db_, "SELECT * FROM incidents WHERE id = ?", "incident", id, ret, err));
+                              visit_alert, v->alert != NULL, 5000, "incident", id, v, err));
 }
 
 int ah_store_read_alert(struct ah_store *s, int64_t id, const struct ah_read_visitor *v,
@@ -198,7 +195,7 @@ int ah_store_read_alert(struct ah_store *s, int64_t id, const struct ah_read_vis
                               visit_alert,
                               "SELECT " AH_SQL_EVENT_COLS " FROM events WHERE alert_id = ?"
                               " ORDER BY id DESC LIMIT 500",
-                              visit_event, 500, "alert", id, v, err));
+                              visit_event, v->event != NULL, 500, "alert", id, v, err));
 }
 
 static const char events_sql[] =

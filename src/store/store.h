@@ -262,9 +262,8 @@ int ah_store_integration_rules_each(struct ah_store *store,
                                                void *arg),
                                     void *arg, struct ah_error *reterr);
 /* Start-up: every open alert whose last event came at or after @since,
- * oldest first, as a typed row (struct ah_alert_view, below; borrowed for
- * the call): the pipeline's inhibit sources are rebuilt from them. */
-struct ah_alert_view;
+ * oldest first, as a typed row (model/alert.h; borrowed for the call): the
+ * pipeline's inhibit sources are rebuilt from them. */
 int ah_store_recent_alerts_each(struct ah_store *store, int64_t since,
                                 void (*fn)(const struct ah_alert_view *alert, void *arg), void *arg,
                                 struct ah_error *reterr);
@@ -444,9 +443,7 @@ int ah_store_read_deliveries(struct ah_store *store, int64_t incident_id, json_t
  * when none). */
 int ah_store_read_outbox(struct ah_store *store, int64_t *ret_depth, int64_t *ret_oldest,
                          struct ah_error *reterr);
-/* An incident without its alerts, and a channel's name (new string). */
-int ah_store_read_incident_row(struct ah_store *store, int64_t id, json_t **ret,
-                               struct ah_error *reterr);
+/* A channel's name (new string). */
 int ah_store_read_channel_name(struct ah_store *store, int64_t id, char **ret,
                                struct ah_error *reterr);
 
@@ -487,34 +484,9 @@ int ah_store_read_integration(struct ah_store *store, int64_t id, json_t **ret,
 /* ---- typed reads: incidents, alerts, events, silence and inhibit rules ----
  * For the API (any thread, committed data). Each row goes to the visitor's
  * function for its kind, borrowed for that call only: its strings and JSON
- * texts belong to the store. The HTTP layer shapes rows into the API's JSON
- * (http/rows.h); the store builds no JSON for them. */
-
-/* An incident as read: the row (labels NULL, labels_text set) and what
- * only readers see. */
-struct ah_incident_view {
-    struct ah_incident row;
-    int64_t snooze_until; /* 0: not snoozed */
-};
-
-/* An alert as read: the row (labels and reason NULL, labels_text set). */
-struct ah_alert_view {
-    struct ah_alert row;
-    const char *reason_text; /* JSON object: why it went where it went */
-};
-
-/* A stored event (one row per event and channel). */
-struct ah_event_view {
-    int64_t id;
-    struct ah_event_row row; /* labels and images NULL; labels_text set,
-                                images_text NULL when it had none */
-};
-
-/* A silence or inhibit rule. */
-struct ah_hold_rule_view {
-    int64_t id, channel_id, hits, created_at, updated_at;
-    const char *rule_text; /* JSON object: the rule as the API took it */
-};
+ * texts belong to the store. The rows are model/alert.h's views, whose
+ * JSON (the API's, also in webhooks) model/alert.c shapes; the store builds
+ * no JSON for them. */
 
 /* What a read calls per row; a read calls only the functions for the kinds
  * of rows it reads (the others may be NULL). */
@@ -532,10 +504,12 @@ struct ah_read_visitor {
 int ah_store_read_incidents(struct ah_store *store, const struct ah_incident_filter *f,
                             const struct ah_page *page, const struct ah_read_visitor *v,
                             int64_t *ret_next, struct ah_error *reterr);
-/* The incident, then its alerts (oldest first, at most 5,000). */
+/* The incident, then its alerts (oldest first, at most 5,000) when the
+ * visitor has an alert function. */
 int ah_store_read_incident(struct ah_store *store, int64_t id, const struct ah_read_visitor *v,
                            struct ah_error *reterr);
-/* The alert, then its events (newest first, at most 500). */
+/* The alert, then its events (newest first, at most 500) when the visitor
+ * has an event function. */
 int ah_store_read_alert(struct ah_store *store, int64_t id, const struct ah_read_visitor *v,
                         struct ah_error *reterr);
 int ah_store_read_events(struct ah_store *store, int64_t integration_id, int64_t since,
