@@ -13,9 +13,6 @@
  *             thread that resumes every waiting connection at once (the
  *             writer's hand-off, with no database: a commit that costs
  *             nothing)
- *   block     json, then queue the request and wait, on the connection's
- *             own thread (a thread per connection), until the second
- *             thread has taken it: the hand-off without suspend and resume
  *
  * Stops on SIGTERM or SIGINT. */
 #include <jansson.h>
@@ -27,13 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum mode { PLAIN, JSON, HANDOFF, BLOCK };
+enum mode { PLAIN, JSON, HANDOFF };
 
 struct req {
     char *body;
     size_t len, cap;
     int queued; /* handoff: suspended and queued; answered when resumed */
-    int taken;  /* block: the second thread took it (under the lock) */
     struct MHD_Connection *conn;
     struct req *next;
 };
@@ -42,8 +38,7 @@ struct floor {
     enum mode mode;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    pthread_cond_t done; /* block: requests taken */
-    struct req *head;    /* LIFO: the order does not matter here */
+    struct req *head; /* LIFO: the order does not matter here */
     int stopping;
 };
 
@@ -95,16 +90,11 @@ static void handoff(struct floor *f, struct req *r, struct MHD_Connection *conn)
 {
     r->conn = conn;
     r->queued = 1;
-    if (f->mode == HANDOFF)
-        MHD_suspend_connection(conn);
+    MHD_suspend_connection(conn);
     pthread_mutex_lock(&f->lock);
     r->next = f->head;
     f->head = r;
     pthread_cond_signal(&f->wake);
-    if (f->mode == BLOCK) {
-        while (!r->taken)
-            pthread_cond_wait(&f->done, &f->lock);
-    }
     pthread_mutex_unlock(&f->lock);
 }
 
@@ -140,8 +130,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         handoff(f, r, conn);
         return MHD_YES;
     }
-    if (f->mode == BLOCK)
-        handoff(f, r, conn);
     return respond(conn);
 }
 
@@ -170,11 +158,6 @@ static void *resumer(void *arg)
         struct req *batch = f->head;
 
         f->head = NULL;
-        if (f->mode == BLOCK) {
-            for (; batch != NULL; batch = batch->next)
-                batch->taken = 1;
-            pthread_cond_broadcast(&f->done);
-        }
         pthread_mutex_unlock(&f->lock);
         while (batch != NULL) {
             struct req *next = batch->next;
@@ -199,41 +182,29 @@ int main(int argc, char **argv)
     int sig;
 
     if (argc != 3) {
-        fprintf(stderr, "usage: %s PORT plain|json|handoff|block\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT plain|json|handoff\n", argv[0]);
         return 2;
     }
     if (strcmp(argv[2], "json") == 0)
         f.mode = JSON;
     else if (strcmp(argv[2], "handoff") == 0)
         f.mode = HANDOFF;
-    else if (strcmp(argv[2], "block") == 0)
-        f.mode = BLOCK;
     else if (strcmp(argv[2], "plain") != 0)
         return 2;
     pthread_mutex_init(&f.lock, NULL);
     pthread_cond_init(&f.wake, NULL);
-    pthread_cond_init(&f.done, NULL);
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     if (pthread_create(&thread, NULL, resumer, &f) != 0)
         return 1;
-    /* alerthub's flags and pool (src/http/server.c); block: a thread per
-     * connection instead. */
-    if (f.mode == BLOCK)
-        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                 MHD_USE_POLL | MHD_USE_ERROR_LOG,
-                             (uint16_t)atoi(argv[1]), NULL, NULL, handler, &f,
-                             MHD_OPTION_NOTIFY_COMPLETED, completed, &f,
-                             MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_END);
-    else
-        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-                             (uint16_t)atoi(argv[1]), NULL, NULL, handler, &f,
-                             MHD_OPTION_NOTIFY_COMPLETED, completed, &f,
-                             MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-                             MHD_OPTION_END);
+    /* alerthub's flags and pool (src/http/server.c). */
+    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                             MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+                         (uint16_t)atoi(argv[1]), NULL, NULL, handler, &f,
+                         MHD_OPTION_NOTIFY_COMPLETED, completed, &f, MHD_OPTION_THREAD_POOL_SIZE,
+                         2u, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "mhd_floor: could not listen on port %s\n", argv[1]);
         return 1;

@@ -461,14 +461,10 @@ static void seed_source(const struct ah_alert_view *v, void *arg)
     struct seed *seed = arg;
     const struct ah_alert *a = &v->row;
     struct ah_intg_rules *rules = ah_process_table_get(seed->table, a->integration_id);
-    json_t *labels = a->labels_text ? json_loads(a->labels_text, 0, NULL) : NULL;
-    struct ah_filter_subject s = {.severity = ah_status_name(a->level, a->recovered),
-                                  .title = a->title,
-                                  .description = a->description,
-                                  .alert_key = a->alert_key,
-                                  .integration_id = a->integration_id,
-                                  .labels = labels};
+    struct ah_filter_subject s;
+    json_t *labels;
 
+    ah_filter_subject_of_alert(a, &s, &labels);
     if (rules != NULL && rules->pipeline != NULL)
         ah_pipe_sources_note(seed->sources, rules->pipeline, &s, a->channel_id, a->last_time);
     ah_intg_rules_unref(rules);

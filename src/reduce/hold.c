@@ -128,18 +128,32 @@ static void flap_push(struct flap_state *f, int64_t t)
         f->n++;
 }
 
-/* The key's state, new or started afresh when the setting changed. */
-static struct flap_state *flap_state_of(struct channel_state *ch, const char *alert_key)
+/* The key's history, or NULL when it has none that counts (none, or one
+ * counted under another max_changes: a change of the setting starts every
+ * key afresh). */
+static struct flap_state *flap_history(struct channel_state *ch, const char *alert_key)
 {
-    const struct ah_flapping *cfg = ch->flapping;
     struct flap_state *f = ah_map_find(ch->flaps, alert_key);
 
-    if (f == NULL || f->cap != cfg->max_changes) {
-        ah_free(f);
-        f = ah_xcalloc(1, sizeof(*f) + (size_t)cfg->max_changes * sizeof(f->changes[0]));
-        f->cap = cfg->max_changes;
-        ah_map_put(ch->flaps, alert_key, f);
-    }
+    return f != NULL && f->cap == ch->flapping->max_changes ? f : NULL;
+}
+
+/* The key's history, started when it has none: with the opening of its
+ * open alert at @opened_at (0: none), the change no history held. */
+static struct flap_state *flap_start(struct channel_state *ch, const char *alert_key,
+                                     int64_t opened_at)
+{
+    struct flap_state *f = flap_history(ch, alert_key);
+    int cap = ch->flapping->max_changes;
+
+    if (f != NULL)
+        return f;
+    ah_free(ah_map_find(ch->flaps, alert_key)); /* one of another setting */
+    f = ah_xcalloc(1, sizeof(*f) + (size_t)cap * sizeof(f->changes[0]));
+    f->cap = cap;
+    ah_map_put(ch->flaps, alert_key, f);
+    if (opened_at != 0)
+        flap_push(f, opened_at);
     return f;
 }
 
@@ -191,31 +205,23 @@ static int flap_change(struct channel_state *ch, struct ah_store_tx *tx, const c
                        int64_t opened_at, int64_t now, int64_t *ret_muted_until,
                        struct ah_error *err)
 {
-    struct flap_state *f = ah_map_find(ch->flaps, alert_key);
-    int flaps, rc;
+    struct flap_state *f = flap_start(ch, alert_key, opened_at);
+    int flaps = flap_count(ch->flapping, f, now, ret_muted_until);
+    int rc = flap_save(ch, tx, alert_key, f, err);
 
-    if (f == NULL || f->cap != ch->flapping->max_changes) {
-        f = flap_state_of(ch, alert_key);
-        if (opened_at != 0)
-            flap_push(f, opened_at);
-    }
-    flaps = flap_count(ch->flapping, f, now, ret_muted_until);
-    rc = flap_save(ch, tx, alert_key, f, err);
     return rc < 0 ? rc : flaps;
 }
 
 int ah_flap_opened(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
                    int64_t now, int stored, int64_t *ret_muted_until, struct ah_error *err)
 {
-    const struct flap_state *f = ah_map_find(ch->flaps, alert_key);
-
     *ret_muted_until = 0;
     if (ch->flapping->mode == AH_FLAP_OFF)
         return 0;
     /* A first change needs no history: it is the stored alert's start_time,
      * which the recovery (the second change) reads. One change never flaps
      * (max_changes is at least 2), and a million open alerts keep none. */
-    if (stored && (f == NULL || f->cap != ch->flapping->max_changes))
+    if (stored && flap_history(ch, alert_key) == NULL)
         return 0;
     return flap_change(ch, tx, alert_key, 0, now, ret_muted_until, err);
 }
@@ -235,15 +241,10 @@ int ah_flap_recovered(struct channel_state *ch, struct ah_store_tx *tx, const ch
 int ah_flap_closed(struct channel_state *ch, struct ah_store_tx *tx, const char *alert_key,
                    int64_t opened_at, struct ah_error *err)
 {
-    const struct flap_state *f = ah_map_find(ch->flaps, alert_key);
-    struct flap_state *nf;
-
     /* With a history, the alert's opening is in it already. */
-    if (ch->flapping->mode == AH_FLAP_OFF || (f != NULL && f->cap == ch->flapping->max_changes))
+    if (ch->flapping->mode == AH_FLAP_OFF || flap_history(ch, alert_key) != NULL)
         return AH_OK;
-    nf = flap_state_of(ch, alert_key);
-    flap_push(nf, opened_at);
-    return flap_save(ch, tx, alert_key, nf, err);
+    return flap_save(ch, tx, alert_key, flap_start(ch, alert_key, opened_at), err);
 }
 
 void ah_flap_restore(struct channel_state *ch, const char *alert_key, const char *changes,
@@ -255,7 +256,7 @@ void ah_flap_restore(struct channel_state *ch, const char *alert_key, const char
 
     if (ch->flapping->mode == AH_FLAP_OFF)
         return;
-    f = flap_state_of(ch, alert_key);
+    f = flap_start(ch, alert_key, 0);
     f->n = f->head = 0;
     for (;;) {
         long long t = strtoll(p, &end, 10);

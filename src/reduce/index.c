@@ -175,11 +175,19 @@ void ah_reduce_free(struct ah_reduce *r)
     ah_free(r);
 }
 
+/* What a rebuild carries from one step to the next. */
+struct load {
+    struct ah_reduce *r;
+    int64_t newest; /* the newest last_time of the open alerts */
+};
+
 /* The incident's group_key column lists the keys it is indexed under,
  * separated by spaces. */
-static void load_incident(const struct ah_incident *row, void *arg)
+static void load_incident(const struct ah_incident_view *v, void *arg)
 {
-    struct open_incident *inc = ah_reduce_incident_add(arg, row);
+    struct load *ld = arg;
+    const struct ah_incident *row = &v->row;
+    struct open_incident *inc = ah_reduce_incident_add(ld->r, row);
     const char *p = row->group_key ? row->group_key : "";
     char keys[AH_GROUP_MAX_SETS][33];
     size_t n = 0;
@@ -193,12 +201,14 @@ static void load_incident(const struct ah_incident *row, void *arg)
             p++;
     }
     if (n > 0)
-        ah_reduce_group_register(ah_reduce_channel(arg, row->channel_id), inc,
+        ah_reduce_group_register(ah_reduce_channel(ld->r, row->channel_id), inc,
                                  (const char(*)[33])keys, n);
 }
 
-static void load_alert(const struct ah_alert *row, void *arg)
+static void load_alert(const struct ah_alert_view *v, void *arg)
 {
+    struct load *ld = arg;
+    const struct ah_alert *row = &v->row;
     struct open_alert *a = ah_xcalloc(1, sizeof(*a));
 
     a->map_key = ah_reduce_alert_key(row->channel_id, row->alert_key);
@@ -210,9 +220,9 @@ static void load_alert(const struct ah_alert *row, void *arg)
     a->start_time = row->start_time;
     a->last_time = row->last_time;
     ah_reduce_digest(row->level, row->title, row->description, a->digest);
-    ah_reduce_alert_add(arg, a);
-    if (row->last_time > ((struct ah_reduce *)arg)->newest)
-        ((struct ah_reduce *)arg)->newest = row->last_time;
+    ah_reduce_alert_add(ld->r, a);
+    if (row->last_time > ld->newest)
+        ld->newest = row->last_time;
 }
 
 static void load_flap(int64_t channel_id, const char *alert_key, const char *changes,
@@ -230,14 +240,10 @@ static void seed_source(const struct ah_alert_view *v, void *arg)
     const struct ah_alert *row = &v->row;
     char *key = ah_reduce_alert_key(row->channel_id, row->alert_key);
     const struct open_alert *a = ah_map_find(r->alerts, key);
-    json_t *labels = row->labels_text ? json_loads(row->labels_text, 0, NULL) : NULL;
-    struct ah_filter_subject s = {.severity = ah_severity_name(row->level),
-                                  .title = row->title,
-                                  .description = row->description,
-                                  .alert_key = row->alert_key,
-                                  .integration_id = row->integration_id,
-                                  .labels = labels};
+    struct ah_filter_subject s;
+    json_t *labels;
 
+    ah_filter_subject_of_alert(row, &s, &labels);
     if (a != NULL && a->id == row->id && a->incident_id != 0)
         ah_hold_note_source(ah_reduce_channel(r, row->channel_id), &s, a, row->last_time);
     json_decref(labels);
@@ -311,10 +317,10 @@ static int load_merges(struct ah_reduce *r, struct ah_store *store, struct ah_er
 
 int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error *err)
 {
+    struct load ld = {r, 0};
     int rc;
 
     clear(r);
-    r->newest = 0;
     /* Rules first (incidents register their group keys in their channel,
      * flapping histories need their channel's setting), incidents next, so
      * that alerts find theirs. */
@@ -322,13 +328,13 @@ int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error 
     if (rc == AH_OK)
         rc = ah_store_flaps_each(store, load_flap, r, err);
     if (rc == AH_OK)
-        rc = ah_store_incidents_open_each(store, load_incident, r, err);
+        rc = ah_store_incidents_open_each(store, load_incident, &ld, err);
     if (rc == AH_OK)
         rc = load_merges(r, store, err);
     if (rc == AH_OK)
-        rc = ah_store_alerts_open_each(store, load_alert, r, err);
+        rc = ah_store_alerts_open_each(store, load_alert, &ld, err);
     if (rc == AH_OK)
-        rc = seed_sources(r, store, r->newest, err);
+        rc = seed_sources(r, store, ld.newest, err);
     if (rc < 0)
         clear(r);
     return rc;

@@ -84,8 +84,6 @@ struct ah_reduce {
     uint64_t eid_seq;
     /* Noise reduction since the writer last took the counts (reduce.h). */
     uint64_t noise[AH_NOISE_KINDS];
-    /* While loading: the newest last_time of the open alerts. */
-    int64_t newest;
 };
 
 static inline void ah_reduce_count(struct ah_reduce *r, enum ah_noise kind)

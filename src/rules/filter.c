@@ -4,6 +4,7 @@
  * rules/regex (which wraps PCRE2). */
 #include "rules/filter.h"
 
+#include "model/alert.h"
 #include "rules/regex.h"
 #include "util/alloc.h"
 #include "util/hex.h"
@@ -744,4 +745,16 @@ void ah_filter_values_digest(const struct ah_filter_subject *s, char *const *key
     }
     ah_sha256_final(&c, digest);
     ah_hex_encode(digest, 16, hex);
+}
+
+void ah_filter_subject_of_alert(const struct ah_alert *a, struct ah_filter_subject *ret,
+                                json_t **ret_labels)
+{
+    *ret_labels = a->labels_text ? json_loads(a->labels_text, 0, NULL) : NULL;
+    *ret = (struct ah_filter_subject){.severity = ah_status_name(a->level, a->recovered),
+                                      .title = a->title,
+                                      .description = a->description,
+                                      .alert_key = a->alert_key,
+                                      .integration_id = a->integration_id,
+                                      .labels = *ret_labels};
 }

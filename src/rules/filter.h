@@ -72,6 +72,14 @@ struct ah_filter_subject {
     struct ah_rule_budget *budget; /* NULL: unbounded (previews, tests) */
 };
 
+/* The subject of an alert as its row holds it: its current status, title,
+ * description, key, integration and labels (parsed from @a->labels_text
+ * into *@ret_labels, NULL when it has none; the caller json_decref()s it).
+ * The row's strings stay borrowed. */
+struct ah_alert;
+void ah_filter_subject_of_alert(const struct ah_alert *a, struct ah_filter_subject *ret,
+                                json_t **ret_labels);
+
 enum ah_filter_shape {
     AH_FILTER_OR_OF_AND, /* [[cond, ...], ...] */
     AH_FILTER_AND,       /* [cond, ...]: one group (grouping cases, enrichment) */

@@ -297,8 +297,8 @@ int ah_store_tx_incident_get(struct ah_store_tx *tx, int64_t id, struct ah_incid
 /* ---- the start-up scans: row by row, borrowed ---- */
 
 struct scan {
-    void (*alert)(const struct ah_alert *a, void *arg);
-    void (*incident)(const struct ah_incident *inc, void *arg);
+    void (*alert)(const struct ah_alert_view *a, void *arg);
+    void (*incident)(const struct ah_incident_view *inc, void *arg);
     void *arg;
 };
 
@@ -308,7 +308,7 @@ static void scan_alert(const struct ah_db_col *c, int n, void *arg)
     struct ah_alert_view v;
 
     ah_sql_alert_of(c, n, &v);
-    sc->alert(&v.row, sc->arg);
+    sc->alert(&v, sc->arg);
 }
 
 static void scan_incident(const struct ah_db_col *c, int n, void *arg)
@@ -317,35 +317,30 @@ static void scan_incident(const struct ah_db_col *c, int n, void *arg)
     struct ah_incident_view v;
 
     ah_sql_incident_of(c, n, &v);
-    sc->incident(&v.row, sc->arg);
+    sc->incident(&v, sc->arg);
 }
 
-int ah_store_alerts_open_each(struct ah_store *s, void (*fn)(const struct ah_alert *a, void *arg),
-                              void *arg, struct ah_error *err)
+int ah_store_alerts_open_each(struct ah_store *s,
+                              void (*fn)(const struct ah_alert_view *a, void *arg), void *arg,
+                              struct ah_error *err)
 {
     struct scan sc = {.alert = fn, .arg = arg};
 
-    /* What the reducer's index keeps: labels and reason are not read (at
-     * 10^6 open alerts they were most of the start-up). */
     return ah_sql_query(ah_store_wdb(s),
-                        "SELECT id, incident_id, channel_id, integration_id, alert_key, title,"
-                        " description, severity, status, NULL, event_count, start_time,"
-                        " last_time, end_time, close_time, group_key, NULL, held, flapping"
+                        "SELECT " AH_SQL_ALERT_INDEX_COLS
                         " FROM alerts WHERE end_time = 0 AND close_time = 0",
                         scan_alert, &sc, err, "");
 }
 
 int ah_store_incidents_open_each(struct ah_store *s,
-                                 void (*fn)(const struct ah_incident *inc, void *arg), void *arg,
-                                 struct ah_error *err)
+                                 void (*fn)(const struct ah_incident_view *inc, void *arg),
+                                 void *arg, struct ah_error *err)
 {
     struct scan sc = {.incident = fn, .arg = arg};
 
     return ah_sql_query(ah_store_wdb(s),
-                        "SELECT id, channel_id, NULL, NULL, severity, status, progress, NULL,"
-                        " alert_count, active_alert_count, event_count, start_time, last_time,"
-                        " ack_time, close_time, group_key, first_alert_id, flapping, muted_until,"
-                        " snooze_until FROM incidents WHERE progress <> 'Closed'",
+                        "SELECT " AH_SQL_INCIDENT_INDEX_COLS
+                        " FROM incidents WHERE progress <> 'Closed'",
                         scan_incident, &sc, err, "");
 }
 
@@ -472,30 +467,16 @@ int ah_store_integration_rules_each(struct ah_store *s,
     return AH_OK;
 }
 
-struct recent {
-    void (*fn)(const struct ah_alert_view *a, void *arg);
-    void *arg;
-};
-
-static void recent_alert(const struct ah_db_col *c, int n, void *arg)
-{
-    struct recent *r = arg;
-    struct ah_alert_view v;
-
-    ah_sql_alert_of(c, n, &v);
-    r->fn(&v, r->arg);
-}
-
 int ah_store_recent_alerts_each(struct ah_store *s, int64_t since,
                                 void (*fn)(const struct ah_alert_view *alert, void *arg), void *arg,
                                 struct ah_error *err)
 {
-    struct recent r = {fn, arg};
+    struct scan sc = {.alert = fn, .arg = arg};
 
     return ah_sql_query(ah_store_wdb(s),
                         "SELECT " AH_SQL_ALERT_COLS " FROM alerts WHERE end_time = 0"
                         " AND close_time = 0 AND last_time >= ? ORDER BY last_time",
-                        recent_alert, &r, err, "i", since);
+                        scan_alert, &sc, err, "i", since);
 }
 
 int ah_store_mappings_each(struct ah_store *s,

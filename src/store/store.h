@@ -180,11 +180,11 @@ int ah_store_tx_incident_get(struct ah_store_tx *tx, int64_t id, struct ah_incid
  * no labels or reason (alerts), no labels, title or description
  * (incidents). Pointers are valid during the call. */
 int ah_store_alerts_open_each(struct ah_store *store,
-                              void (*fn)(const struct ah_alert *a, void *arg), void *arg,
+                              void (*fn)(const struct ah_alert_view *a, void *arg), void *arg,
                               struct ah_error *reterr);
 int ah_store_incidents_open_each(struct ah_store *store,
-                                 void (*fn)(const struct ah_incident *inc, void *arg), void *arg,
-                                 struct ah_error *reterr);
+                                 void (*fn)(const struct ah_incident_view *inc, void *arg),
+                                 void *arg, struct ah_error *reterr);
 
 /* ---- noise-reduction rules and timelines (issue #3) ---- */
 

@@ -636,6 +636,48 @@ static void flapping_counts_resolved_openings(void **state)
     }
 }
 
+/* A new channel holding one silence or inhibit @rule (taken, may be NULL
+ * on a parse failure: the test fails), loaded by a rebuild. */
+static int64_t channel_with_rule(struct fx *fx, const char *name, enum ah_store_hold_kind kind,
+                                 json_t *rule)
+{
+    struct ah_store_tx *tx;
+    struct ah_error err;
+    int64_t ch, id;
+
+    assert_non_null(rule);
+    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
+    assert_int_equal(ah_store_tx_channel_insert(tx, name, "", T0, &ch, &err), AH_OK);
+    assert_int_equal(ah_store_tx_hold_rule_insert(tx, kind, ch, rule, T0, &id, &err), AH_OK);
+    assert_int_equal(ah_store_tx_commit(tx, &err), AH_OK);
+    json_decref(rule);
+    rebuild(fx);
+    return ch;
+}
+
+/* A new alert a drop silence discards is stored nowhere, so its change is
+ * kept in the history at once: dropped (1), a new alert (2), its recovery
+ * (3), a new alert (4) flaps. */
+static void flapping_counts_dropped_alerts(void **state)
+{
+    struct fx *fx = *state;
+    json_t *rule =
+        json_pack("{ss s[[{ss ss s[s]}]] ss sb s{sIsI}}", "name", "drop warnings", "filters", "key",
+                  "severity", "oper", "IN", "vals", "Warning", "mode", "drop", "enabled", 1, "time",
+                  "start", (json_int_t)(T0 - 100), "end", (json_int_t)(T0 + 1000));
+    int64_t ch = channel_with_rule(fx, "drops", AH_STORE_SILENCE, rule);
+
+    assert_int_equal(FIRE(fx, ch, "dk", AH_SEV_WARNING, 0, "t", "d", T0, NOLABELS),
+                     AH_REDUCE_DROPPED);
+    assert_int_equal(FIRE(fx, ch, "dk", AH_SEV_CRITICAL, 0, "t", "d", T0 + 1, NOLABELS),
+                     AH_REDUCE_NEW_ALERT);
+    assert_int_equal(newest_alert_flapping(fx), 0);
+    FIRE(fx, ch, "dk", AH_SEV_CRITICAL, 1, "t", "d", T0 + 2, NOLABELS);
+    assert_int_equal(FIRE(fx, ch, "dk", AH_SEV_CRITICAL, 0, "t", "d", T0 + 3, NOLABELS),
+                     AH_REDUCE_NEW_ALERT);
+    assert_int_equal(newest_alert_flapping(fx), 1);
+}
+
 /* An inhibit source noted before a rebuild still inhibits after it: the
  * sources are noted again from the open alerts' rows. */
 static void inhibit_source_across_rebuild(void **state)
@@ -648,19 +690,8 @@ static void inhibit_source_across_rebuild(void **state)
                               "\"vals\":[\"Warning\"]}]],"
                               "\"equals\":[\"labels.check\"],\"mode\":\"mark\",\"enabled\":true}",
                               0, NULL);
-    struct ah_store_tx *tx;
-    struct ah_error err;
-    int64_t ch, id;
+    int64_t ch = channel_with_rule(fx, "inhibits", AH_STORE_INHIBIT, rule);
     json_t *a;
-
-    assert_non_null(rule);
-    assert_int_equal(ah_store_tx_begin(fx->store, &tx, &err), AH_OK);
-    assert_int_equal(ah_store_tx_channel_insert(tx, "inhibits", "", T0, &ch, &err), AH_OK);
-    assert_int_equal(ah_store_tx_hold_rule_insert(tx, AH_STORE_INHIBIT, ch, rule, T0, &id, &err),
-                     AH_OK);
-    assert_int_equal(ah_store_tx_commit(tx, &err), AH_OK);
-    json_decref(rule);
-    rebuild(fx); /* takes the rule from the store */
 
     FIRE(fx, ch, "source", AH_SEV_CRITICAL, 0, "db down", "d", T0 + 10, "check", "db", NOLABELS);
     rebuild(fx);
@@ -787,6 +818,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(flapping_counts_across_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(inhibit_source_across_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(flapping_counts_resolved_openings, setup, teardown),
+        cmocka_unit_test_setup_teardown(flapping_counts_dropped_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(identical_event_refreshes, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_event_merges, setup, teardown),
         cmocka_unit_test_setup_teardown(severity_is_max_status_is_current, setup, teardown),

@@ -165,23 +165,28 @@ static void test_statement_limits(void **state)
 static void test_insert_ids_beyond_the_blocks(void **state)
 {
     struct fx *fx = *state;
-    static const char *const tables[] = {"channels", "silences", "inhibits", "teams", "schedules"};
-    static const char *const sqls[] = {
-        "INSERT INTO channels(id, name, description, created_at, updated_at)"
-        " VALUES (?, ?, '', 1, 1)",
-        "INSERT INTO silences(id, rule, channel_id, created_at, updated_at)"
-        " VALUES (?, ?, 1, 1, 1)",
-        "INSERT INTO inhibits(id, rule, channel_id, created_at, updated_at)"
-        " VALUES (?, ?, 1, 1, 1)",
-        "INSERT INTO teams(id, name, created_at, updated_at) VALUES (?, ?, 1, 1)",
-        "INSERT INTO schedules(id, name, timezone, layers, created_at, updated_at)"
-        " VALUES (?, ?, 'UTC', '[]', 1, 1)"};
-    static const char *const checks[] = {
-        "SELECT count(*) FROM channels WHERE id = ? AND name = ?",
-        "SELECT count(*) FROM silences WHERE id = ? AND rule = ?",
-        "SELECT count(*) FROM inhibits WHERE id = ? AND rule = ?",
-        "SELECT count(*) FROM teams WHERE id = ? AND name = ?",
-        "SELECT count(*) FROM schedules WHERE id = ? AND name = ?"};
+    static const struct {
+        const char *table, *insert, *check; /* the check counts the row by id and name */
+    } t5[] = {
+        {"channels",
+         "INSERT INTO channels(id, name, description, created_at, updated_at)"
+         " VALUES (?, ?, '', 1, 1)",
+         "SELECT count(*) FROM channels WHERE id = ? AND name = ?"},
+        {"silences",
+         "INSERT INTO silences(id, rule, channel_id, created_at, updated_at)"
+         " VALUES (?, ?, 1, 1, 1)",
+         "SELECT count(*) FROM silences WHERE id = ? AND rule = ?"},
+        {"inhibits",
+         "INSERT INTO inhibits(id, rule, channel_id, created_at, updated_at)"
+         " VALUES (?, ?, 1, 1, 1)",
+         "SELECT count(*) FROM inhibits WHERE id = ? AND rule = ?"},
+        {"teams", "INSERT INTO teams(id, name, created_at, updated_at) VALUES (?, ?, 1, 1)",
+         "SELECT count(*) FROM teams WHERE id = ? AND name = ?"},
+        {"schedules",
+         "INSERT INTO schedules(id, name, timezone, layers, created_at, updated_at)"
+         " VALUES (?, ?, 'UTC', '[]', 1, 1)",
+         "SELECT count(*) FROM schedules WHERE id = ? AND name = ?"},
+    };
     struct ah_db *db = ah_store_wdb(fx->store);
     struct ah_store_tx *tx;
     struct ah_error err;
@@ -194,7 +199,8 @@ static void test_insert_ids_beyond_the_blocks(void **state)
         for (t = 0; t < 5; t++) {
             snprintf(names[t][k], sizeof(names[t][k]), "t%d-row%d", t, k);
             assert_int_equal(
-                ah_sql_insert(db, tables[t], sqls[t], &ids[t][k], &err, "s", names[t][k]), AH_OK);
+                ah_sql_insert(db, t5[t].table, t5[t].insert, &ids[t][k], &err, "s", names[t][k]),
+                AH_OK);
             assert_true(ids[t][k] > 0);
         }
     }
@@ -204,7 +210,7 @@ static void test_insert_ids_beyond_the_blocks(void **state)
         for (k = 0; k < 2; k++) {
             int64_t n = 0;
 
-            assert_int_equal(ah_sql_int(db, checks[t], &n, &err, "is", ids[t][k], names[t][k]),
+            assert_int_equal(ah_sql_int(db, t5[t].check, &n, &err, "is", ids[t][k], names[t][k]),
                              AH_OK);
             assert_int_equal(n, 1);
         }
