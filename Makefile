@@ -152,7 +152,7 @@ run: deps
 
 # The unit tests built on the store fixture: the store's contract, run on
 # SQLite with the others and again on PostgreSQL (scripts/run-unit-pg.sh).
-STORE_TESTS := store/tx_test store/read_test reduce/dedup_test reduce/incident_test reduce/lifecycle_test reduce/push_test
+STORE_TESTS := store/tx_test store/read_test store/cluster_test reduce/dedup_test reduce/incident_test reduce/lifecycle_test reduce/push_test
 
 # make test: the same set-up, both builds, every suite (unit and e2e, each
 # against the normal and the ASan+UBSan build), the store's contract and the

@@ -476,6 +476,32 @@ static void load_channel_name(int64_t id, const char *name, void *arg)
     ah_process_table_name(arg, name, id);
 }
 
+/* What the HTTP side caches of the configuration: integrations (push
+ * keys), their rules, mapping tables and channel names. */
+static int load_config(struct ah_store *store, struct ah_integrations *intg,
+                       struct ah_process_table *process, struct ah_error *err)
+{
+    int rc = ah_store_integrations_each(store, load_integration, intg, err);
+
+    if (rc == AH_OK)
+        rc = ah_store_mappings_each(store, load_mapping, process, err);
+    if (rc == AH_OK)
+        rc = ah_store_integration_rules_each(store, load_rules, process, err);
+    if (rc == AH_OK)
+        rc = ah_store_channels_each(store, load_channel_name, process, err);
+    return rc;
+}
+
+/* The pipeline's inhibit sources, noted again from the recent open alerts. */
+static int seed_sources(struct ah_store *store, struct ah_process_table *process,
+                        struct ah_pipe_sources *sources, int64_t now, struct ah_error *err)
+{
+    struct seed seed = {process, sources};
+
+    return ah_store_recent_alerts_each(store, now - AH_PIPELINE_SOURCE_AGE, seed_source, &seed,
+                                       err);
+}
+
 /* Blocks until SIGTERM, SIGINT or SIGHUP. The signals were blocked in every thread
  * before any was started, so only this sigwait sees them. */
 static int wait_for_signal(const sigset_t *set)
@@ -487,6 +513,7 @@ static int wait_for_signal(const sigset_t *set)
 }
 
 struct parts {
+    struct ah_clock *clock;
     struct ah_process_table *process;
     struct ah_pipe_sources *pipe_sources;
     struct ah_tokens *tokens;
@@ -498,8 +525,42 @@ struct parts {
     struct ah_sender *sender;
     struct ah_server *server;
     struct ah_tls tls;
-    const sigset_t *signals; /* the stop signals, blocked; a standby waits on them */
 };
+
+/* ================= other nodes' writes (PostgreSQL) ================= */
+
+/* The writer found that another node changed what this one keeps in
+ * memory beside the reducer (store.h): it is loaded again, inside the
+ * writer's transaction. The caches are replaced whole, each at once. */
+static int catch_up(void *arg, int what, struct ah_error *err)
+{
+    struct parts *p = arg;
+    int rc = AH_OK;
+
+    if (what & AH_STORE_STALE_CONFIG) {
+        struct ah_integrations *intg = ah_integrations_new();
+        struct ah_process_table *process = ah_process_table_new();
+
+        rc = load_config(p->store, intg, process, err);
+        if (rc == AH_OK)
+            rc = ah_tokens_reload(p->tokens, p->store, err);
+        if (rc == AH_OK) {
+            ah_integrations_take(p->integrations, intg);
+            ah_process_table_take(p->process, process);
+        } else {
+            ah_integrations_free(intg);
+            ah_process_table_free(process);
+        }
+    }
+    /* A session another node ended: asked of the store again when used. */
+    if (rc == AH_OK && (what & AH_STORE_STALE_CONFIG) && p->sessions != NULL)
+        ah_sessions_clear(p->sessions);
+    if (rc == AH_OK && (what & AH_STORE_STALE_DATA)) {
+        ah_pipe_sources_clear(p->pipe_sources);
+        rc = seed_sources(p->store, p->process, p->pipe_sources, ah_clock_now(p->clock), err);
+    }
+    return rc;
+}
 
 /* ================= delivery outcomes, through the writer ================= */
 
@@ -570,17 +631,6 @@ static void wake_sender(void *arg)
         ah_sender_wake(sender);
 }
 
-/* A standby node (docs/deploy.md) asks between its tries for the writer
- * lock: it goes on waiting, for up to a second, unless SIGTERM or SIGINT
- * came (SIGHUP is ignored meanwhile). */
-static int keep_standing_by(void *arg)
-{
-    const struct timespec second = {1, 0};
-    int sig = sigtimedwait(arg, NULL, &second);
-
-    return sig != SIGTERM && sig != SIGINT;
-}
-
 static int apply_config_file(struct ah_app *app, const char *file, const char *refused);
 
 static int start(const struct config *c, struct ah_app *app, struct parts *p, char **new_token,
@@ -589,14 +639,14 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     struct ah_store_conf sc = {.database_url = c->database_url,
                                .dir = c->data,
                                .synchronous = c->synchronous,
-                               .busy_timeout_ms = (int)c->busy_timeout_ms,
-                               .standby_wait = keep_standing_by,
-                               .standby_arg = (void *)p->signals};
+                               .busy_timeout_ms = (int)c->busy_timeout_ms};
     struct ah_writer_conf wc = {
         .queue_max = (size_t)c->queue_max,
         .clock = &app->clock,
         .on_outbox = wake_sender,
         .on_outbox_arg = p,
+        .on_stale = catch_up,
+        .on_stale_arg = p,
         .retention_secs =
             c->retention_seconds > 0 ? c->retention_seconds : c->retention_days * 86400,
         .incident_retention_secs = c->incident_retention_seconds > 0
@@ -631,23 +681,15 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
         rc = prune_retries(p->store, err);
     if (rc == AH_OK)
         rc = ah_tokens_new(p->store, &p->tokens, err);
+    p->clock = &app->clock;
+    p->sessions = ah_sessions_new(); /* before the writer, whose catch_up clears it */
     p->integrations = ah_integrations_new();
-    if (rc == AH_OK)
-        rc = ah_store_integrations_each(p->store, load_integration, p->integrations, err);
     p->process = ah_process_table_new();
     p->pipe_sources = ah_pipe_sources_new();
     if (rc == AH_OK)
-        rc = ah_store_mappings_each(p->store, load_mapping, p->process, err);
+        rc = load_config(p->store, p->integrations, p->process, err);
     if (rc == AH_OK)
-        rc = ah_store_integration_rules_each(p->store, load_rules, p->process, err);
-    if (rc == AH_OK) {
-        struct seed seed = {p->process, p->pipe_sources};
-
-        rc = ah_store_recent_alerts_each(
-            p->store, ah_clock_now(&app->clock) - AH_PIPELINE_SOURCE_AGE, seed_source, &seed, err);
-    }
-    if (rc == AH_OK)
-        rc = ah_store_channels_each(p->store, load_channel_name, p->process, err);
+        rc = seed_sources(p->store, p->process, p->pipe_sources, ah_clock_now(p->clock), err);
     p->reduce = ah_reduce_new();
     if (rc == AH_OK)
         rc = ah_reduce_load(p->reduce, p->store, err);
@@ -670,7 +712,6 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
     app->process = p->process;
     app->pipe_sources = p->pipe_sources;
     app->tokens = p->tokens;
-    p->sessions = ah_sessions_new();
     app->sessions = p->sessions;
     /* The configuration file before the port opens: no client ever sees
      * the state before it (a fixed integration key not yet known). */
@@ -804,7 +845,6 @@ static int serve(const struct config *c)
     app.public_url = url;
     ah_metrics_init(&app.metrics);
     ah_error_clear(&err);
-    p.signals = &set;
     rc = start(c, &app, &p, &new_token, &err);
     if (rc < 0) {
         ah_log(AH_LOG_ERROR, "could not start: %s", err.msg);

@@ -19,6 +19,8 @@
 #include "http/admin.h"
 #include "http/sessions.h"
 
+#include "reduce/writer.h"
+#include "util/alloc.h"
 #include "util/clock.h"
 #include "util/hex.h"
 #include "util/sha256.h"
@@ -33,9 +35,61 @@
 #define SESSION_BODY_MAX 4096
 #define TOKEN_MAX        256
 
-static int64_t mono_now(void)
+/* ================= sessions: this node's cache, the store's rows ================= */
+
+/* A session's last use, written back by the writer (sessions.h). */
+struct touch_job {
+    struct ah_job job;
+    char key[65];
+    int64_t used;
+};
+
+static int touch_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
+                     int64_t now, struct ah_error *err)
 {
-    return ah_monotonic_us() / 1000000;
+    struct touch_job *t = (struct touch_job *)job;
+
+    (void)reduce;
+    (void)now;
+    return ah_store_tx_session_touch(tx, t->key, t->used, err);
+}
+
+static void touch_done(struct ah_job *job)
+{
+    ah_free(job);
+}
+
+/* Nobody waits for it: a full queue only makes the idle time-out count
+ * from an earlier use on the other nodes. */
+static void touch_later(struct ah_app *app, const char *key, int64_t used)
+{
+    struct touch_job *t = ah_xcalloc(1, sizeof(*t));
+
+    t->job.run = touch_run;
+    t->job.done = touch_done;
+    snprintf(t->key, sizeof(t->key), "%s", key);
+    t->used = used;
+    if (app->writer == NULL || ah_writer_submit(app->writer, &t->job, NULL) < 0)
+        ah_free(t);
+}
+
+/* The live session @key's token hash: 1, or 0. The cache first; else the
+ * store, where a session made or last used through another node is. */
+static int session_hash(struct ah_app *app, const char *key, char hash[65])
+{
+    struct ah_session_row row;
+    int64_t now = ah_now();
+    int touch, found = ah_sessions_find(app->sessions, key, now, hash, &touch);
+
+    if (!found && app->store != NULL &&
+        ah_store_read_session(app->store, key, &row, NULL) == AH_OK &&
+        !ah_session_expired(row.opened, row.used, now)) {
+        ah_sessions_put(app->sessions, key, row.token_hash, row.opened, row.used);
+        found = ah_sessions_find(app->sessions, key, now, hash, &touch);
+    }
+    if (found && touch)
+        touch_later(app, key, now);
+    return found;
 }
 
 enum ah_scope ah_admin_token_scope(struct ah_app *app, const char *hash)
@@ -54,7 +108,7 @@ enum ah_scope ah_admin_scope(struct ah_request *req, int *ret_cookie)
 {
     const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Authorization");
     const char *id = cookie_of(req);
-    char hash[2 * AH_SHA256_LEN + 1];
+    char hash[2 * AH_SHA256_LEN + 1], key[65];
     enum ah_scope scope;
 
     *ret_cookie = 0;
@@ -67,11 +121,11 @@ enum ah_scope ah_admin_scope(struct ah_request *req, int *ret_cookie)
     if (id == NULL || req->app->sessions == NULL)
         return AH_SCOPE_NONE;
     *ret_cookie = 1;
-    if (!ah_sessions_find(req->app->sessions, id, mono_now(), hash))
+    if (!ah_session_key(id, key) || !session_hash(req->app, key, hash))
         return AH_SCOPE_NONE;
     scope = ah_admin_token_scope(req->app, hash);
-    if (scope == AH_SCOPE_NONE) /* its token was revoked: the session goes too */
-        ah_sessions_close(req->app->sessions, id);
+    if (scope == AH_SCOPE_NONE) /* its token was revoked: the session is of no use */
+        ah_sessions_close(req->app->sessions, key);
     return scope;
 }
 
@@ -122,15 +176,46 @@ static void cookie_line(struct ah_request *req, const char *id, char *out, size_
              id[0] == '\0' ? "; Max-Age=0" : "", secure ? "; Secure" : "");
 }
 
+/* Writer thread: the session's row. req->text: its key; req->id: when. */
+static int open_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
+                    int64_t now, struct ah_error *err)
+{
+    struct ah_request *req = ah_request_of(job);
+    char hash[2 * AH_SHA256_LEN + 1];
+
+    (void)reduce;
+    (void)now;
+    ah_sha256_hex(json_string_value(json_object_get(req->json, "token")), hash);
+    return ah_store_tx_session_open(tx, req->text, hash, req->id, req->id - AH_SESSION_IDLE_S,
+                                    req->id - AH_SESSION_MAX_S, err);
+}
+
+/* The cookie carries the id; only its key (in req->result) is kept. */
+static enum MHD_Result open_finish(struct ah_request *req)
+{
+    char hash[2 * AH_SHA256_LEN + 1], cookie[192];
+    const char *headers[] = {"Set-Cookie", cookie, "Cache-Control", "no-store", NULL};
+    const char *id = json_string_value(req->result);
+
+    if (req->job.rc != AH_OK)
+        return ah_respond_failure(req, &req->job.err);
+    ah_sha256_hex(json_string_value(json_object_get(req->json, "token")), hash);
+    ah_sessions_put(req->app->sessions, req->text, hash, req->id, req->id);
+    cookie_line(req, id, cookie, sizeof(cookie));
+    return ah_respond_data_with(
+        req, 200,
+        json_pack("{sssisi}", "scope", ah_scope_name(ah_admin_token_scope(req->app, hash)),
+                  "idle_timeout", AH_SESSION_IDLE_S, "max_age", AH_SESSION_MAX_S),
+        headers);
+}
+
 static enum MHD_Result sign_in(struct ah_request *req)
 {
     static const char *const keys[] = {"token", NULL};
-    char hash[2 * AH_SHA256_LEN + 1], id[AH_SESSION_ID_LEN + 1], cookie[192];
-    const char *headers[] = {"Set-Cookie", cookie, "Cache-Control", "no-store", NULL};
+    char hash[2 * AH_SHA256_LEN + 1], id[AH_SESSION_ID_LEN + 1], key[65];
     enum MHD_Result ret;
     const char *token = NULL;
     struct ah_error err;
-    enum ah_scope scope;
 
     if (req->body.len > SESSION_BODY_MAX)
         return ah_respond_error(req, 413, "EntityTooLarge", "request body is over the limit", 0);
@@ -140,32 +225,51 @@ static enum MHD_Result sign_in(struct ah_request *req)
         ah_admin_string_field(req->json, "token", 1, 1, TOKEN_MAX, &token, &err) < 0)
         return ah_respond_failure(req, &err);
     ah_sha256_hex(token, hash);
-    scope = ah_admin_token_scope(req->app, hash);
-    if (scope == AH_SCOPE_NONE)
+    if (ah_admin_token_scope(req->app, hash) == AH_SCOPE_NONE)
         return ah_respond_error(req, 401, "Unauthorized", "token is wrong or revoked", 0);
-    if (ah_sessions_open(req->app->sessions, hash, mono_now(), id) < 0)
+    if (ah_random_hex(AH_SESSION_ID_LEN / 2, id) < 0 || !ah_session_key(id, key))
         return ah_respond_error(req, 500, "InternalError", "no random bytes for a session", 0);
-    cookie_line(req, id, cookie, sizeof(cookie));
-    return ah_respond_data_with(req, 200,
-                                json_pack("{sssisi}", "scope", ah_scope_name(scope), "idle_timeout",
-                                          AH_SESSION_IDLE_S, "max_age", AH_SESSION_MAX_S),
-                                headers);
+    req->text = ah_xstrdup(key);
+    req->result = json_string(id);
+    req->id = ah_now();
+    return ah_request_submit(req, open_run, open_finish);
 }
 
-static enum MHD_Result sign_out(struct ah_request *req)
+static int close_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
+                     int64_t now, struct ah_error *err)
+{
+    (void)reduce;
+    (void)now;
+    return ah_store_tx_session_close(tx, ah_request_of(job)->text, err);
+}
+
+/* req->id: whether a live session was ended. */
+static enum MHD_Result close_finish(struct ah_request *req)
 {
     char cookie[192];
     const char *headers[] = {"Set-Cookie", cookie, NULL};
-    const char *id = cookie_of(req);
-    int had = 0;
-    char hash[65];
 
-    if (id != NULL) {
-        had = ah_sessions_find(req->app->sessions, id, mono_now(), hash);
-        ah_sessions_close(req->app->sessions, id);
-    }
+    if (req->job.rc != AH_OK)
+        return ah_respond_failure(req, &req->job.err);
     cookie_line(req, "", cookie, sizeof(cookie));
-    return ah_respond_data_with(req, 200, json_pack("{sb}", "signed_out", had), headers);
+    return ah_respond_data_with(req, 200, json_pack("{sb}", "signed_out", req->id != 0), headers);
+}
+
+/* The session ends in the store (every node), then here. */
+static enum MHD_Result sign_out(struct ah_request *req)
+{
+    const char *id = cookie_of(req);
+    char hash[65], key[65];
+
+    if (id == NULL || !ah_session_key(id, key)) {
+        req->id = 0;
+        req->job.rc = AH_OK;
+        return close_finish(req);
+    }
+    req->id = session_hash(req->app, key, hash);
+    ah_sessions_close(req->app->sessions, key);
+    req->text = ah_xstrdup(key);
+    return ah_request_submit(req, close_run, close_finish);
 }
 
 enum MHD_Result ah_admin_session(struct ah_request *req, int64_t id, const char *action)

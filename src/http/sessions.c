@@ -4,7 +4,6 @@
 #include "http/sessions.h"
 
 #include "util/alloc.h"
-#include "util/hex.h"
 #include "util/map.h"
 #include "util/sha256.h"
 
@@ -14,8 +13,9 @@
 
 struct session {
     char token_hash[65];
-    int64_t opened; /* monotonic seconds */
+    int64_t opened; /* wall-clock seconds */
     int64_t used;
+    int64_t written; /* the last use the store holds (or is being sent) */
 };
 
 struct ah_sessions {
@@ -49,14 +49,16 @@ void ah_sessions_free(struct ah_sessions *s)
     ah_free(s);
 }
 
-static int expired(const struct session *se, int64_t now)
+int ah_session_expired(int64_t opened, int64_t used, int64_t now)
 {
-    return now - se->used >= AH_SESSION_IDLE_S || now - se->opened >= AH_SESSION_MAX_S;
+    return now - used >= AH_SESSION_IDLE_S || now - opened >= AH_SESSION_MAX_S;
 }
 
 static int drop_expired(const void *value, void *arg)
 {
-    return expired(value, *(const int64_t *)arg);
+    const struct session *se = value;
+
+    return ah_session_expired(se->opened, se->used, *(const int64_t *)arg);
 }
 
 struct oldest {
@@ -75,7 +77,8 @@ static void find_oldest(const char *key, void *value, void *arg)
     }
 }
 
-/* With the lock held: room for one more session. */
+/* With the lock held: room for one more session (the least recently used
+ * one leaves the cache, not the store). */
 static void make_room(struct ah_sessions *s, int64_t now)
 {
     struct oldest o = {"", 0};
@@ -89,55 +92,58 @@ static void make_room(struct ah_sessions *s, int64_t now)
     ah_free(ah_map_remove(s->by_hash, o.key));
 }
 
-int ah_sessions_open(struct ah_sessions *s, const char *token_hash, int64_t now,
-                     char ret_id[AH_SESSION_ID_LEN + 1])
+void ah_sessions_put(struct ah_sessions *s, const char *key, const char *token_hash, int64_t opened,
+                     int64_t used)
 {
-    struct session *se;
-    char key[65];
+    struct session *se = ah_xcalloc(1, sizeof(*se));
 
-    if (ah_random_hex(AH_SESSION_ID_LEN / 2, ret_id) < 0)
-        return -1;
-    ah_sha256_hex(ret_id, key);
-    se = ah_xcalloc(1, sizeof(*se));
     snprintf(se->token_hash, sizeof(se->token_hash), "%s", token_hash);
-    se->opened = now;
-    se->used = now;
+    se->opened = opened;
+    se->used = used;
+    se->written = used;
     pthread_mutex_lock(&s->lock);
-    make_room(s, now);
+    ah_free(ah_map_remove(s->by_hash, key));
+    make_room(s, used);
     ah_map_put(s->by_hash, key, se);
     pthread_mutex_unlock(&s->lock);
-    return 0;
 }
 
 /* Only ids of the right shape are hashed and looked up. */
-static int well_formed(const char *id)
+int ah_session_key(const char *id, char key[65])
 {
     size_t i;
 
+    if (id == NULL)
+        return 0;
     for (i = 0; id[i] != '\0'; i++) {
         if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
             return 0;
     }
-    return i == AH_SESSION_ID_LEN;
-}
-
-int ah_sessions_find(struct ah_sessions *s, const char *id, int64_t now, char ret_hash[65])
-{
-    struct session *se;
-    char key[65];
-    int found = 0;
-
-    if (id == NULL || !well_formed(id))
+    if (i != AH_SESSION_ID_LEN)
         return 0;
     ah_sha256_hex(id, key);
+    return 1;
+}
+
+int ah_sessions_find(struct ah_sessions *s, const char *key, int64_t now, char ret_hash[65],
+                     int *ret_touch)
+{
+    struct session *se;
+    int found = 0;
+
+    *ret_touch = 0;
     pthread_mutex_lock(&s->lock);
     se = ah_map_find(s->by_hash, key);
-    if (se != NULL && expired(se, now)) {
+    if (se != NULL && ah_session_expired(se->opened, se->used, now)) {
         ah_free(ah_map_remove(s->by_hash, key));
         se = NULL;
     }
     if (se != NULL) {
         se->used = now;
+        if (now - se->written >= AH_SESSION_TOUCH_S) {
+            se->written = now;
+            *ret_touch = 1;
+        }
         memcpy(ret_hash, se->token_hash, 65);
         found = 1;
     }
@@ -145,15 +151,17 @@ int ah_sessions_find(struct ah_sessions *s, const char *id, int64_t now, char re
     return found;
 }
 
-void ah_sessions_close(struct ah_sessions *s, const char *id)
+void ah_sessions_close(struct ah_sessions *s, const char *key)
 {
-    char key[65];
-
-    if (id == NULL || !well_formed(id))
-        return;
-    ah_sha256_hex(id, key);
     pthread_mutex_lock(&s->lock);
     ah_free(ah_map_remove(s->by_hash, key));
+    pthread_mutex_unlock(&s->lock);
+}
+
+void ah_sessions_clear(struct ah_sessions *s)
+{
+    pthread_mutex_lock(&s->lock);
+    ah_map_remove_if(s->by_hash, drop_all, NULL, ah_free);
     pthread_mutex_unlock(&s->lock);
 }
 

@@ -6,9 +6,11 @@
  * A session holds the SHA-256 of the token it was made from, never the
  * token, and is resolved to a scope on every request through the same
  * checks as a bearer token (admin token, then tokens.h): revoking the token
- * ends its sessions at once. Sessions live in memory only (a restart signs
- * everyone out); they end after AH_SESSION_IDLE_S without a request, or
- * AH_SESSION_MAX_S after sign-in. Thread-safe: any HTTP thread. */
+ * ends its sessions at once. Sessions are rows of the store (keyed by the
+ * SHA-256 of their id), so that every node sharing a database knows them
+ * and a restart keeps them; this is each node's cache of them. They end
+ * after AH_SESSION_IDLE_S without a request, or AH_SESSION_MAX_S after
+ * sign-in. Thread-safe: any HTTP thread. */
 #ifndef AH_HTTP_SESSIONS_H
 #define AH_HTTP_SESSIONS_H
 
@@ -23,25 +25,39 @@
 /* A session id: 32 random bytes as hex (256 bits). */
 #define AH_SESSION_ID_LEN 64
 
+/* A session's last use is written back to the store at most this often:
+ * the idle time-out is that exact across nodes. */
+#define AH_SESSION_TOUCH_S 300
+
 struct ah_sessions;
 
 struct ah_sessions *ah_sessions_new(void);
 void ah_sessions_free(struct ah_sessions *s); /* NULL is a no-op */
 
-/* Opens a session for the token whose SHA-256 hex is @token_hash at
- * monotonic second @now; writes its id into @ret_id. Returns 0, or -1
- * when no random bytes could be had. */
-int ah_sessions_open(struct ah_sessions *s, const char *token_hash, int64_t now,
-                     char ret_id[AH_SESSION_ID_LEN + 1]);
+/* 1 when @id has a session id's shape; its key (SHA-256 hex) in @key. */
+int ah_session_key(const char *id, char key[65]);
+/* 1 when a session opened at @opened and last used at @used (wall-clock
+ * seconds) has ended at @now. */
+int ah_session_expired(int64_t opened, int64_t used, int64_t now);
 
-/* Looks up session @id at @now: 1 with its token's hash in @ret_hash (and
- * its idle time restarted), or 0 when there is no such live session. */
-int ah_sessions_find(struct ah_sessions *s, const char *id, int64_t now, char ret_hash[65]);
+/* Caches session @key: its token's hash, when it was opened and when it
+ * was last used as the store knows it. */
+void ah_sessions_put(struct ah_sessions *s, const char *key, const char *token_hash, int64_t opened,
+                     int64_t used);
 
-/* Ends session @id (unknown ids are ignored). */
-void ah_sessions_close(struct ah_sessions *s, const char *id);
+/* Looks up session @key at @now: 1 with its token's hash in @ret_hash, its
+ * idle time restarted, and *@ret_touch 1 when its last use is due to be
+ * written back; 0 when it is not cached, or ended by the uses this node saw
+ * (the caller asks the store: another node may have seen later ones). */
+int ah_sessions_find(struct ah_sessions *s, const char *key, int64_t now, char ret_hash[65],
+                     int *ret_touch);
 
-/* How many sessions are held, expired ones included until swept. */
+/* Forgets session @key (unknown keys are ignored). */
+void ah_sessions_close(struct ah_sessions *s, const char *key);
+/* Forgets every session (another node may have ended some). */
+void ah_sessions_clear(struct ah_sessions *s);
+
+/* How many sessions are cached, ended ones included until swept. */
 unsigned ah_sessions_count(struct ah_sessions *s);
 
 #endif

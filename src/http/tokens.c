@@ -100,6 +100,23 @@ int ah_tokens_new(struct ah_store *store, struct ah_tokens **ret, struct ah_erro
     return AH_OK;
 }
 
+int ah_tokens_reload(struct ah_tokens *t, struct ah_store *store, struct ah_error *err)
+{
+    struct ah_tokens *fresh;
+    struct ah_map *old;
+    int rc = ah_tokens_new(store, &fresh, err);
+
+    if (rc < 0)
+        return rc;
+    pthread_rwlock_wrlock(&t->lock);
+    old = t->by_hash;
+    t->by_hash = fresh->by_hash;
+    pthread_rwlock_unlock(&t->lock);
+    fresh->by_hash = old;
+    ah_tokens_free(fresh);
+    return AH_OK;
+}
+
 void ah_tokens_free(struct ah_tokens *t)
 {
     if (t == NULL)

@@ -37,5 +37,8 @@ enum ah_scope ah_tokens_find(struct ah_tokens *t, const char *hash);
 /* After a committed create or delete. */
 void ah_tokens_add(struct ah_tokens *t, const char *hash, enum ah_scope scope);
 void ah_tokens_remove(struct ah_tokens *t, const char *hash);
+/* Reloads every stored token at once (another node changed them, store.h);
+ * on a failure @t is unchanged. */
+int ah_tokens_reload(struct ah_tokens *t, struct ah_store *store, struct ah_error *reterr);
 
 #endif

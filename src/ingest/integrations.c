@@ -110,6 +110,36 @@ void ah_integrations_remove(struct ah_integrations *set, int64_t id)
         free_entry(NULL, e, NULL);
 }
 
+/* @fresh's entry takes over what was counted for its integration. */
+static void carry_counts(const char *key, void *value, void *arg)
+{
+    struct entry *e = value, *old = ah_map_find(arg, key);
+
+    if (old == NULL)
+        return;
+    e->sec_window = old->sec_window;
+    e->sec_count = old->sec_count;
+    e->min_window = old->min_window;
+    e->min_count = old->min_count;
+    memcpy(e->stats, old->stats, sizeof(e->stats));
+}
+
+void ah_integrations_take(struct ah_integrations *set, struct ah_integrations *fresh)
+{
+    struct ah_map *by_id, *by_hash;
+
+    pthread_mutex_lock(&set->lock);
+    ah_map_each(fresh->by_id, carry_counts, set->by_id);
+    by_id = set->by_id;
+    by_hash = set->by_hash;
+    set->by_id = fresh->by_id;
+    set->by_hash = fresh->by_hash;
+    pthread_mutex_unlock(&set->lock);
+    fresh->by_id = by_id;
+    fresh->by_hash = by_hash;
+    ah_integrations_free(fresh);
+}
+
 int ah_integrations_find_key(struct ah_integrations *set, const char *key,
                              struct ah_integration *ret)
 {

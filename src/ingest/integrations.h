@@ -22,6 +22,10 @@ void ah_integrations_free(struct ah_integrations *set); /* NULL is a no-op */
  * replacement so that editing an integration does not reset its limits. */
 void ah_integrations_put(struct ah_integrations *set, const struct ah_integration *intg);
 void ah_integrations_remove(struct ah_integrations *set, int64_t id);
+/* Replaces the whole of @set with @fresh's integrations at once (another
+ * node changed them, store.h), keeping the rate counters and statistics of
+ * those that stay; frees @fresh. */
+void ah_integrations_take(struct ah_integrations *set, struct ah_integrations *fresh);
 
 /* Finds the integration whose key is @key (compared in constant time) and
  * copies it into @ret (free with ah_integration_done). AH_ENOTFOUND if none. */

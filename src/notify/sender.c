@@ -73,6 +73,7 @@ struct ah_sender {
     int64_t last_fetch_us, record_retry_us;
     struct ah_subs *subs;
     int64_t subs_pumped_us;
+    int leading; /* held the lease at the last look (leads()) */
     atomic_uint_least64_t sent[AH_SENDER_KINDS], failed[AH_SENDER_KINDS], retried[AH_SENDER_KINDS];
 };
 
@@ -632,6 +633,20 @@ static void collect(struct ah_sender *s)
     }
 }
 
+/* One node of those sharing a database sends (store.h, ah_store_leads):
+ * the others start nothing, and a node that takes the lease over starts
+ * every subscription at its committed cursor, since the node before it
+ * moved them on. Transfers under way when the lease is lost finish. */
+static int leads(struct ah_sender *s)
+{
+    int now = ah_store_leads(s->conf.store);
+
+    if (now && !s->leading)
+        ah_subs_reset(s->subs);
+    s->leading = now;
+    return now;
+}
+
 static int take_wake(struct ah_sender *s, int *stopping)
 {
     int woken;
@@ -656,10 +671,12 @@ static void *sender_main(void *arg)
         if (stopping)
             break;
         reap_recording(s);
-        if (woken || ah_monotonic_us() - s->last_fetch_us >= 1000000)
-            fetch(s);
-        if (woken || ah_monotonic_us() - s->subs_pumped_us >= 250000)
-            pump(s);
+        if (leads(s)) {
+            if (woken || ah_monotonic_us() - s->last_fetch_us >= 1000000)
+                fetch(s);
+            if (woken || ah_monotonic_us() - s->subs_pumped_us >= 250000)
+                pump(s);
+        }
         curl_multi_perform(s->multi, &running);
         collect(s);
         hand_over(s);

@@ -313,6 +313,13 @@ void ah_pipe_sources_free(struct ah_pipe_sources *s)
     ah_free(s);
 }
 
+void ah_pipe_sources_clear(struct ah_pipe_sources *s)
+{
+    ah_sources_free(s->index);
+    s->index = ah_sources_new();
+    s->notes = 0;
+}
+
 void ah_pipe_sources_note(struct ah_pipe_sources *s, const struct ah_pipeline *p,
                           const struct ah_filter_subject *alert, int64_t channel_id, int64_t now)
 {

@@ -72,6 +72,8 @@ struct ah_pipe_sources;
 
 struct ah_pipe_sources *ah_pipe_sources_new(void);
 void ah_pipe_sources_free(struct ah_pipe_sources *s); /* NULL is a no-op */
+/* Forgets every source (before they are noted again from the store). */
+void ah_pipe_sources_clear(struct ah_pipe_sources *s);
 
 /* Notes alert (@channel_id, subject @alert) - an event that was just stored
  * or merged as firing - as a source for every alert_inhibit rule of @p whose

@@ -71,6 +71,24 @@ void ah_process_table_free(struct ah_process_table *t)
     ah_free(t);
 }
 
+void ah_process_table_take(struct ah_process_table *t, struct ah_process_table *fresh)
+{
+    struct ah_map *rules, *mappings, *names;
+
+    pthread_mutex_lock(&t->lock);
+    rules = t->rules;
+    mappings = t->mappings;
+    names = t->names;
+    t->rules = fresh->rules;
+    t->mappings = fresh->mappings;
+    t->names = fresh->names;
+    pthread_mutex_unlock(&t->lock);
+    fresh->rules = rules;
+    fresh->mappings = mappings;
+    fresh->names = names;
+    ah_process_table_free(fresh);
+}
+
 enum part { PART_ENRICHMENT, PART_PIPELINE, PART_ROUTES };
 
 /* Swaps in a copy of the integration's bundle with part @which set to

@@ -51,6 +51,11 @@ void ah_process_table_put_mapping(struct ah_process_table *t, struct ah_mapping 
 void ah_process_table_remove_mapping(struct ah_process_table *t, int64_t id);
 struct ah_mapping *ah_process_table_mapping(void *ctx, int64_t id);
 
+/* Replaces the whole of @t with @fresh's rules, mapping tables and channel
+ * names at once (another node changed them, store.h); frees @fresh.
+ * References already taken stay valid. */
+void ah_process_table_take(struct ah_process_table *t, struct ah_process_table *fresh);
+
 /* Channel names for name mapping; @id 0 forgets @name. */
 void ah_process_table_name(struct ah_process_table *t, const char *name, int64_t id);
 /* Forgets every name of channel @id (deleted or renamed). */

@@ -14,6 +14,10 @@
 
 /* How often the writer does its housekeeping (ah_reduce_maintain). */
 #define MAINTAIN_SECS 5
+/* How often, on a database several nodes write, the writer looks whether
+ * another node changed the configuration (then every node catches up) or
+ * anything (then the node that fires the timers does). */
+#define PEEK_SECS 1
 /* Retention transactions per housekeeping round at most: with the default
  * 1,000 rows each, 64,000 rows per MAINTAIN_SECS (12,800 a second), more
  * than the writer stores at full speed. */
@@ -29,6 +33,9 @@ struct ah_writer {
     struct ah_job *head, *tail; /* FIFO */
     size_t depth;
     int stopping;
+    /* A transaction failed after the reducer's memory moved on: the next
+     * one rebuilds it before anything else (writer thread only). */
+    int must_load;
     atomic_size_t open_alerts, open_incidents; /* published after each batch */
     /* Readiness (ah_writer_ready): whether the last commit failed, and why
      * (under @lock); when the batch being run started (0: idle). */
@@ -123,6 +130,38 @@ static void fail_all(struct ah_job *batch, const struct ah_error *cause)
     }
 }
 
+/* Begins a transaction with memory in step with the database: when another
+ * node wrote since this one last did, or a failed transaction left memory
+ * ahead of what was committed, everything kept in memory is rebuilt first,
+ * inside the transaction (on PostgreSQL no other node writes meanwhile). */
+static int begin(struct ah_writer *w, struct ah_store_tx **tx, struct ah_error *err)
+{
+    int rc = ah_store_tx_begin(w->store, tx, err), stale;
+
+    if (rc < 0) {
+        *tx = NULL;
+        return rc;
+    }
+    stale = ah_store_tx_stale(*tx) | (w->must_load ? AH_STORE_STALE_DATA : 0);
+    if (stale == 0)
+        return AH_OK;
+    if (w->conf.on_stale != NULL)
+        rc = w->conf.on_stale(w->conf.on_stale_arg, stale, err);
+    if (rc == AH_OK && (stale & AH_STORE_STALE_DATA))
+        rc = ah_reduce_load(w->reduce, w->store, err);
+    if (rc == AH_OK) {
+        ah_store_tx_synced(*tx, stale);
+        w->must_load = 0;
+    }
+    return rc;
+}
+
+/* After a failed transaction: memory may hold what was never committed. */
+static void lost(struct ah_writer *w)
+{
+    w->must_load = 1;
+}
+
 /* One transaction for the whole batch; results are final after it. */
 static void run_batch(struct ah_writer *w, struct ah_job *batch)
 {
@@ -137,7 +176,7 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
     for (job = batch; job != NULL; job = job->next)
         njobs++;
     ah_error_clear(&err);
-    rc = ah_store_tx_begin(w->store, &tx, &err);
+    rc = begin(w, &tx, &err);
     for (job = batch; rc == AH_OK && job != NULL; job = job->next) {
         rc = run_one(w, tx, job, now, noise);
         if (rc < 0)
@@ -150,8 +189,7 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
         if (tx != NULL)
             ah_store_tx_rollback(tx);
         fail_all(batch, &err);
-        /* Memory may hold changes that were never committed. */
-        (void)ah_reduce_load(w->reduce, w->store, NULL);
+        lost(w);
     }
     note_commit(w, rc, &err, 1);
     outbox_written(w, rc == AH_OK);
@@ -165,13 +203,15 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
     }
 }
 
-/* Seconds to wait for work: until housekeeping, or the next timer. */
+/* Seconds to wait for work: until housekeeping, or the next timer (which
+ * only the node holding the lease fires, store.h). */
 static int64_t wait_secs(struct ah_writer *w)
 {
     int64_t due = ah_reduce_next_due(w->reduce), now = ah_clock_now(w->conf.clock);
+    int64_t most = ah_store_shared(w->store) ? PEEK_SECS : MAINTAIN_SECS;
 
-    if (due == 0 || due - now >= MAINTAIN_SECS)
-        return MAINTAIN_SECS;
+    if (due == 0 || due - now >= most || !ah_store_leads(w->store))
+        return most;
     return due > now ? due - now : 0;
 }
 
@@ -221,21 +261,29 @@ static int end_tx(struct ah_store_tx *tx, int rc, const char *what, struct ah_er
     return rc;
 }
 
-/* Housekeeping in a transaction of its own (an empty one costs no fsync). */
-static void maintain(struct ah_writer *w)
+/* Housekeeping in a transaction of its own (an empty one costs no fsync),
+ * by the node that holds the lease; on another, only the probe after a
+ * failure. Returns 1 when retention may run after it. */
+static int maintain(struct ah_writer *w)
 {
     struct ah_store_tx *tx;
     struct ah_error err;
-    int probe = atomic_load(&w->failed), rc = ah_store_tx_begin(w->store, &tx, &err);
+    int probe = atomic_load(&w->failed), leads = ah_store_lead(w->store), rc;
     int64_t now = ah_clock_now(w->conf.clock);
     char stamp[24];
 
+    if (!leads && !probe)
+        return 0;
+    rc = begin(w, &tx, &err);
     if (rc < 0) {
+        if (tx != NULL)
+            ah_store_tx_rollback(tx);
         if (probe)
             note_commit(w, rc, &err, 1);
-        return;
+        return 0;
     }
-    rc = ah_reduce_maintain(w->reduce, tx, now, &err);
+    if (leads)
+        rc = ah_reduce_maintain(w->reduce, tx, now, &err);
     /* After a failed commit (a full disk, say), write something: readiness
      * comes back only once a commit that writes succeeds, even without
      * traffic. */
@@ -244,9 +292,10 @@ static void maintain(struct ah_writer *w)
         rc = ah_store_tx_meta_set(tx, "write_probe", stamp, &err);
     rc = end_tx(tx, rc, "housekeeping", &err);
     if (rc < 0)
-        (void)ah_reduce_load(w->reduce, w->store, NULL);
+        lost(w);
     if (probe)
         note_commit(w, rc, &err, 1);
+    return leads;
 }
 
 /* Fires due timers in a transaction of their own. A failure rebuilds the
@@ -255,14 +304,14 @@ static void fire_timers(struct ah_writer *w)
 {
     struct ah_store_tx *tx = NULL; /* a failed BEGIN leaves it unset */
     struct ah_error err;
-    int rc = ah_store_tx_begin(w->store, &tx, &err);
+    int rc = begin(w, &tx, &err);
 
     if (rc == AH_OK)
         rc = ah_reduce_fire_timers(w->reduce, tx, ah_clock_now(w->conf.clock), &err);
     rc = end_tx(tx, rc, "timers", &err);
     note_commit(w, rc, &err, 0);
     if (rc < 0)
-        (void)ah_reduce_load(w->reduce, w->store, NULL);
+        lost(w);
     outbox_written(w, rc == AH_OK);
 }
 
@@ -282,7 +331,7 @@ static int prune(struct ah_writer *w)
         p.incidents_before = now - w->conf.incident_retention_secs;
     if (p.events_before == 0 && p.incidents_before == 0)
         return 0;
-    rc = ah_store_tx_begin(w->store, &tx, &err);
+    rc = begin(w, &tx, &err);
     if (rc == AH_OK)
         rc = ah_store_tx_prune(tx, &p, &rows, &err);
     rc = end_tx(tx, rc, "retention", &err);
@@ -290,11 +339,28 @@ static int prune(struct ah_writer *w)
     return rc == AH_OK && rows >= p.limit;
 }
 
+/* Another node wrote: catch up in an empty transaction when it changed the
+ * configuration (pushes are checked against it before they reach the
+ * writer), or, on the node that fires the timers, anything (its timers may
+ * have changed). */
+static void peek(struct ah_writer *w)
+{
+    int stale = ah_store_peek(w->store), rc;
+    struct ah_store_tx *tx;
+    struct ah_error err;
+
+    if (!(stale & AH_STORE_STALE_CONFIG) && !(stale && ah_store_leads(w->store)))
+        return;
+    rc = begin(w, &tx, &err);
+    if (end_tx(tx, rc, "catching up with the other nodes", &err) < 0)
+        lost(w);
+}
+
 static int timers_due(struct ah_writer *w)
 {
     int64_t due = ah_reduce_next_due(w->reduce);
 
-    return due != 0 && due <= ah_clock_now(w->conf.clock);
+    return due != 0 && due <= ah_clock_now(w->conf.clock) && ah_store_leads(w->store);
 }
 
 static int stopping(struct ah_writer *w)
@@ -311,7 +377,7 @@ static void *writer_main(void *arg)
 {
     struct ah_writer *w = arg;
     struct ah_job *batch;
-    int64_t last = ah_monotonic_us(), timer_backoff = 0;
+    int64_t last = ah_monotonic_us(), peeked = last, timer_backoff = 0;
     int prune_left = 0; /* retention transactions left in this round */
 
     pthread_setname_np(pthread_self(), "ah-writer"); /* for top -H and perf */
@@ -324,6 +390,10 @@ static void *writer_main(void *arg)
             run_batch(w, batch);
             atomic_store(&w->busy_since_us, 0);
         }
+        if (ah_store_shared(w->store) && ah_monotonic_us() - peeked >= PEEK_SECS * 1000000LL) {
+            peek(w);
+            peeked = ah_monotonic_us();
+        }
         if (timer_backoff <= ah_monotonic_us() && timers_due(w)) {
             fire_timers(w);
             /* Still due: the store failed; try again in a second. */
@@ -331,9 +401,8 @@ static void *writer_main(void *arg)
                 timer_backoff = ah_monotonic_us() + 1000000;
         }
         if (ah_monotonic_us() - last >= MAINTAIN_SECS * 1000000LL) {
-            maintain(w);
+            prune_left = maintain(w) ? PRUNE_TX_MAX : 0;
             last = ah_monotonic_us();
-            prune_left = PRUNE_TX_MAX;
         } else if (prune_left > 0) {
             prune_left = prune(w) ? prune_left - 1 : 0;
         }

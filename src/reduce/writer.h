@@ -56,6 +56,14 @@ struct ah_writer_conf {
      * outbox): wakes the sender. May be NULL. Must not block. */
     void (*on_outbox)(void *arg);
     void *on_outbox_arg;
+    /* Called on the writer thread inside a transaction that found what
+     * @what (AH_STORE_STALE_* bits, store.h) covers changed by another node
+     * (or, for DATA, memory left behind by a failed transaction), before
+     * the reducer is rebuilt: the caller reloads what it keeps beside it
+     * (the HTTP side's caches for CONFIG, the pipeline's inhibit sources
+     * for DATA). A failure fails the transaction. May be NULL. */
+    int (*on_stale)(void *arg, int what, struct ah_error *reterr);
+    void *on_stale_arg;
     /* Retention (ah_store_tx_prune), in seconds of conf.clock; 0 keeps. */
     int64_t retention_secs;          /* events received longer ago go */
     int64_t incident_retention_secs; /* closed incidents closed longer ago go */

@@ -87,6 +87,30 @@ struct ah_db_driver {
     int (*migrate)(struct ah_db *db, struct ah_error *reterr);
     /* Starts the writer's transaction (SQLite takes the write lock at once). */
     const char *begin_sql;
+    /* On a database that several nodes write (PostgreSQL), run right after
+     * begin_sql: waits until no other node's writer transaction is open,
+     * then says what other nodes committed since this node's memory was
+     * last in step (AH_STORE_STALE_* bits, store.h). NULL: one node writes,
+     * nothing is ever stale. */
+    int (*sync)(struct ah_db *db, int *ret_stale, struct ah_error *reterr);
+    /* Outside a transaction, on the writer's connection: what sync would
+     * say now, without waiting for other nodes (0 when it cannot tell). */
+    int (*peek)(struct ah_db *db);
+    /* The caller rebuilt what @what (AH_STORE_STALE_* bits) covers from
+     * the state sync saw. */
+    void (*synced)(struct ah_db *db, int what);
+    /* Commits; with sync, a transaction that wrote counts the shared version
+     * up (and the configuration's when @config), so that the other nodes
+     * see it. NULL: COMMIT. */
+    int (*commit)(struct ah_db *db, int config, struct ah_error *reterr);
+    /* 1 while this node is the one that sends deliveries and fires timers
+     * (a lease that ends with its connection); NULL: always. Any thread
+     * may ask. */
+    int (*leads)(struct ah_db *db);
+    /* On the writer's connection, outside a transaction: tries to take the
+     * lease when this node does not hold it (at most once a second), and
+     * says whether it does. NULL: always. */
+    int (*lead)(struct ah_db *db);
     /* Run after retention deleted rows, to give space back, or NULL. */
     const char *reclaim_sql;
     /* After rows with their ids were copied into @table (ah_store_copy):

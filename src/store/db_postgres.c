@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 /* Ids taken from a table's sequence at once (pg_next_id). */
 #define ID_BLOCK 64
 
@@ -43,10 +45,15 @@
 #define OID_FLOAT8  701
 #define OID_NUMERIC 1700
 
-/* The advisory locks' keys: migrations ("alerth"), and the active
- * writer ("alerthw"), held for the life of its connection. */
+/* The advisory locks' keys: migrations ("alerth"); every node's writer
+ * transaction ("alerthc"), so that they run one at a time; the sending
+ * node's lease ("alerthw"), held for the life of its writer connection. */
 #define MIGRATE_LOCK 0x616c65727468ULL
-#define WRITER_LOCK  0x616c6572746877ULL
+#define CLUSTER_LOCK 0x616c6572746863ULL
+#define LEAD_LOCK    0x616c6572746877ULL
+
+/* How often a node that does not send tries to take the lease. */
+#define LEAD_TRY_US 1000000
 
 struct prepared {
     const char *sql; /* the caller's literal: the key */
@@ -67,9 +74,13 @@ struct pg {
     int nblocks;
     PGconn *conn;
     int writer;
-    int (*standby_wait)(void *arg); /* from the store's conf, for lead() */
-    void *standby_arg;
-    int lost_lead; /* the writer lock went to another node: no more writes */
+    /* The shared versions (the cluster table) this node's memory is in
+     * step with (-1: none yet), and those read at this transaction's
+     * begin; whether the transaction wrote. */
+    int64_t seen, seen_config, at, at_config;
+    int dirty;
+    int leader; /* holds LEAD_LOCK; atomic: the sender asks */
+    int64_t lead_tried_us;
     int64_t changes;
     /* Deferred statements (pg_defer) sent in pipeline mode, results unread. */
     int piped;
@@ -131,33 +142,24 @@ static int one_bool(PGconn *conn, const char *sql)
 }
 
 /* A broken connection is reset before it is used again; its prepared
- * statements are gone with it. A writer's reset connection must win the
- * writer lock back: when another node took it meanwhile (a standby that
- * took over), this node writes nothing more (docs/deploy.md). */
+ * statements are gone with it, and so is a writer's lease: another node
+ * may send meanwhile, and may write, so this node's memory is no longer in
+ * step (its next transaction rebuilds it). */
 static int pg_alive(struct pg *p, struct ah_error *err)
 {
-    char sql[80];
-
-    if (p->lost_lead)
-        return ah_error_set(err, AH_ESTORE,
-                            "another alerthub node is now the active writer;"
-                            " restart this one to make it a standby");
     if (PQstatus(p->conn) == CONNECTION_OK)
         return AH_OK;
+    if (__atomic_exchange_n(&p->leader, 0, __ATOMIC_RELEASE))
+        ah_log(AH_LOG_ERROR, "PostgreSQL: connection lost; this node no longer sends"
+                             " deliveries until it takes the lease again");
     PQreset(p->conn);
     p->ncache = 0;
     p->piped = 0;
     p->poisoned = 0;
+    p->nblocks = 0;
+    p->seen = p->seen_config = -1;
     if (PQstatus(p->conn) != CONNECTION_OK)
         return pg_fail(p, NULL, "reach the database", err);
-    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%llu)",
-             (unsigned long long)WRITER_LOCK);
-    if (p->writer && !one_bool(p->conn, sql)) {
-        p->lost_lead = 1;
-        ah_log(AH_LOG_ERROR, "PostgreSQL: another node took the writer lock while this one"
-                             " was disconnected; refusing every write from now on");
-        return pg_alive(p, err);
-    }
     return AH_OK;
 }
 
@@ -228,6 +230,17 @@ static int settle(struct pg *p, const char *sql, struct ah_error *err)
     return pg_alive(p, err);
 }
 
+/* A writer transaction that changed rows counts the shared version up at
+ * its commit. Every statement of the store that changes rows begins with
+ * INSERT, UPDATE or DELETE; its others are SELECTs and the transaction's
+ * own (BEGIN, SAVEPOINT, RELEASE, ROLLBACK, COMMIT). */
+static void note_write(struct pg *p, const char *sql)
+{
+    if (p->writer && (strncmp(sql, "INSERT", 6) == 0 || strncmp(sql, "UPDATE", 6) == 0 ||
+                      strncmp(sql, "DELETE", 6) == 0))
+        p->dirty = 1;
+}
+
 static int pg_exec(struct ah_db *d, const char *sql, struct ah_error *err)
 {
     struct pg *p = PG(d);
@@ -267,8 +280,7 @@ static int pg_connect(const struct ah_store_conf *conf, int writer, struct ah_db
 
     p->base.drv = &ah_db_postgres;
     p->writer = writer;
-    p->standby_wait = conf->standby_wait;
-    p->standby_arg = conf->standby_arg;
+    p->seen = p->seen_config = -1;
     p->conn = PQconnectdb(conf->database_url);
     if (PQstatus(p->conn) != CONNECTION_OK) {
         rc = pg_fail(p, NULL, "connect to PostgreSQL", err);
@@ -446,6 +458,7 @@ static int pg_query(struct ah_db *d, const char *sql, const struct ah_db_value *
 
     if (rc < 0)
         return rc;
+    note_write(p, sql);
     params_text(params, n, types, values, nums);
     if (p->writer && (rc = prepared(p, sql, types, n, &name, err)) < 0)
         return rc;
@@ -499,6 +512,7 @@ static int pg_defer(struct ah_db *d, const char *sql, const struct ah_db_value *
         return pg_query(d, sql, params, n, NULL, NULL, err);
     if (p->piped == 0 && PQenterPipelineMode(p->conn) != 1)
         return pg_fail(p, NULL, "enter pipeline mode", err);
+    note_write(p, sql);
     params_text(params, n, types, values, nums);
     if (PQsendQueryPrepared(p->conn, name, n, values, NULL, NULL, 0) != 1) {
         (void)pg_fail(p, NULL, "send a statement", err);
@@ -667,40 +681,152 @@ static int pg_migrate(struct ah_db *d, struct ah_error *err)
     return rc;
 }
 
-/* One node writes at a time: its writer connection holds a session
- * advisory lock. Another node started on the same database waits here, a
- * standby, trying again every second or so, until the active one stops or
- * its connection dies (the server then releases the lock), and takes over
- * from the committed state; it stops waiting when the store's standby_wait
- * says so (a stop signal). */
-static int lead(struct ah_db *d, struct ah_error *err)
+static void take_versions(const struct ah_db_col *cols, int n, void *arg)
 {
-    struct pg *p = PG(d);
-    const struct timespec second = {1, 0};
-    char sql[80];
-    int said = 0;
+    struct pg *p = arg;
 
-    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%llu)",
-             (unsigned long long)WRITER_LOCK);
-    for (;;) {
-        if (one_bool(p->conn, sql))
-            return AH_OK;
-        if (PQstatus(p->conn) != CONNECTION_OK)
-            return pg_fail(p, NULL, "stand by", err);
-        if (!said++)
-            ah_log(AH_LOG_INFO, "PostgreSQL: another alerthub node is the active writer on"
-                                " this database; standing by until it stops");
-        if (p->standby_wait != NULL ? !p->standby_wait(p->standby_arg)
-                                    : nanosleep(&second, NULL) < 0)
-            return ah_error_set(err, AH_ESTORE, "stopped while standing by");
+    if (n == 2 && cols[0].v.type == AH_DB_INT && cols[1].v.type == AH_DB_INT) {
+        p->at = cols[0].v.i;
+        p->at_config = cols[1].v.i;
     }
 }
 
+/* The lease of the node that sends deliveries: a session advisory lock on
+ * the writer's connection, so it ends when the node dies or its connection
+ * breaks. A node without it tries again at most once a second (at its next
+ * transaction: the writer begins one every few seconds even when idle). */
+static void try_lead(struct pg *p)
+{
+    char sql[80];
+
+    if (__atomic_load_n(&p->leader, __ATOMIC_ACQUIRE) ||
+        ah_monotonic_us() - p->lead_tried_us < LEAD_TRY_US)
+        return;
+    p->lead_tried_us = ah_monotonic_us();
+    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%llu)", (unsigned long long)LEAD_LOCK);
+    if (one_bool(p->conn, sql)) {
+        __atomic_store_n(&p->leader, 1, __ATOMIC_RELEASE);
+        ah_log(AH_LOG_INFO, "PostgreSQL: this node now sends the deliveries");
+    }
+}
+
+/* Every node writes (docs/deploy.md), one transaction at a time: each
+ * takes a transaction-scoped advisory lock, so it runs on everything the
+ * others committed, and reads the shared versions to see whether any did
+ * since this node's memory was in step. The lock is asked in the same
+ * round trip as BEGIN; the versions are read after it was granted (a
+ * statement's snapshot is taken when it starts). */
+static int pg_sync(struct ah_db *d, int *stale, struct ah_error *err)
+{
+    struct pg *p = PG(d);
+    struct ah_db_value key = {.type = AH_DB_INT, .decl = AH_DB_INT, .i = (int64_t)CLUSTER_LOCK};
+    int rc = pg_defer(d, "SELECT pg_advisory_xact_lock(?1)", &key, 1, err);
+
+    *stale = 0;
+    p->dirty = 0;
+    p->at = p->at_config = -2;
+    if (rc == AH_OK)
+        rc = pg_query(d, "SELECT version, config FROM cluster WHERE id = 1", NULL, 0, take_versions,
+                      p, err);
+    if (rc == AH_OK && p->at < 0)
+        rc = ah_error_set(err, AH_ESTORE, "the cluster table has no row");
+    if (rc < 0)
+        return rc;
+    try_lead(p);
+    if (p->at != p->seen) {
+        *stale |= AH_STORE_STALE_DATA;
+        /* Ids taken before another node wrote would sort before its rows:
+         * new ones keep ids in commit order across the nodes. */
+        p->nblocks = 0;
+    }
+    if (p->at_config != p->seen_config)
+        *stale |= AH_STORE_STALE_CONFIG;
+    return AH_OK;
+}
+
+static int pg_peek(struct ah_db *d)
+{
+    struct pg *p = PG(d);
+    int stale = 0;
+
+    p->at = p->at_config = -2;
+    if (pg_query(d, "SELECT version, config FROM cluster WHERE id = 1", NULL, 0, take_versions, p,
+                 NULL) < 0 ||
+        p->at < 0)
+        return 0;
+    if (p->at != p->seen)
+        stale |= AH_STORE_STALE_DATA;
+    if (p->at_config != p->seen_config)
+        stale |= AH_STORE_STALE_CONFIG;
+    return stale;
+}
+
+static void pg_synced(struct ah_db *d, int what)
+{
+    struct pg *p = PG(d);
+
+    if (what & AH_STORE_STALE_DATA)
+        p->seen = p->at;
+    if (what & AH_STORE_STALE_CONFIG)
+        p->seen_config = p->at_config;
+}
+
+/* A transaction that wrote counts the versions up with its last statement
+ * (no round trip of its own). Memory in step before it is in step after;
+ * memory that was not stays so. */
+static int pg_commit(struct ah_db *d, int config, struct ah_error *err)
+{
+    struct pg *p = PG(d);
+    int rc = AH_OK;
+
+    if (p->dirty)
+        rc = pg_defer(d,
+                      config ? "UPDATE cluster SET version = version + 1,"
+                               " config = config + 1 WHERE id = 1"
+                             : "UPDATE cluster SET version = version + 1 WHERE id = 1",
+                      NULL, 0, err);
+    if (rc == AH_OK)
+        rc = pg_exec(d, "COMMIT", err);
+    if (rc < 0)
+        return rc;
+    if (p->dirty && p->seen == p->at)
+        p->seen++;
+    if (p->dirty && config && p->seen_config == p->at_config)
+        p->seen_config++;
+    p->dirty = 0;
+    return AH_OK;
+}
+
+static int pg_leads(struct ah_db *d)
+{
+    return __atomic_load_n(&PG(d)->leader, __ATOMIC_ACQUIRE);
+}
+
+static int pg_lead(struct ah_db *d)
+{
+    struct pg *p = PG(d);
+
+    if (pg_alive(p, NULL) == AH_OK)
+        try_lead(p);
+    return pg_leads(d);
+}
+
+/* Migrates, then notes the versions the node starts in step with (its
+ * start-up loads read after this) and tries for the lease. */
 static int pg_setup(struct ah_db *d, struct ah_error *err)
 {
+    struct pg *p = PG(d);
     int rc = pg_migrate(d, err);
 
-    return rc < 0 ? rc : lead(d, err);
+    if (rc == AH_OK)
+        rc = pg_query(d, "SELECT version, config FROM cluster WHERE id = 1", NULL, 0, take_versions,
+                      p, err);
+    if (rc < 0)
+        return rc;
+    p->seen = p->at;
+    p->seen_config = p->at_config;
+    try_lead(p);
+    return AH_OK;
 }
 
 /* An identity column keeps its own counter: after ids were copied in, it
@@ -755,6 +881,12 @@ const struct ah_db_driver ah_db_postgres = {
     .in_tx = pg_in_tx,
     .migrate = pg_setup,
     .begin_sql = "BEGIN",
+    .sync = pg_sync,
+    .peek = pg_peek,
+    .synced = pg_synced,
+    .commit = pg_commit,
+    .leads = pg_leads,
+    .lead = pg_lead,
     .reclaim_sql = NULL, /* autovacuum's work */
     .after_copy = pg_after_copy,
 };

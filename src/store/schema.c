@@ -195,6 +195,20 @@ const char *const ah_schema_migrations[] = {
     "  channel_id INTEGER NOT NULL, alert_key TEXT NOT NULL, changes TEXT NOT NULL,"
     "  last_change INTEGER NOT NULL, muted_until INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (channel_id, alert_key));",
+    /* 10: the version of what the nodes on one database share (PostgreSQL,
+     * docs/deploy.md): each write transaction that changed rows counts
+     * @version up, and @config too when it changed what the HTTP side
+     * caches (integrations, rules, mapping tables, channel names, tokens),
+     * so a node sees at its next transaction whether another one wrote. */
+    "CREATE TABLE cluster (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  version INTEGER NOT NULL, config INTEGER NOT NULL);"
+    "INSERT INTO cluster(id, version, config) VALUES (1, 0, 0);",
+    /* 11: the console's sign-in sessions (http/sessions.h), kept here so
+     * that every node knows them: the SHA-256 of the session id and of the
+     * token it was made from, when it was opened and last used (wall-clock
+     * seconds; the last use is written back every few minutes). */
+    "CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, token_hash TEXT NOT NULL,"
+    "  opened INTEGER NOT NULL, used INTEGER NOT NULL);",
 };
 
 const size_t ah_schema_migration_count =

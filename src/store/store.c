@@ -12,6 +12,8 @@
 
 struct ah_store_tx {
     struct ah_store *store;
+    int stale;  /* what other nodes changed (AH_STORE_STALE_*), at begin */
+    int config; /* this transaction changed what the HTTP side caches */
 };
 
 struct ah_store {
@@ -126,14 +128,60 @@ int ah_store_tx_begin(struct ah_store *s, struct ah_store_tx **ret_tx, struct ah
 {
     int rc = ah_sql_defer(s->wdb, s->drv->begin_sql, err, "");
 
-    if (rc < 0)
+    s->tx.stale = 0;
+    s->tx.config = 0;
+    if (rc == AH_OK && s->drv->sync != NULL)
+        rc = s->drv->sync(s->wdb, &s->tx.stale, err);
+    if (rc < 0) {
+        if (s->drv->in_tx(s->wdb))
+            (void)ah_sql_run(s->wdb, "ROLLBACK", NULL, "");
         return rc;
+    }
     *ret_tx = &s->tx;
     return AH_OK;
 }
 
+int ah_store_shared(const struct ah_store *s)
+{
+    return s->drv->sync != NULL;
+}
+
+int ah_store_peek(struct ah_store *s)
+{
+    return s->drv->peek != NULL ? s->drv->peek(s->wdb) : 0;
+}
+
+int ah_store_tx_stale(const struct ah_store_tx *tx)
+{
+    return tx->stale;
+}
+
+void ah_store_tx_synced(struct ah_store_tx *tx, int what)
+{
+    if (tx->store->drv->synced != NULL)
+        tx->store->drv->synced(tx->store->wdb, what);
+    tx->stale &= ~what;
+}
+
+void ah_store_tx_config_changed(struct ah_store_tx *tx)
+{
+    tx->config = 1;
+}
+
+int ah_store_leads(struct ah_store *s)
+{
+    return s->drv->leads == NULL || s->drv->leads(s->wdb);
+}
+
+int ah_store_lead(struct ah_store *s)
+{
+    return s->drv->lead == NULL || s->drv->lead(s->wdb);
+}
+
 int ah_store_tx_commit(struct ah_store_tx *tx, struct ah_error *err)
 {
+    if (tx->store->drv->commit != NULL)
+        return tx->store->drv->commit(tx->store->wdb, tx->config, err);
     return ah_sql_run(tx->store->wdb, "COMMIT", err, "");
 }
 

@@ -28,12 +28,6 @@ struct ah_store_conf {
     const char *dir;         /* folder of alerthub.db; created if missing */
     const char *synchronous; /* "full" (default) or "normal" */
     int busy_timeout_ms;     /* how long a write waits for a lock */
-    /* On a shared database another node may be the active writer: this
-     * one then waits for its turn, calling @standby_wait (may be NULL)
-     * between tries; a 0 from it gives up (AH_ESTORE). It may block for
-     * about a second. */
-    int (*standby_wait)(void *arg);
-    void *standby_arg;
 };
 
 /* 1 when @url selects PostgreSQL (postgres:// or postgresql://). */
@@ -60,6 +54,14 @@ int ah_store_copy(struct ah_store *from, struct ah_store *to,
                   void (*progress)(const char *table, int64_t rows, void *arg), void *arg,
                   struct ah_error *reterr);
 
+/* 1 while this node sends the deliveries and fires the timers: always on
+ * SQLite; on PostgreSQL the one node holding a lease that ends with its
+ * connection (when it dies, another takes it within seconds). Any thread. */
+int ah_store_leads(struct ah_store *store);
+/* The writer thread, outside a transaction: tries to take the lease if this
+ * node does not hold it (at most once a second); returns ah_store_leads(). */
+int ah_store_lead(struct ah_store *store);
+
 /* Returns AH_OK when a read connection answers. */
 int ah_store_ping(struct ah_store *store, struct ah_error *reterr);
 
@@ -70,7 +72,30 @@ const char *ah_store_engine_version(void);
 
 struct ah_store_tx; /* the write connection while a transaction is open */
 
+/* Begins the writer's transaction. On PostgreSQL, where several nodes
+ * write one database (docs/deploy.md), it also waits until no other node's
+ * transaction is open, so that every node's transactions run one after the
+ * other, each on all the others committed. */
 int ah_store_tx_begin(struct ah_store *store, struct ah_store_tx **ret_tx, struct ah_error *reterr);
+/* What other nodes committed since this node's memory was last in step,
+ * as seen at begin: AH_STORE_STALE_DATA (any row: the reducer and the
+ * pipeline's inhibit sources must be rebuilt) and AH_STORE_STALE_CONFIG
+ * (integrations, their rules, mapping tables, channel names or tokens: the
+ * HTTP side's caches must be reloaded). Always 0 on SQLite. */
+#define AH_STORE_STALE_DATA   1
+#define AH_STORE_STALE_CONFIG 2
+int ah_store_tx_stale(const struct ah_store_tx *tx);
+/* 1 when several nodes may write the database (PostgreSQL). */
+int ah_store_shared(const struct ah_store *store);
+/* The writer thread, outside a transaction: what ah_store_tx_stale would
+ * say now, without waiting for the other nodes (0 when it cannot tell). */
+int ah_store_peek(struct ah_store *store);
+/* The caller rebuilt, inside this transaction, what @what covers. A
+ * transaction that writes while stale leaves the node stale. */
+void ah_store_tx_synced(struct ah_store_tx *tx, int what);
+/* This transaction changes what the HTTP side caches (the store's own
+ * writers of those rows say so): the other nodes reload it. */
+void ah_store_tx_config_changed(struct ah_store_tx *tx);
 int ah_store_tx_commit(struct ah_store_tx *tx, struct ah_error *reterr);
 void ah_store_tx_rollback(struct ah_store_tx *tx);
 /* A savepoint per job, so that one refused job does not undo the batch. */
@@ -685,5 +710,28 @@ int ah_store_read_tokens(struct ah_store *store, const struct ah_page *page, jso
 int ah_store_tokens_each(struct ah_store *store,
                          void (*fn)(const char *hash, const char *scope, void *arg), void *arg,
                          struct ah_error *reterr);
+
+/* ---- the console's sign-in sessions (http/sessions.h) ----
+ * Keyed by the SHA-256 (hex) of the session id; times in wall-clock
+ * seconds. */
+struct ah_session_row {
+    char token_hash[65];
+    int64_t opened, used;
+};
+
+/* Opens a session, first deleting those last used before @used_before or
+ * opened before @opened_before (expired). */
+int ah_store_tx_session_open(struct ah_store_tx *tx, const char *id_hash, const char *token_hash,
+                             int64_t now, int64_t used_before, int64_t opened_before,
+                             struct ah_error *reterr);
+/* Its last use (never earlier than the stored one). */
+int ah_store_tx_session_touch(struct ah_store_tx *tx, const char *id_hash, int64_t used,
+                              struct ah_error *reterr);
+/* Ends it; the other nodes forget it within a second (it changes what they
+ * cache, ah_store_tx_config_changed). Unknown ids are no error. */
+int ah_store_tx_session_close(struct ah_store_tx *tx, const char *id_hash, struct ah_error *reterr);
+/* The session @id_hash: AH_OK, or AH_ENOTFOUND. */
+int ah_store_read_session(struct ah_store *store, const char *id_hash, struct ah_session_row *ret,
+                          struct ah_error *reterr);
 
 #endif

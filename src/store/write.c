@@ -20,6 +20,7 @@ int ah_store_tx_channel_insert(struct ah_store_tx *tx, const char *name, const c
                         " VALUES (?, ?, ?, ?)",
                         err, "ssii", name, description ? description : "", now, now);
 
+    ah_store_tx_config_changed(tx);
     if (rc == AH_ECONFLICT)
         return ah_error_set(err, AH_ECONFLICT, "a channel named \"%s\" already exists", name);
     if (rc < 0)
@@ -44,6 +45,7 @@ int ah_store_tx_channel_update(struct ah_store_tx *tx, int64_t id, const char *n
 {
     int rc = ah_store_tx_channel_exists(tx, id, err);
 
+    ah_store_tx_config_changed(tx);
     if (rc < 0)
         return rc;
     rc = ah_sql_run(W(tx),
@@ -63,6 +65,7 @@ int ah_store_tx_channel_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
     int64_t users = 0;
     int rc = ah_store_tx_channel_exists(tx, id, err);
 
+    ah_store_tx_config_changed(tx);
     if (rc < 0)
         return rc;
     rc = ah_sql_int(W(tx), "SELECT count(*) FROM integrations WHERE channel_id = ?", &users, err,
@@ -107,6 +110,7 @@ int ah_store_tx_integration_insert(struct ah_store_tx *tx, struct ah_integration
                         err, "sszsiiii", i->name, i->type, i->channel_id, i->key,
                         (int64_t)i->rate_per_sec, (int64_t)i->rate_per_min, now, now);
 
+    ah_store_tx_config_changed(tx);
     if (rc < 0)
         return rc;
     i->id = ah_sql_last_id(W(tx));
@@ -116,6 +120,7 @@ int ah_store_tx_integration_insert(struct ah_store_tx *tx, struct ah_integration
 int ah_store_tx_integration_update(struct ah_store_tx *tx, const struct ah_integration *i,
                                    int64_t now, struct ah_error *err)
 {
+    ah_store_tx_config_changed(tx);
     return ah_sql_run(
         W(tx),
         "UPDATE integrations SET name = ?1, channel_id = ?2, integration_key = ?3,"
@@ -131,6 +136,7 @@ int ah_store_tx_integration_delete(struct ah_store_tx *tx, int64_t id, struct ah
 {
     int rc = ah_sql_run(W(tx), "DELETE FROM route_channels WHERE integration_id = ?", err, "i", id);
 
+    ah_store_tx_config_changed(tx);
     if (rc == AH_OK)
         rc =
             ah_sql_run(W(tx), "DELETE FROM enrich_mappings WHERE integration_id = ?", err, "i", id);
@@ -466,6 +472,7 @@ int ah_store_tx_routes_set(struct ah_store_tx *tx, int64_t integration_id, const
     int rc = ah_sql_run(W(tx), "UPDATE integrations SET routes = ? WHERE id = ?", err, "ji", routes,
                         integration_id);
 
+    ah_store_tx_config_changed(tx);
     if (rc == AH_OK)
         rc = ah_sql_run(W(tx), "DELETE FROM route_channels WHERE integration_id = ?", err, "i",
                         integration_id);
@@ -487,6 +494,7 @@ int ah_store_tx_enrichment_set(struct ah_store_tx *tx, int64_t integration_id,
     int rc = ah_sql_run(W(tx), "UPDATE integrations SET enrichment = ? WHERE id = ?", err, "ji",
                         enrichment, integration_id);
 
+    ah_store_tx_config_changed(tx);
     if (rc == AH_OK)
         rc = ah_sql_run(W(tx), "DELETE FROM enrich_mappings WHERE integration_id = ?", err, "i",
                         integration_id);
@@ -501,6 +509,7 @@ int ah_store_tx_enrichment_set(struct ah_store_tx *tx, int64_t integration_id,
 int ah_store_tx_pipeline_set(struct ah_store_tx *tx, int64_t integration_id, const json_t *pipeline,
                              struct ah_error *err)
 {
+    ah_store_tx_config_changed(tx);
     return ah_sql_run(W(tx), "UPDATE integrations SET pipeline = ? WHERE id = ?", err, "ji",
                       pipeline, integration_id);
 }
@@ -530,6 +539,7 @@ int ah_store_tx_mapping_insert(struct ah_store_tx *tx, const json_t *schema, int
                    err, "ssjjii", name, desc ? desc : "", json_object_get(schema, "source_labels"),
                    json_object_get(schema, "result_labels"), now, now);
 
+    ah_store_tx_config_changed(tx);
     if (rc == AH_ECONFLICT)
         return ah_error_set(err, AH_ECONFLICT, "a mapping schema named \"%s\" already exists",
                             name);
@@ -547,6 +557,7 @@ int ah_store_tx_mapping_update(struct ah_store_tx *tx, int64_t id, const char *n
                         " description = coalesce(?, description), updated_at = ? WHERE id = ?",
                         err, "ssii", name, description, now, id);
 
+    ah_store_tx_config_changed(tx);
     if (rc == AH_ECONFLICT)
         return ah_error_set(err, AH_ECONFLICT, "a mapping schema named \"%s\" already exists",
                             name);
@@ -564,6 +575,7 @@ int ah_store_tx_mapping_data(struct ah_store_tx *tx, int64_t id, const char *csv
                         " updated_at = ? WHERE id = ?",
                         err, "siiii", csv, (int64_t)rows, now, now, id);
 
+    ah_store_tx_config_changed(tx);
     if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
                             (long long)id);
@@ -576,6 +588,7 @@ int ah_store_tx_mapping_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
     int rc = ah_sql_int(W(tx), "SELECT count(*) FROM enrich_mappings WHERE schema_id = ?", &n, err,
                         "i", id);
 
+    ah_store_tx_config_changed(tx);
     if (rc < 0)
         return rc;
     if (n > 0)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # p_failover.sh BIN - PostgreSQL only (run-pg.sh runs the p_*.sh suites):
-# two nodes on one database, one active writer and one standby that takes
-# over when the active one is killed, with every acknowledged event there;
-# then a database outage: pushes answer 503 and /readyz fails while it
-# lasts, and the node recovers by itself when the database is back.
+# two nodes write one database at once, each on what the other committed
+# (an alert, an incident action, a configuration change made through one
+# holds on the other); one of them, the first, sends the deliveries, and
+# when it is killed the other goes on with every acknowledged event and
+# takes the deliveries over; then a database outage: pushes answer 503 and
+# /readyz fails while it lasts, and the node recovers by itself when the
+# database is back.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -47,41 +50,111 @@ CH=$CH_ID
 new_integration failover-std standard "$CH"
 KEY=$INT_KEY
 
-section "one node writes; a second node on the same database stands by"
+section "two nodes write one database at once"
 for i in 1 2 3 4 5; do
     push_std "$KEY" "{\"event_status\":\"Critical\",\"title_rule\":\"disk $i\",\"alert_key\":\"fo-$i\"}"
     assert_status 200
 done
 start_node_b
-assert_true "node B says it stands by" wait_until 20 grep -q "standing by" "$B_LOG"
-assert_true "node B does not serve while A is active" [ "$(code_of "$B_URL/healthz")" = 000 ]
+assert_true "node B serves next to A" wait_until 30 b_healthy
+assert_true "node A sends the deliveries (it started first)" \
+    grep -q "this node now sends the deliveries" "$AH_LOG"
+assert_true "node B does not" [ "$(grep -c "now sends the deliveries" "$B_LOG")" = 0 ]
+# b_push BODY: a push through node B; H_STATUS and H_BODY as push_std sets them.
+b_push() { AH_URL=$B_URL push_std "$KEY" "$1"; }
+b_push '{"event_status":"Warning","title_rule":"disk 1","alert_key":"fo-1"}'
+assert_status 200
+assert_eq "an event through B joins the alert opened through A" 2 \
+    "$(db "SELECT event_count FROM alerts WHERE alert_key = 'fo-1' AND end_time = 0;")"
+push_std "$KEY" '{"event_status":"Critical","title_rule":"disk 1","alert_key":"fo-1"}'
+assert_status 200
+assert_eq "and the next through A joins it too: A caught up with B's write" 3 \
+    "$(db "SELECT event_count FROM alerts WHERE alert_key = 'fo-1' AND end_time = 0;")"
+INC1=$(incident_id_for fo-1)
+AH_URL=$B_URL api POST "/incidents/$INC1/ack"
+assert_status 200 "an incident opened through A acknowledged through B"
+api POST "/incidents/$INC1/ack"
+assert_status 200
+api GET "/incidents/$INC1"
+assert_eq "A sees it Processing" Processing "$(jb .data.progress)"
+b_push '{"event_status":"Ok","title_rule":"disk 2","alert_key":"fo-2"}'
+assert_status 200
+push_std "$KEY" '{"event_status":"Critical","title_rule":"disk 2","alert_key":"fo-2"}'
+assert_status 200
+assert_eq "a recovery through B closes A's alert; a firing through A then opens a new one" \
+    "Ok 2|Critical 1" \
+    "$(db "SELECT string_agg(CASE WHEN end_time > 0 THEN 'Ok' ELSE 'Critical' END || ' ' || event_count, '|' ORDER BY id)
+           FROM alerts WHERE alert_key = 'fo-2';")"
+assert_eq "one open alert per key" 5 \
+    "$(db "SELECT count(*) FROM alerts WHERE end_time = 0 AND close_time = 0;")"
 
-section "node A killed: node B takes over with every acknowledged event"
+section "a console session opened on one node holds on the other"
+http POST "$AH_URL/api/v1/session" -H 'Content-Type: application/json' -H 'X-Requested-With: alerthub' \
+    --data-binary "$(jq -nc --arg t "$AH_TOKEN" '{token: $t}')"
+assert_status 200 "signed in through A"
+COOKIE=$(header Set-Cookie | sed -n 's/^alerthub_session=\([0-9a-f]*\);.*/\1/p')
+assert_match "a session cookie" '^[0-9a-f]{64}$' "$COOKIE"
+# on NODE_URL METHOD PATH: a request with the cookie only.
+on() { http "$2" "$1/api/v1$3" -H "Cookie: alerthub_session=$COOKIE" -H 'X-Requested-With: alerthub'; }
+on "$B_URL" GET /session
+assert_status 200 "B knows the session at once (from the database)"
+assert_eq "as the admin, by cookie" "admin cookie" "$(jb '.data.scope + " " + .data.auth')"
+on "$B_URL" GET /channels
+assert_status 200 "B serves the console's reads by it"
+on "$B_URL" DELETE /session
+assert_status 200 "signed out through B"
+assert_eq "which ended a live session" true "$(jb .data.signed_out)"
+a_refuses() { on "$AH_URL" GET /channels >/dev/null 2>&1; [ "$H_STATUS" = 401 ]; }
+assert_true "A refuses the cookie within 5 s" wait_until 5 a_refuses
+
+section "a configuration change on one node applies on the other within seconds"
+new_integration failover-late standard "$CH"
+LATE=$INT_KEY
+late_on_b()
+{
+    [ "$(code_of -H 'Content-Type: application/json' \
+        --data-binary '{"event_status":"Warning","title_rule":"late","alert_key":"fo-late"}' \
+        "$B_URL/event/push/alert/standard?integration_key=$LATE")" = 200 ]
+}
+assert_true "an integration made through A takes pushes through B within 5 s" wait_until 5 late_on_b
+api PUT "/integrations/$INT_ID/pipeline" '{"rules":[{"kind":"alert_drop"}]}'
+assert_status 200 "a pipeline that drops every event, saved through A"
+n=0
+dropped_on_b()
+{
+    n=$((n + 1))
+    code_of -H 'Content-Type: application/json' \
+        --data-binary "{\"event_status\":\"Warning\",\"title_rule\":\"drop\",\"alert_key\":\"fo-drop-$n\"}" \
+        "$B_URL/event/push/alert/standard?integration_key=$LATE" >/dev/null
+    [ "$(db "SELECT count(*) FROM alerts WHERE alert_key = 'fo-drop-$n';")" = 0 ]
+}
+assert_true "node B drops by it within 5 s" wait_until 5 dropped_on_b
+api DELETE "/integrations/$INT_ID"
+assert_status 200 "the integration deleted through A"
+gone_on_b()
+{
+    [ "$(code_of -H 'Content-Type: application/json' \
+        --data-binary '{"event_status":"Warning","title_rule":"late","alert_key":"fo-late"}' \
+        "$B_URL/event/push/alert/standard?integration_key=$LATE")" = 400 ]
+}
+assert_true "and node B refuses its key (unknown: 400) within 5 s" wait_until 5 gone_on_b
+
+section "node A killed: node B goes on, and takes the deliveries over"
+BEFORE=$(db "SELECT count(*) FROM incidents WHERE channel_id = $CH;")
 kill9_server
-assert_true "node B serves within 30 s" wait_until 30 b_healthy
 AH_URL=$B_URL
+AH_PID=$B_PID
 api GET "/incidents?channel_id=$CH&limit=100"
 assert_status 200
-assert_eq "the five incidents made through A" 5 "$(jb '.data.items | length')"
-# (A changed event: an identical repeat is deduplicated without a new event.)
-push_std "$KEY" '{"event_status":"Warning","title_rule":"disk 1","alert_key":"fo-1"}'
+assert_eq "node B lists every incident made through both nodes" "$BEFORE" "$(jb '.data.items | length')"
+b_push '{"event_status":"Warning","title_rule":"disk 3","alert_key":"fo-3"}'
 assert_status 200
 assert_eq "an event through B joins the alert A opened" 2 \
-    "$(db "SELECT event_count FROM alerts WHERE alert_key = 'fo-1' AND end_time = 0;")"
+    "$(db "SELECT event_count FROM alerts WHERE alert_key = 'fo-3' AND end_time = 0;")"
+assert_true "node B sends the deliveries within 10 s" \
+    wait_until 10 grep -q "this node now sends the deliveries" "$B_LOG"
 assert_eq "still one open alert per key" 5 \
-    "$(db "SELECT count(*) FROM alerts WHERE end_time = 0 AND close_time = 0;")"
-AH_PID=$B_PID
-
-section "a standby stops at once on SIGTERM"
-"$BIN" serve --listen "127.0.0.1:$(pick_port)" --data "$AH_TMP/node-c" --admin-token "$AH_TOKEN" \
-    >"$AH_TMP/node-c.log" 2>&1 &
-C_PID=$!
-AH_BG_PIDS+=("$C_PID")
-assert_true "node C stands by" wait_until 20 grep -q "standing by" "$AH_TMP/node-c.log"
-kill -TERM "$C_PID"
-gone() { ! kill -0 "$C_PID" 2>/dev/null; }
-assert_true "node C is gone within 5 s of SIGTERM" wait_until 5 gone
-assert_contains "and says why" "stopped while standing by" "$(cat "$AH_TMP/node-c.log")"
+    "$(db "SELECT count(*) FROM alerts WHERE end_time = 0 AND close_time = 0 AND alert_key LIKE 'fo-_';")"
 
 section "database outage: 503 and not ready while it lasts, recovery by itself"
 assert_true "ready before" a_ready

@@ -5,7 +5,8 @@
 # authenticates reads, and changes only with X-Requested-With: alerthub
 # (403 without); the token's scope applies; revoking the token ends its
 # sessions; DELETE /session signs out and clears the cookie; a bad token
-# gets the 401 envelope and no session; Secure behind https.
+# gets the 401 envelope and no session; Secure behind https; a session
+# survives a restart (kept in the database) and a signed-out one stays out.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: $0 BIN}
@@ -136,6 +137,7 @@ test_sign_out()
     section "sign-out ends the session and clears the cookie"
     sign_in "$AH_TOKEN" "${CSRF[@]}"
     local id=$COOKIE
+    SIGNED_OUT=$id
     as_cookie "$id" DELETE /session
     assert_code 403 Forbidden
     as_cookie "$id" GET /channels
@@ -164,8 +166,10 @@ test_secure()
     sign_in "$AH_TOKEN" "${CSRF[@]}"
     assert_contains "Secure" "; Secure" "$(header Set-Cookie)"
     as_cookie "$ADMIN_COOKIE" GET /channels
+    assert_status 200 "a session survives a restart (it is a row of the database)"
+    as_cookie "$SIGNED_OUT" GET /channels
     assert_code 401 Unauthorized
-    assert_eq "sessions do not survive a restart" 401 "$H_STATUS"
+    assert_eq "one signed out before it stays out" 401 "$H_STATUS"
 }
 
 start_server "$BIN"

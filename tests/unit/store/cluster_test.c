@@ -1,0 +1,205 @@
+/* cluster_test.c - several nodes on one database (store.h; docs/deploy.md),
+ * on both drivers (store_fixture.h): a second store opened on the same
+ * database is a second node. On PostgreSQL their writer transactions run
+ * one at a time, each says what the other committed since (data, and the
+ * configuration the HTTP side caches), a node's own writes keep it in step,
+ * and one node at a time holds the lease for deliveries and timers, taken
+ * over when it goes. On SQLite one node writes: never stale, always
+ * leading. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+static int on_postgres(void)
+{
+    return getenv("AH_TEST_PG_URL") != NULL;
+}
+
+/* A second node: a store on the fixture's database. */
+static struct ah_store *second_node(struct fx *fx)
+{
+    struct ah_store_conf conf = {.synchronous = "normal",
+                                 .busy_timeout_ms = 1000,
+                                 .dir = fx->dir,
+                                 .database_url = fx->db[0] ? fx->url : NULL};
+    struct ah_store *s = NULL;
+
+    assert_int_equal(ah_store_open(&conf, &s, NULL), AH_OK);
+    return s;
+}
+
+/* Begins, asserts what is stale, marks it rebuilt; returns the tx. */
+static struct ah_store_tx *begin_expect(struct ah_store *s, int stale)
+{
+    struct ah_store_tx *tx = NULL;
+
+    assert_int_equal(ah_store_tx_begin(s, &tx, NULL), AH_OK);
+    assert_int_equal(ah_store_tx_stale(tx), stale);
+    ah_store_tx_synced(tx, stale);
+    assert_int_equal(ah_store_tx_stale(tx), 0);
+    return tx;
+}
+
+static void commit(struct ah_store_tx *tx)
+{
+    assert_int_equal(ah_store_tx_commit(tx, NULL), AH_OK);
+}
+
+static void meta_write(struct ah_store *s, int stale, const char *value)
+{
+    struct ah_store_tx *tx = begin_expect(s, stale);
+
+    assert_int_equal(ah_store_tx_meta_set(tx, "cluster_test", value, NULL), AH_OK);
+    commit(tx);
+}
+
+static void test_each_node_sees_what_the_other_wrote(void **state)
+{
+    struct fx *fx = *state;
+    struct ah_store *b = second_node(fx);
+    int other = on_postgres() ? AH_STORE_STALE_DATA : 0;
+    int config = on_postgres() ? AH_STORE_STALE_DATA | AH_STORE_STALE_CONFIG : 0;
+    struct ah_store_tx *tx;
+    int64_t id = 0;
+
+    /* A's own writes keep A in step. */
+    meta_write(fx->store, 0, "a1");
+    meta_write(fx->store, 0, "a2");
+    /* B has not seen them. */
+    commit(begin_expect(b, other));
+    commit(begin_expect(b, 0)); /* rebuilt, and nothing new since */
+    /* A configuration change: a channel. */
+    tx = begin_expect(fx->store, 0);
+    assert_int_equal(ah_store_tx_channel_insert(tx, "cluster", "", 1000, &id, NULL), AH_OK);
+    commit(tx);
+    commit(begin_expect(fx->store, 0));
+    commit(begin_expect(b, config));
+    /* B writes data only: A sees data, not configuration. */
+    meta_write(b, 0, "b1");
+    commit(begin_expect(fx->store, other));
+    /* A transaction that changes nothing moves no version. */
+    commit(begin_expect(fx->store, 0));
+    commit(begin_expect(b, 0));
+    ah_store_free(b);
+}
+
+static void test_a_stale_node_stays_stale_until_it_rebuilds(void **state)
+{
+    struct fx *fx = *state;
+    struct ah_store *b = second_node(fx);
+    struct ah_store_tx *tx = NULL;
+
+    if (!on_postgres()) {
+        ah_store_free(b);
+        skip();
+    }
+    meta_write(fx->store, 0, "a1");
+    /* B writes without rebuilding what A changed: still stale after. */
+    assert_int_equal(ah_store_tx_begin(b, &tx, NULL), AH_OK);
+    assert_int_equal(ah_store_tx_stale(tx), AH_STORE_STALE_DATA);
+    assert_int_equal(ah_store_tx_meta_set(tx, "cluster_test", "b1", NULL), AH_OK);
+    commit(tx);
+    assert_int_equal(ah_store_peek(b), AH_STORE_STALE_DATA);
+    commit(begin_expect(b, AH_STORE_STALE_DATA));
+    assert_int_equal(ah_store_peek(b), 0);
+    /* A rolled-back write changes nothing anyone sees. */
+    tx = begin_expect(fx->store, AH_STORE_STALE_DATA);
+    assert_int_equal(ah_store_tx_meta_set(tx, "cluster_test", "lost", NULL), AH_OK);
+    ah_store_tx_rollback(tx);
+    assert_int_equal(ah_store_peek(b), 0);
+    ah_store_free(b);
+}
+
+struct waiter {
+    struct ah_store *store;
+    atomic_int begun;
+    int stale;
+};
+
+static void *begin_in_thread(void *arg)
+{
+    struct waiter *w = arg;
+    struct ah_store_tx *tx = NULL;
+
+    if (ah_store_tx_begin(w->store, &tx, NULL) == AH_OK) {
+        w->stale = ah_store_tx_stale(tx);
+        atomic_store(&w->begun, 1);
+        (void)ah_store_tx_commit(tx, NULL);
+    } else {
+        atomic_store(&w->begun, -1);
+    }
+    return NULL;
+}
+
+/* B's transaction waits for A's, then runs on what A committed. */
+static void test_transactions_run_one_at_a_time(void **state)
+{
+    struct fx *fx = *state;
+    struct waiter w = {.store = NULL};
+    const struct timespec tick = {0, 50 * 1000000};
+    struct ah_store_tx *tx;
+    pthread_t thread;
+    int i;
+
+    if (!on_postgres())
+        skip();
+    w.store = second_node(fx);
+    tx = begin_expect(fx->store, 0);
+    assert_int_equal(ah_store_tx_meta_set(tx, "cluster_test", "held", NULL), AH_OK);
+    assert_int_equal(pthread_create(&thread, NULL, begin_in_thread, &w), 0);
+    for (i = 0; i < 6; i++)
+        nanosleep(&tick, NULL);
+    assert_int_equal(atomic_load(&w.begun), 0); /* still waiting after 300 ms */
+    commit(tx);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(atomic_load(&w.begun), 1);
+    assert_int_equal(w.stale, AH_STORE_STALE_DATA); /* it saw A's commit */
+    ah_store_free(w.store);
+}
+
+/* One node holds the lease; when it goes, the other takes it. */
+static void test_one_node_leads_and_another_takes_over(void **state)
+{
+    struct fx *fx = *state;
+    struct ah_store *b = second_node(fx);
+    const struct timespec tick = {0, 100 * 1000000};
+    int i;
+
+    assert_true(ah_store_leads(fx->store));
+    assert_true(ah_store_lead(fx->store));
+    if (!on_postgres()) {
+        assert_true(ah_store_leads(b));
+        ah_store_free(b);
+        return;
+    }
+    assert_false(ah_store_lead(b));
+    assert_false(ah_store_leads(b));
+    ah_store_free(fx->store); /* the leading node goes */
+    fx->store = NULL;
+    for (i = 0; i < 30 && !ah_store_lead(b); i++)
+        nanosleep(&tick, NULL);
+    assert_true(ah_store_leads(b)); /* within 3 s (it tries once a second) */
+    fx->store = b;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_each_node_sees_what_the_other_wrote, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_stale_node_stays_stale_until_it_rebuilds, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_transactions_run_one_at_a_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_node_leads_and_another_takes_over, setup,
+                                        teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
