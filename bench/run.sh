@@ -43,10 +43,11 @@
 #                              whose receiver answers after 2 s
 #   PostgreSQL rows            the standard rows on a throw-away PostgreSQL
 #                              cluster: one node, then three nodes on one
-#                              database (one active writer, two standbys:
-#                              docs/deploy.md) behind nginx as the load
-#                              balancer, which sends every request to the
-#                              node that takes it
+#                              database, all taking writes (docs/deploy.md),
+#                              behind nginx as the load balancer, round
+#                              robin; then with two of them as nginx's
+#                              backups (docs/deploy.md's advice for heavy
+#                              push traffic)
 #
 # Per row: requests/s; p50, p99, p99.9 latency (wrk's histogram, through the
 # done() hook of push.lua); non-2xx (wrk's count of answers >= 400; socket
@@ -181,14 +182,16 @@ EOF
 # nginx answering every request with 204.
 srv_cmd_nginx() { nginx_run "$1" "$2" warn '' 'return 204;'; }
 
-# nginx as the load balancer in front of LB_NODES (host:port ...): keeps
-# connections to them open, and a node that refuses connections (a standby)
-# is skipped for 30 s after each refusal.
+# nginx as the load balancer in front of LB_NODES (host:port ...), round
+# robin, or with LB_BACKUP=1 the first node only and the others as backups
+# (taken when it fails): keeps connections to them open, and a node that
+# refuses connections is skipped for 30 s after each refusal.
 srv_cmd_lb()
 {
-    local node servers=''
+    local node servers='' flag=''
     for node in $LB_NODES; do
-        servers+="server $node max_fails=1 fail_timeout=30s; "
+        servers+="server $node max_fails=1 fail_timeout=30s$flag; "
+        [ "${LB_BACKUP:-0}" = 1 ] && flag=' backup'
     done
     nginx_run "$1" "$2" crit "upstream alerthub { $servers keepalive 64; }" \
         'proxy_pass http://alerthub; proxy_http_version 1.1;
@@ -515,39 +518,51 @@ pg_row()
     # The next rows are on SQLite again.
     unset ALERTHUB_DATABASE_URL AH_DB_URL
 }
-# pg3_row MODE: three nodes on one database behind nginx. The first node
-# started is the active writer; the two others stand by (their port stays
-# closed until the writer lock is theirs), so nginx sends everything to the
-# first. The CPU column is the active node's; nginx's and PostgreSQL's are in
-# the notes.
+# pg3_row MODE [backup]: three nodes on one database behind nginx, round
+# robin: every node takes writes, their transactions one at a time, each
+# node rebuilding its memory when another wrote since (docs/deploy.md);
+# with "backup", nginx sends everything to the first node and keeps the two
+# others as backups (the deployment docs/deploy.md advises for heavy push
+# traffic). The CPU column is the first node's; the two others', nginx's
+# and PostgreSQL's are in the notes, with how often each node rebuilt.
 pg3_row()
 {
-    local mode=$1 name n port p0 p1 n0 n1 pm standbys=()
+    local mode=$1 name n port p0 p1 n0 n1 o0 o1 pm others=() urls=() rebuilt='' id=pg3-std-$1
+    local LB_BACKUP=0
+    [ "${2:-}" = backup ] && LB_BACKUP=1 id=pg3b-std-$1
     pg_cluster
     AH_PG_URL=$PG_BASE ah_fresh standard
     LB_NODES="127.0.0.1:$AH_PORT"
+    urls=("$AH_URL")
     for n in 2 3; do
         port=$(pick_port)
         mkdir -p "$AH_TMP/pg3-node-$n"
         "$BIN" serve --listen "127.0.0.1:$port" --data "$AH_TMP/pg3-node-$n" \
             --admin-token "$AH_TOKEN" >"$AH_TMP/pg3-node-$n.log" 2>&1 &
-        standbys+=($!)
+        others+=($!)
         AH_BG_PIDS+=($!)
         LB_NODES+=" 127.0.0.1:$port"
+        urls+=("http://127.0.0.1:$port")
     done
+    for n in "${urls[@]}"; do
+        until curl -sf -o /dev/null "$n/readyz"; do sleep 0.1; done # each node up
+    done
+    sleep 2 # the integration made on the first node reaches the others (<= 1 s)
     srv_start lb /healthz GET
     name="PostgreSQL, 3 nodes, new alerts"
     [ "$mode" = same ] && name="PostgreSQL, 3 nodes, repeats"
+    [ "$LB_BACKUP" = 1 ] && name="${name/3 nodes/3 nodes (2 backups)}"
     pm=$(head -n 1 "$PG_CLUSTER/data/postmaster.pid")
-    p0=$(ticks "$pm") n0=$(ticks "$SRV_PID")
-    row "pg3-std-$mode" "$name" "$mode" standard "$mode" "${URL/$AH_URL/$SRV_URL}" "$AH_PID"
-    p1=$(ticks "$pm") n1=$(ticks "$SRV_PID")
-    grep -q "standing by" "$AH_TMP/pg3-node-2.log" && grep -q "standing by" "$AH_TMP/pg3-node-3.log" ||
-        NOTES+=("$name: a standby did not say it was standing by")
-    NOTES+=("$name: $(counts); per request besides the active node's CPU: nginx $(((n1 - n0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, PostgreSQL $(((p1 - p0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us")
+    p0=$(ticks "$pm") n0=$(ticks "$SRV_PID") o0=$(($(ticks "${others[0]}") + $(ticks "${others[1]}")))
+    row "$id" "$name" "$mode" standard "$mode" "${URL/$AH_URL/$SRV_URL}" "$AH_PID"
+    p1=$(ticks "$pm") n1=$(ticks "$SRV_PID") o1=$(($(ticks "${others[0]}") + $(ticks "${others[1]}")))
+    for n in "${urls[@]}"; do
+        rebuilt+=" $(curl -s "$n/metrics" | awk '$1 == "alerthub_writer_rebuilds_total" {print $2}')"
+    done
+    NOTES+=("$name: $(counts); per request besides the first node's CPU: the two other nodes $(((o1 - o0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, nginx $(((n1 - n0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, PostgreSQL $(((p1 - p0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us; memory rebuilt (per node):$rebuilt")
     srv_stop
-    kill -TERM "${standbys[@]}" 2>/dev/null
-    wait "${standbys[@]}" 2>/dev/null
+    kill -TERM "${others[@]}" 2>/dev/null
+    wait "${others[@]}" 2>/dev/null
     stop_server
     unset ALERTHUB_DATABASE_URL AH_DB_URL
 }
@@ -556,6 +571,9 @@ for mode in new same; do
 done
 for mode in new same; do
     want "pg3-std-$mode" && pg3_row "$mode"
+done
+for mode in new same; do
+    want "pg3b-std-$mode" && pg3_row "$mode" backup
 done
 [ -n "$PG_CLUSTER" ] && "$BENCH_DIR/../scripts/pg-cluster.sh" stop "$PG_CLUSTER"
 

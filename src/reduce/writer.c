@@ -45,6 +45,7 @@ struct ah_writer {
     /* For /metrics (struct ah_writer_stats): committed work only. */
     atomic_uint_least64_t noise[AH_NOISE_KINDS];
     atomic_uint_least64_t failed_batches;
+    atomic_uint_least64_t rebuilds; /* memory rebuilt before a transaction */
     struct ah_histogram batch_jobs, commit_us;
 };
 
@@ -147,8 +148,10 @@ static int begin(struct ah_writer *w, struct ah_store_tx **tx, struct ah_error *
         return AH_OK;
     if (w->conf.on_stale != NULL)
         rc = w->conf.on_stale(w->conf.on_stale_arg, stale, err);
-    if (rc == AH_OK && (stale & AH_STORE_STALE_DATA))
+    if (rc == AH_OK && (stale & AH_STORE_STALE_DATA)) {
         rc = ah_reduce_load(w->reduce, w->store, err);
+        atomic_fetch_add_explicit(&w->rebuilds, 1, memory_order_relaxed);
+    }
     if (rc == AH_OK) {
         ah_store_tx_synced(*tx, stale);
         w->must_load = 0;
@@ -538,6 +541,7 @@ void ah_writer_stats(struct ah_writer *w, struct ah_writer_stats *ret)
     for (k = 0; k < AH_NOISE_KINDS; k++)
         ret->noise[k] = atomic_load_explicit(&w->noise[k], memory_order_relaxed);
     ret->failed_batches = atomic_load_explicit(&w->failed_batches, memory_order_relaxed);
+    ret->rebuilds = atomic_load_explicit(&w->rebuilds, memory_order_relaxed);
     ret->batch_jobs = &w->batch_jobs;
     ret->commit_us = &w->commit_us;
 }

@@ -105,6 +105,9 @@ size_t ah_writer_open_incidents(struct ah_writer *w);
 struct ah_writer_stats {
     uint64_t noise[AH_NOISE_KINDS]; /* by enum ah_noise (reduce.h) */
     uint64_t failed_batches;        /* transactions rolled back */
+    /* Times the reducer was rebuilt before a transaction: another node
+     * wrote since (PostgreSQL), or a transaction failed. */
+    uint64_t rebuilds;
     /* Borrowed, valid while the writer lives; read with ah_histogram_format. */
     struct ah_histogram *batch_jobs; /* jobs per transaction */
     struct ah_histogram *commit_us;  /* BEGIN to COMMIT, microseconds (6 decimals) */

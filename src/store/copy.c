@@ -45,6 +45,7 @@ static const char *const tables[] = {
     "target_cursors",
     "api_tokens",
     "flaps",
+    "sessions",
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 
 
-REFUSED = [0]  # attempts a node did not answer 200 (a standby, the killed node)
+REFUSED = [0]  # attempts a node did not answer 200 (the killed node, a configuration not there yet)
 
 
 def send(nodes, path, body):
@@ -38,7 +38,7 @@ def send(nodes, path, body):
                     if res.status == 200:
                         return True
             except (urllib.error.URLError, http.client.HTTPException, OSError):
-                # No answer, a refusal (a standby does not listen), a 5xx:
+                # No answer, a refusal, a 4xx or a 5xx:
                 # the next node.
                 REFUSED[0] += 1
         time.sleep(0.05)

@@ -4,10 +4,12 @@
 # key's events in order, every event distinct, a recovery every fifth) go
 # from 8 clients to random nodes, retried elsewhere when a node does not
 # take them; the alerts and incidents equal those of one node (SQLite, the
-# default) fed the same events, with never two open alerts for a key. Then 3,000 more while the
-# active node is killed with kill -9 half-way: every event that got a 200
-# is stored. A webhook subscribed to the channel hears each new incident
-# once across the cluster (a repeat only as a retry, with the same id).
+# default) fed the same events, with never two open alerts for a key; every
+# node takes its share (all of them write). Then 3,000 more while one node
+# (the one sending deliveries) is killed with kill -9 half-way: every event
+# that got a 200 is stored. A webhook subscribed to the channel hears each
+# new incident once across the cluster (a repeat only as a retry, with the
+# same id).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=receiver.sh
@@ -89,6 +91,21 @@ HOOK=$(jb .data.id)
 python3 "$CLIENT" "$AH_TMP/one.jsonl" "$AH_TMP/cluster.acked" "$PUSH" "${NODES[@]}"
 assert_eq "the cluster took every event" 0 $?
 assert_eq "every event acknowledged once" 3000 "$(wc -l <"$AH_TMP/cluster.acked")"
+# accepted URL: the events node URL answered 200 for (its /metrics).
+accepted()
+{
+    curl -s --max-time 5 "$1/metrics" |
+        awk '/^alerthub_events_accepted_total\{type="standard"\}/ {print $2}'
+}
+share=() total=0
+for url in "${NODES[@]}"; do
+    n=$(accepted "$url")
+    share+=("${n:-0}")
+    total=$((total + ${n:-0}))
+    assert_true "node $url took a share of the events (${n:-0})" [ "${n:-0}" -gt 0 ]
+done
+assert_eq "the shares add up to the 3,000" 3000 "$total"
+echo "    events per node: ${share[*]}"
 assert_eq "alerts and incidents equal those of one node" "$REFERENCE" "$(outcome)"
 assert_eq "never two open alerts for one key" 0 \
     "$(db "SELECT count(*) FROM (SELECT alert_key FROM alerts WHERE end_time = 0 AND close_time = 0

@@ -208,6 +208,8 @@ test_noise()
     assert_eq "every batch timed" "$(metric alerthub_writer_batch_size_count)" \
         "$(metric alerthub_writer_commit_duration_seconds_count)"
     assert_eq "no failed batch" 0 "$(metric alerthub_writer_failed_batches_total)"
+    assert_eq "one node, nothing failed: memory never rebuilt" 0 \
+        "$(metric alerthub_writer_rebuilds_total)"
     check_format
     check_promtool
 }
