@@ -18,6 +18,11 @@
  * another node changed the configuration (then every node catches up) or
  * anything (then the node that fires the timers does). */
 #define PEEK_SECS 1
+/* The node holding the lease catches up with the others' writes for its
+ * timers; after this many catch-ups in a row with no batch of its own it
+ * gives the lease up, so that it goes to a node that writes (a rebuild
+ * holds every node's writes up for as long as it takes). */
+#define IDLE_CATCH_UPS 3
 /* Retention transactions per housekeeping round at most: with the default
  * 1,000 rows each, 64,000 rows per MAINTAIN_SECS (12,800 a second), more
  * than the writer stores at full speed. */
@@ -36,6 +41,7 @@ struct ah_writer {
     /* A transaction failed after the reducer's memory moved on: the next
      * one rebuilds it before anything else (writer thread only). */
     int must_load;
+    int idle_catch_ups;                        /* peek()'s catch-ups since the last batch */
     atomic_size_t open_alerts, open_incidents; /* published after each batch */
     /* Readiness (ah_writer_ready): whether the last commit failed, and why
      * (under @lock); when the batch being run started (0: idle). */
@@ -178,6 +184,7 @@ static void run_batch(struct ah_writer *w, struct ah_job *batch)
 
     for (job = batch; job != NULL; job = job->next)
         njobs++;
+    w->idle_catch_ups = 0;
     ah_error_clear(&err);
     rc = begin(w, &tx, &err);
     for (job = batch; rc == AH_OK && job != NULL; job = job->next) {
@@ -354,6 +361,13 @@ static void peek(struct ah_writer *w)
 
     if (!(stale & AH_STORE_STALE_CONFIG) && !(stale && ah_store_leads(w->store)))
         return;
+    if ((stale & AH_STORE_STALE_DATA) && ah_store_leads(w->store) &&
+        ++w->idle_catch_ups > IDLE_CATCH_UPS) {
+        ah_store_resign(w->store);
+        w->idle_catch_ups = 0;
+        if (!(stale & AH_STORE_STALE_CONFIG))
+            return;
+    }
     rc = begin(w, &tx, &err);
     if (end_tx(tx, rc, "catching up with the other nodes", &err) < 0)
         lost(w);

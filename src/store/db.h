@@ -111,6 +111,9 @@ struct ah_db_driver {
      * lease when this node does not hold it (at most once a second), and
      * says whether it does. NULL: always. */
     int (*lead)(struct ah_db *db);
+    /* On the writer's connection: gives the lease up, and takes it again
+     * only if no other node did within a while. NULL: never. */
+    void (*resign)(struct ah_db *db);
     /* Run after retention deleted rows, to give space back, or NULL. */
     const char *reclaim_sql;
     /* After rows with their ids were copied into @table (ah_store_copy):

@@ -15,6 +15,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #include <libpq-fe.h>
@@ -23,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include "util/clock.h"
 
 /* Ids taken from a table's sequence at once (pg_next_id). */
 #define ID_BLOCK 64
@@ -52,8 +51,10 @@
 #define CLUSTER_LOCK 0x616c6572746863ULL
 #define LEAD_LOCK    0x616c6572746877ULL
 
-/* How often a node that does not send tries to take the lease. */
-#define LEAD_TRY_US 1000000
+/* How often a node that does not send tries to take the lease, and how
+ * long one that gave it up waits before it tries again. */
+#define LEAD_TRY_US    1000000
+#define LEAD_RESIGN_US 10000000
 
 struct prepared {
     const char *sql; /* the caller's literal: the key */
@@ -691,6 +692,26 @@ static void take_versions(const struct ah_db_col *cols, int n, void *arg)
     }
 }
 
+/* Reads the shared versions into p->at and p->at_config. */
+static int read_versions(struct pg *p, struct ah_error *err)
+{
+    int rc;
+
+    p->at = p->at_config = -2;
+    rc = pg_query(&p->base, "SELECT version, config FROM cluster WHERE id = 1", NULL, 0,
+                  take_versions, p, err);
+    if (rc == AH_OK && p->at < 0)
+        rc = ah_error_set(err, AH_ESTORE, "the cluster table has no row");
+    return rc;
+}
+
+/* What the versions just read say that this node has not seen. */
+static int stale_bits(const struct pg *p)
+{
+    return (p->at != p->seen ? AH_STORE_STALE_DATA : 0) |
+           (p->at_config != p->seen_config ? AH_STORE_STALE_CONFIG : 0);
+}
+
 /* The lease of the node that sends deliveries: a session advisory lock on
  * the writer's connection, so it ends when the node dies or its connection
  * breaks. A node without it tries again at most once a second (at its next
@@ -724,41 +745,24 @@ static int pg_sync(struct ah_db *d, int *stale, struct ah_error *err)
 
     *stale = 0;
     p->dirty = 0;
-    p->at = p->at_config = -2;
     if (rc == AH_OK)
-        rc = pg_query(d, "SELECT version, config FROM cluster WHERE id = 1", NULL, 0, take_versions,
-                      p, err);
-    if (rc == AH_OK && p->at < 0)
-        rc = ah_error_set(err, AH_ESTORE, "the cluster table has no row");
+        rc = read_versions(p, err);
     if (rc < 0)
         return rc;
     try_lead(p);
-    if (p->at != p->seen) {
-        *stale |= AH_STORE_STALE_DATA;
-        /* Ids taken before another node wrote would sort before its rows:
-         * new ones keep ids in commit order across the nodes. */
+    *stale = stale_bits(p);
+    /* Ids taken before another node wrote would sort before its rows: new
+     * ones keep ids in commit order across the nodes. */
+    if (*stale & AH_STORE_STALE_DATA)
         p->nblocks = 0;
-    }
-    if (p->at_config != p->seen_config)
-        *stale |= AH_STORE_STALE_CONFIG;
     return AH_OK;
 }
 
 static int pg_peek(struct ah_db *d)
 {
     struct pg *p = PG(d);
-    int stale = 0;
 
-    p->at = p->at_config = -2;
-    if (pg_query(d, "SELECT version, config FROM cluster WHERE id = 1", NULL, 0, take_versions, p,
-                 NULL) < 0 ||
-        p->at < 0)
-        return 0;
-    if (p->at != p->seen)
-        stale |= AH_STORE_STALE_DATA;
-    if (p->at_config != p->seen_config)
-        stale |= AH_STORE_STALE_CONFIG;
-    return stale;
+    return read_versions(p, NULL) == AH_OK ? stale_bits(p) : 0;
 }
 
 static void pg_synced(struct ah_db *d, int what)
@@ -797,6 +801,20 @@ static int pg_commit(struct ah_db *d, int config, struct ah_error *err)
     return AH_OK;
 }
 
+static void pg_resign(struct ah_db *d)
+{
+    struct pg *p = PG(d);
+    char sql[80];
+
+    if (!__atomic_exchange_n(&p->leader, 0, __ATOMIC_RELEASE))
+        return;
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%llu)", (unsigned long long)LEAD_LOCK);
+    (void)one_bool(p->conn, sql);
+    p->lead_tried_us = ah_monotonic_us() + LEAD_RESIGN_US - LEAD_TRY_US;
+    ah_log(AH_LOG_INFO, "PostgreSQL: other nodes do the writing; this node hands the"
+                        " deliveries and timers over to one of them");
+}
+
 static int pg_leads(struct ah_db *d)
 {
     return __atomic_load_n(&PG(d)->leader, __ATOMIC_ACQUIRE);
@@ -819,8 +837,7 @@ static int pg_setup(struct ah_db *d, struct ah_error *err)
     int rc = pg_migrate(d, err);
 
     if (rc == AH_OK)
-        rc = pg_query(d, "SELECT version, config FROM cluster WHERE id = 1", NULL, 0, take_versions,
-                      p, err);
+        rc = read_versions(p, err);
     if (rc < 0)
         return rc;
     p->seen = p->at;
@@ -887,6 +904,7 @@ const struct ah_db_driver ah_db_postgres = {
     .commit = pg_commit,
     .leads = pg_leads,
     .lead = pg_lead,
+    .resign = pg_resign,
     .reclaim_sql = NULL, /* autovacuum's work */
     .after_copy = pg_after_copy,
 };

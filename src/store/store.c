@@ -178,6 +178,12 @@ int ah_store_lead(struct ah_store *s)
     return s->drv->lead == NULL || s->drv->lead(s->wdb);
 }
 
+void ah_store_resign(struct ah_store *s)
+{
+    if (s->drv->resign != NULL)
+        s->drv->resign(s->wdb);
+}
+
 int ah_store_tx_commit(struct ah_store_tx *tx, struct ah_error *err)
 {
     if (tx->store->drv->commit != NULL)

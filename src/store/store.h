@@ -61,6 +61,10 @@ int ah_store_leads(struct ah_store *store);
 /* The writer thread, outside a transaction: tries to take the lease if this
  * node does not hold it (at most once a second); returns ah_store_leads(). */
 int ah_store_lead(struct ah_store *store);
+/* The writer thread, outside a transaction: gives the lease up (another
+ * node takes it within a second or two); this node tries for it again
+ * only after about ten seconds. */
+void ah_store_resign(struct ah_store *store);
 
 /* Returns AH_OK when a read connection answers. */
 int ah_store_ping(struct ah_store *store, struct ah_error *reterr);

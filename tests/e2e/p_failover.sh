@@ -40,6 +40,14 @@ wait_until()
 }
 
 code_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+# push_code URL KEY ALERT_KEY: the status of a Warning pushed to the node at
+# URL with integration key KEY.
+push_code()
+{
+    code_of -H 'Content-Type: application/json' \
+        --data-binary "$(jq -nc --arg k "$3" '{event_status: "Warning", title_rule: $k, alert_key: $k}')" \
+        "$1/event/push/alert/standard?integration_key=$2"
+}
 b_healthy() { [ "$(code_of "$B_URL/healthz")" = 200 ]; }
 a_ready() { [ "$(code_of "$AH_URL/readyz")" = 200 ]; }
 a_not_ready() { [ "$(code_of "$AH_URL/readyz")" = 503 ]; }
@@ -116,12 +124,7 @@ assert_true "A refuses the cookie within 5 s" wait_until 5 a_refuses
 section "a configuration change on one node applies on the other within seconds"
 new_integration failover-late standard "$CH"
 LATE=$INT_KEY
-late_on_b()
-{
-    [ "$(code_of -H 'Content-Type: application/json' \
-        --data-binary '{"event_status":"Warning","title_rule":"late","alert_key":"fo-late"}' \
-        "$B_URL/event/push/alert/standard?integration_key=$LATE")" = 200 ]
-}
+late_on_b() { [ "$(push_code "$B_URL" "$LATE" fo-late)" = 200 ]; }
 assert_true "an integration made through A takes pushes through B within 5 s" wait_until 5 late_on_b
 api PUT "/integrations/$INT_ID/pipeline" '{"rules":[{"kind":"alert_drop"}]}'
 assert_status 200 "a pipeline that drops every event, saved through A"
@@ -129,20 +132,13 @@ n=0
 dropped_on_b()
 {
     n=$((n + 1))
-    code_of -H 'Content-Type: application/json' \
-        --data-binary "{\"event_status\":\"Warning\",\"title_rule\":\"drop\",\"alert_key\":\"fo-drop-$n\"}" \
-        "$B_URL/event/push/alert/standard?integration_key=$LATE" >/dev/null
+    push_code "$B_URL" "$LATE" "fo-drop-$n" >/dev/null
     [ "$(db "SELECT count(*) FROM alerts WHERE alert_key = 'fo-drop-$n';")" = 0 ]
 }
 assert_true "node B drops by it within 5 s" wait_until 5 dropped_on_b
 api DELETE "/integrations/$INT_ID"
 assert_status 200 "the integration deleted through A"
-gone_on_b()
-{
-    [ "$(code_of -H 'Content-Type: application/json' \
-        --data-binary '{"event_status":"Warning","title_rule":"late","alert_key":"fo-late"}' \
-        "$B_URL/event/push/alert/standard?integration_key=$LATE")" = 400 ]
-}
+gone_on_b() { [ "$(push_code "$B_URL" "$LATE" fo-late)" = 400 ]; }
 assert_true "and node B refuses its key (unknown: 400) within 5 s" wait_until 5 gone_on_b
 
 section "node A killed: node B goes on, and takes the deliveries over"
@@ -162,6 +158,31 @@ assert_true "node B sends the deliveries within 10 s" \
 assert_eq "still one open alert per key" 5 \
     "$(db "SELECT count(*) FROM alerts WHERE end_time = 0 AND close_time = 0 AND alert_key LIKE 'fo-_';")"
 
+section "the lease goes to the node that writes"
+port=$(pick_port)
+C_URL=http://127.0.0.1:$port C_LOG=$AH_TMP/node-c.log
+"$BIN" serve --listen "127.0.0.1:$port" --data "$AH_TMP/node-c" --admin-token "$AH_TOKEN" \
+    >"$C_LOG" 2>&1 &
+C_PID=$!
+AH_BG_PIDS+=("$C_PID")
+c_healthy() { [ "$(code_of "$C_URL/healthz")" = 200 ]; }
+assert_true "node C serves next to B" wait_until 30 c_healthy
+# Pushes through C only, B idle: B catches up with C's writes for its timers
+# a few times, then hands the lease over, and C takes it.
+n=0
+c_leads()
+{
+    n=$((n + 1))
+    push_code "$C_URL" "$KEY" "fo-c-$n" >/dev/null
+    grep -q "this node now sends the deliveries" "$C_LOG"
+}
+assert_true "node C takes the lease within 20 s of writing alone" wait_until 20 c_leads
+assert_contains "node B says it handed it over" "hands the deliveries and timers over" "$(cat "$B_LOG")"
+assert_eq "every push through C is stored" "$n" \
+    "$(db "SELECT count(*) FROM alerts WHERE alert_key LIKE 'fo-c-%';")"
+kill -TERM "$C_PID"
+wait "$C_PID" 2>/dev/null
+
 section "database outage: 503 and not ready while it lasts, recovery by itself"
 assert_true "ready before" a_ready
 "$CLUSTER_SH" pause "$AH_PG_DIR"
@@ -169,12 +190,7 @@ push_std "$KEY" '{"event_status":"Warning","title_rule":"during","alert_key":"fo
 assert_code 503 ServiceUnavailable
 assert_true "/readyz fails while the database is down" wait_until 10 a_not_ready
 "$CLUSTER_SH" resume "$AH_PG_DIR"
-ok_again()
-{
-    [ "$(code_of -H 'Content-Type: application/json' \
-        --data-binary '{"event_status":"Warning","title_rule":"after","alert_key":"fo-up"}' \
-        "$AH_URL/event/push/alert/standard?integration_key=$KEY")" = 200 ]
-}
+ok_again() { [ "$(push_code "$AH_URL" "$KEY" fo-up)" = 200 ]; }
 assert_true "pushes are taken again within 30 s" wait_until 30 ok_again
 assert_true "/readyz is 200 again" wait_until 30 a_ready
 assert_eq "nothing from the outage was stored" 0 \

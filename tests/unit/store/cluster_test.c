@@ -4,8 +4,8 @@
  * one at a time, each says what the other committed since (data, and the
  * configuration the HTTP side caches), a node's own writes keep it in step,
  * and one node at a time holds the lease for deliveries and timers, taken
- * over when it goes. On SQLite one node writes: never stale, always
- * leading. */
+ * over when it goes or gives it up. On SQLite one node writes: never
+ * stale, always leading. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -190,6 +190,30 @@ static void test_one_node_leads_and_another_takes_over(void **state)
     fx->store = b;
 }
 
+/* A node that gives the lease up does not take it back at once: the other
+ * node does. */
+static void test_a_resigned_lease_goes_to_the_other_node(void **state)
+{
+    struct fx *fx = *state;
+    struct ah_store *b = second_node(fx);
+    const struct timespec tick = {0, 100 * 1000000};
+    int i;
+
+    assert_true(ah_store_lead(fx->store));
+    ah_store_resign(fx->store);
+    if (!on_postgres()) {
+        assert_true(ah_store_leads(fx->store)); /* one node: it always leads */
+        ah_store_free(b);
+        return;
+    }
+    assert_false(ah_store_leads(fx->store));
+    for (i = 0; i < 30 && !ah_store_lead(b); i++)
+        nanosleep(&tick, NULL);
+    assert_true(ah_store_leads(b));
+    assert_false(ah_store_lead(fx->store)); /* B holds it */
+    ah_store_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +222,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_transactions_run_one_at_a_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_node_leads_and_another_takes_over, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_resigned_lease_goes_to_the_other_node, setup,
                                         teardown),
     };
 
