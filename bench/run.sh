@@ -557,9 +557,10 @@ pg3_row()
     row "$id" "$name" "$mode" standard "$mode" "${URL/$AH_URL/$SRV_URL}" "$AH_PID"
     p1=$(ticks "$pm") n1=$(ticks "$SRV_PID") o1=$(($(ticks "${others[0]}") + $(ticks "${others[1]}")))
     for n in "${urls[@]}"; do
-        rebuilt+=" $(curl -s "$n/metrics" | awk '$1 == "alerthub_writer_rebuilds_total" {print $2}')"
+        rebuilt+=" $(curl -s "$n/metrics" | awk '$1 == "alerthub_writer_rebuilds_total" {r = $2}
+            $1 == "alerthub_writer_catch_ups_total" {c = $2} END {print r "/" c}')"
     done
-    NOTES+=("$name: $(counts); per request besides the first node's CPU: the two other nodes $(((o1 - o0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, nginx $(((n1 - n0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, PostgreSQL $(((p1 - p0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us; memory rebuilt (per node):$rebuilt")
+    NOTES+=("$name: $(counts); per request besides the first node's CPU: the two other nodes $(((o1 - o0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, nginx $(((n1 - n0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, PostgreSQL $(((p1 - p0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us; memory rebuilt whole / caught up by rows (per node):$rebuilt")
     srv_stop
     kill -TERM "${others[@]}" 2>/dev/null
     wait "${others[@]}" 2>/dev/null

@@ -562,6 +562,16 @@ static int catch_up(void *arg, int what, struct ah_error *err)
     return rc;
 }
 
+/* An open alert another node changed is an inhibit source for the
+ * pipeline here too, as it was on that node. */
+static void caught_up(const struct ah_alert_view *v, void *arg)
+{
+    struct parts *p = arg;
+    struct seed seed = {p->process, p->pipe_sources};
+
+    seed_source(v, &seed);
+}
+
 /* ================= delivery outcomes, through the writer ================= */
 
 struct record_job {
@@ -646,6 +656,7 @@ static int start(const struct config *c, struct ah_app *app, struct parts *p, ch
         .on_outbox = wake_sender,
         .on_outbox_arg = p,
         .on_stale = catch_up,
+        .on_caught_up = caught_up,
         .on_stale_arg = p,
         .retention_secs =
             c->retention_seconds > 0 ? c->retention_seconds : c->retention_days * 86400,

@@ -122,10 +122,14 @@ static void writer_metrics(struct ah_writer *w, struct ah_buf *out)
            "Writer transactions rolled back: every job in them was refused.");
     sample(out, "alerthub_writer_failed_batches_total", st.failed_batches);
     family(out, "alerthub_writer_rebuilds_total", "counter",
-           "Times the open alerts and incidents in memory were rebuilt from the database "
-           "before a transaction: another node wrote since (PostgreSQL), or a transaction "
-           "failed.");
+           "Times the open alerts and incidents in memory were rebuilt whole from the "
+           "database before a transaction: another node wrote since and its changes were not "
+           "all listed (PostgreSQL), or a transaction failed.");
     sample(out, "alerthub_writer_rebuilds_total", st.rebuilds);
+    family(out, "alerthub_writer_catch_ups_total", "counter",
+           "Times the open alerts and incidents in memory caught up with another node's writes "
+           "by the rows it changed, before a transaction (PostgreSQL).");
+    sample(out, "alerthub_writer_catch_ups_total", st.catch_ups);
     family(out, "alerthub_noise_reduced_total", "counter",
            "Events that noise reduction deduplicated, grouped, silenced, inhibited, dropped "
            "or marked flapping (committed only).");

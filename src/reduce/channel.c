@@ -73,10 +73,16 @@ void ah_reduce_group_register(struct channel_state *ch, struct open_incident *in
 
     inc->group_keys = ah_xrealloc(inc->group_keys, (inc->ngroup_keys + nkeys) * 33);
     for (i = 0; i < nkeys; i++) {
+        const struct open_incident *held;
+
         if (keys[i][0] == '\0')
             continue;
         memcpy(inc->group_keys[inc->ngroup_keys++], keys[i], 33);
-        ah_map_put(ch->groups, keys[i], inc);
+        /* The newest incident of a group holds its key, as it did when it
+         * opened, whatever order a rebuild or a catch-up loads them in. */
+        held = ah_map_find(ch->groups, keys[i]);
+        if (held == NULL || held->row.id < inc->row.id)
+            ah_map_put(ch->groups, keys[i], inc);
     }
 }
 

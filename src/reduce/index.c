@@ -9,6 +9,7 @@
 #include "util/sha256.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ah_reduce_digest(enum ah_severity level, const char *title, const char *description,
@@ -373,4 +374,101 @@ void ah_reduce_take_noise(struct ah_reduce *r, uint64_t into[AH_NOISE_KINDS])
         into[k] += r->noise[k];
         r->noise[k] = 0;
     }
+}
+
+/* ================= catching up with other nodes ================= */
+
+struct catch_up {
+    struct load ld;
+    void (*seen)(const struct ah_alert_view *a, void *arg);
+    void *seen_arg;
+};
+
+/* An alert another node changed: dropped if memory holds it, then, if it
+ * is open, loaded again (catch_alert). */
+static void drop_key(int64_t id, int64_t channel_id, const char *alert_key, void *arg)
+{
+    struct ah_reduce *r = arg;
+    char *key = ah_reduce_alert_key(channel_id, alert_key);
+    struct open_alert *a = ah_map_find(r->alerts, key);
+
+    if (a != NULL && a->id == id)
+        ah_reduce_alert_drop(r, a);
+    ah_free(key);
+}
+
+/* An open alert loaded again: whatever memory holds under its key goes
+ * first (one open alert per key: another one there is closed by now). */
+static void reload_alert(const struct ah_alert_view *v, void *arg)
+{
+    struct load *ld = arg;
+    char *key = ah_reduce_alert_key(v->row.channel_id, v->row.alert_key);
+    struct open_alert *a = ah_map_find(ld->r->alerts, key);
+
+    ah_free(key);
+    if (a != NULL)
+        ah_reduce_alert_drop(ld->r, a);
+    load_alert(v, ld);
+}
+
+static void catch_alert(const struct ah_alert_view *v, void *arg)
+{
+    struct catch_up *cu = arg;
+
+    reload_alert(v, &cu->ld);
+    seed_source(v, cu->ld.r);
+    if (cu->seen != NULL)
+        cu->seen(v, cu->seen_arg);
+}
+
+static void drop_incident(struct ah_reduce *r, int64_t id)
+{
+    struct open_incident *inc = ah_reduce_incident_find(r, id);
+
+    while (inc != NULL && inc->nalerts > 0)
+        ah_reduce_alert_drop(r, inc->alerts[inc->nalerts - 1]);
+    if (inc != NULL)
+        ah_reduce_incident_drop(r, inc);
+}
+
+static void restore_flap(int64_t channel_id, const char *alert_key, const char *changes,
+                         int64_t muted_until, void *arg)
+{
+    ah_flap_restore(ah_reduce_channel(arg, channel_id), alert_key, changes, muted_until);
+}
+
+int ah_reduce_catch_up(struct ah_reduce *r, struct ah_store_tx *tx,
+                       const struct ah_store_changes *ch,
+                       void (*seen)(const struct ah_alert_view *a, void *arg), void *seen_arg,
+                       struct ah_error *err)
+{
+    struct catch_up cu = {{r, 0}, seen, seen_arg};
+    char *incidents = json_dumps(ch->incidents, JSON_COMPACT);
+    char *alerts = json_dumps(ch->alerts, JSON_COMPACT);
+    char *flaps = json_dumps(ch->flaps, JSON_COMPACT);
+    const json_t *v;
+    size_t i;
+    int rc = AH_OK;
+
+    /* Incidents first, each with its open alerts (as ah_reduce_load), then
+     * the alerts that changed, which may have moved between incidents. */
+    json_array_foreach(ch->incidents, i, v) drop_incident(r, (int64_t)json_integer_value(v));
+    if (json_array_size(ch->incidents) > 0) {
+        rc = ah_store_tx_incidents_open_in(tx, incidents, load_incident, &cu.ld, err);
+        if (rc == AH_OK)
+            rc = ah_store_tx_last_merges_in(tx, incidents, set_merge, r, err);
+        if (rc == AH_OK)
+            rc = ah_store_tx_alerts_open_in(tx, incidents, 1, reload_alert, &cu.ld, err);
+    }
+    if (rc == AH_OK && json_array_size(ch->alerts) > 0)
+        rc = ah_store_tx_alert_keys_in(tx, alerts, drop_key, r, err);
+    if (rc == AH_OK && json_array_size(ch->alerts) > 0)
+        rc = ah_store_tx_alerts_open_in(tx, alerts, 0, catch_alert, &cu, err);
+    if (rc == AH_OK && json_array_size(ch->flaps) > 0)
+        rc = ah_store_tx_flaps_in(tx, flaps, restore_flap, r, err);
+    ah_esc_reset(r); /* timers live in the store: look there again */
+    free(incidents);
+    free(alerts);
+    free(flaps);
+    return rc;
 }

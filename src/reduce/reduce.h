@@ -32,6 +32,19 @@ void ah_reduce_free(struct ah_reduce *r); /* NULL is a no-op */
 /* Empties the indexes and rebuilds them from the committed state of @store. */
 int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error *reterr);
 
+/* Catches up with what other nodes changed (store.h, ah_store_tx_changes),
+ * inside @tx: the incidents and alerts in @ch are dropped from memory and
+ * loaded again from their rows if still open (an incident with its open
+ * alerts), the flapping histories in @ch are read again, and the open
+ * alerts that changed are noted as inhibit sources. @seen (may be NULL)
+ * is called with each changed alert that is open, for what the caller
+ * keeps beside the reducer. The result equals ah_reduce_load's when @ch
+ * holds every change since memory was in step. */
+int ah_reduce_catch_up(struct ah_reduce *r, struct ah_store_tx *tx,
+                       const struct ah_store_changes *ch,
+                       void (*seen)(const struct ah_alert_view *a, void *arg), void *seen_arg,
+                       struct ah_error *reterr);
+
 enum ah_reduce_outcome {
     AH_REDUCE_NEW_ALERT, /* a new alert (and incident) was opened */
     AH_REDUCE_MERGED,    /* the event was stored and merged into its alert */

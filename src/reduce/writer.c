@@ -51,7 +51,8 @@ struct ah_writer {
     /* For /metrics (struct ah_writer_stats): committed work only. */
     atomic_uint_least64_t noise[AH_NOISE_KINDS];
     atomic_uint_least64_t failed_batches;
-    atomic_uint_least64_t rebuilds; /* memory rebuilt before a transaction */
+    atomic_uint_least64_t rebuilds;  /* memory rebuilt whole before a transaction */
+    atomic_uint_least64_t catch_ups; /* ... or by the rows other nodes changed */
     struct ah_histogram batch_jobs, commit_us;
 };
 
@@ -143,7 +144,8 @@ static void fail_all(struct ah_job *batch, const struct ah_error *cause)
  * inside the transaction (on PostgreSQL no other node writes meanwhile). */
 static int begin(struct ah_writer *w, struct ah_store_tx **tx, struct ah_error *err)
 {
-    int rc = ah_store_tx_begin(w->store, tx, err), stale;
+    struct ah_store_changes ch = {NULL, NULL, NULL};
+    int rc = ah_store_tx_begin(w->store, tx, err), stale, exact = 0;
 
     if (rc < 0) {
         *tx = NULL;
@@ -152,17 +154,27 @@ static int begin(struct ah_writer *w, struct ah_store_tx **tx, struct ah_error *
     stale = ah_store_tx_stale(*tx) | (w->must_load ? AH_STORE_STALE_DATA : 0);
     if (stale == 0)
         return AH_OK;
-    if (w->conf.on_stale != NULL)
-        rc = w->conf.on_stale(w->conf.on_stale_arg, stale, err);
-    if (rc == AH_OK && (stale & AH_STORE_STALE_DATA)) {
+    /* Another node's rows, when the store can list them all: memory
+     * catches up by those; otherwise it is rebuilt whole. */
+    if ((stale & AH_STORE_STALE_DATA) && !w->must_load)
+        rc = exact = ah_store_tx_changes(*tx, &ch, err);
+    if (rc >= 0 && w->conf.on_stale != NULL)
+        rc = w->conf.on_stale(w->conf.on_stale_arg,
+                              exact == 1 ? stale & ~AH_STORE_STALE_DATA : stale, err);
+    if (rc >= 0 && (stale & AH_STORE_STALE_DATA) && exact == 1) {
+        rc = ah_reduce_catch_up(w->reduce, *tx, &ch, w->conf.on_caught_up, w->conf.on_stale_arg,
+                                err);
+        atomic_fetch_add_explicit(&w->catch_ups, 1, memory_order_relaxed);
+    } else if (rc >= 0 && (stale & AH_STORE_STALE_DATA)) {
         rc = ah_reduce_load(w->reduce, w->store, err);
         atomic_fetch_add_explicit(&w->rebuilds, 1, memory_order_relaxed);
     }
-    if (rc == AH_OK) {
-        ah_store_tx_synced(*tx, stale);
-        w->must_load = 0;
-    }
-    return rc;
+    ah_store_changes_done(&ch);
+    if (rc < 0)
+        return rc;
+    ah_store_tx_synced(*tx, stale);
+    w->must_load = 0;
+    return AH_OK;
 }
 
 /* After a failed transaction: memory may hold what was never committed. */
@@ -556,6 +568,7 @@ void ah_writer_stats(struct ah_writer *w, struct ah_writer_stats *ret)
         ret->noise[k] = atomic_load_explicit(&w->noise[k], memory_order_relaxed);
     ret->failed_batches = atomic_load_explicit(&w->failed_batches, memory_order_relaxed);
     ret->rebuilds = atomic_load_explicit(&w->rebuilds, memory_order_relaxed);
+    ret->catch_ups = atomic_load_explicit(&w->catch_ups, memory_order_relaxed);
     ret->batch_jobs = &w->batch_jobs;
     ret->commit_us = &w->commit_us;
 }

@@ -63,6 +63,10 @@ struct ah_writer_conf {
      * (the HTTP side's caches for CONFIG, the pipeline's inhibit sources
      * for DATA). A failure fails the transaction. May be NULL. */
     int (*on_stale)(void *arg, int what, struct ah_error *reterr);
+    /* When memory catches up by the rows another node changed instead of
+     * being rebuilt (on_stale then hears no DATA): called with each open
+     * alert that changed, with on_stale_arg. May be NULL. */
+    void (*on_caught_up)(const struct ah_alert_view *a, void *arg);
     void *on_stale_arg;
     /* Retention (ah_store_tx_prune), in seconds of conf.clock; 0 keeps. */
     int64_t retention_secs;          /* events received longer ago go */
@@ -105,9 +109,10 @@ size_t ah_writer_open_incidents(struct ah_writer *w);
 struct ah_writer_stats {
     uint64_t noise[AH_NOISE_KINDS]; /* by enum ah_noise (reduce.h) */
     uint64_t failed_batches;        /* transactions rolled back */
-    /* Times the reducer was rebuilt before a transaction: another node
-     * wrote since (PostgreSQL), or a transaction failed. */
-    uint64_t rebuilds;
+    /* Times the reducer was rebuilt whole before a transaction (another
+     * node wrote since and the store could not list what, or a transaction
+     * failed), and times it caught up by the rows another node changed. */
+    uint64_t rebuilds, catch_ups;
     /* Borrowed, valid while the writer lives; read with ah_histogram_format. */
     struct ah_histogram *batch_jobs; /* jobs per transaction */
     struct ah_histogram *commit_us;  /* BEGIN to COMMIT, microseconds (6 decimals) */

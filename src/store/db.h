@@ -50,6 +50,14 @@ typedef void (*ah_db_row_fn)(const struct ah_db_col *cols, int n, void *arg);
 
 struct ah_db;
 
+/* What a write transaction changed, for the other nodes (cluster_log). */
+struct ah_db_log {
+    int config;                     /* the HTTP side's configuration */
+    const char *alerts, *incidents; /* JSON arrays of ids */
+    const char *flaps;              /* JSON array of {"c": channel_id, "k": alert_key} */
+    int everything;                 /* more than those: rebuild all */
+};
+
 struct ah_db_driver {
     const char *engine; /* "sqlite" or "postgres" */
     /* The engine library's version, a static string (for /metrics). */
@@ -100,9 +108,12 @@ struct ah_db_driver {
      * the state sync saw. */
     void (*synced)(struct ah_db *db, int what);
     /* Commits; with sync, a transaction that wrote counts the shared version
-     * up (and the configuration's when @config), so that the other nodes
-     * see it. NULL: COMMIT. */
-    int (*commit)(struct ah_db *db, int config, struct ah_error *reterr);
+     * up (and the configuration's when @log->config), so that the other
+     * nodes see it, and logs what it changed (@log). NULL: COMMIT. */
+    int (*commit)(struct ah_db *db, const struct ah_db_log *log, struct ah_error *reterr);
+    /* With sync: the version this node's memory is in step with (-1: none)
+     * and the one read at the transaction's begin. */
+    void (*versions)(struct ah_db *db, int64_t *ret_seen, int64_t *ret_at);
     /* 1 while this node is the one that sends deliveries and fires timers
      * (a lease that ends with its connection); NULL: always. Any thread
      * may ask. */

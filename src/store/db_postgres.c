@@ -775,13 +775,18 @@ static void pg_synced(struct ah_db *d, int what)
         p->seen_config = p->at_config;
 }
 
-/* A transaction that wrote counts the versions up with its last statement
- * (no round trip of its own). Memory in step before it is in step after;
- * memory that was not stays so. */
-static int pg_commit(struct ah_db *d, int config, struct ah_error *err)
+/* A transaction that wrote counts the versions up and logs what it
+ * changed with its last statements (no round trip of their own). Memory
+ * in step before it is in step after; memory that was not stays so. */
+static int pg_commit(struct ah_db *d, const struct ah_db_log *log, struct ah_error *err)
 {
     struct pg *p = PG(d);
-    int rc = AH_OK;
+    struct ah_db_value row[5] = {{.type = AH_DB_INT, .decl = AH_DB_INT, .i = p->at + 1},
+                                 {.type = AH_DB_TEXT, .decl = AH_DB_TEXT, .s = log->alerts},
+                                 {.type = AH_DB_TEXT, .decl = AH_DB_TEXT, .s = log->incidents},
+                                 {.type = AH_DB_TEXT, .decl = AH_DB_TEXT, .s = log->flaps},
+                                 {.type = AH_DB_INT, .decl = AH_DB_INT, .i = log->everything}};
+    int rc = AH_OK, config = log->config;
 
     if (p->dirty)
         rc = pg_defer(d,
@@ -789,6 +794,11 @@ static int pg_commit(struct ah_db *d, int config, struct ah_error *err)
                                " config = config + 1 WHERE id = 1"
                              : "UPDATE cluster SET version = version + 1 WHERE id = 1",
                       NULL, 0, err);
+    if (rc == AH_OK && p->dirty)
+        rc = pg_defer(d,
+                      "INSERT INTO cluster_log(version, alerts, incidents, flaps, everything)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+                      row, 5, err);
     if (rc == AH_OK)
         rc = pg_exec(d, "COMMIT", err);
     if (rc < 0)
@@ -813,6 +823,12 @@ static void pg_resign(struct ah_db *d)
     p->lead_tried_us = ah_monotonic_us() + LEAD_RESIGN_US - LEAD_TRY_US;
     ah_log(AH_LOG_INFO, "PostgreSQL: other nodes do the writing; this node hands the"
                         " deliveries and timers over to one of them");
+}
+
+static void pg_versions(struct ah_db *d, int64_t *seen, int64_t *at)
+{
+    *seen = PG(d)->seen;
+    *at = PG(d)->at;
 }
 
 static int pg_leads(struct ah_db *d)
@@ -902,6 +918,7 @@ const struct ah_db_driver ah_db_postgres = {
     .peek = pg_peek,
     .synced = pg_synced,
     .commit = pg_commit,
+    .versions = pg_versions,
     .leads = pg_leads,
     .lead = pg_lead,
     .resign = pg_resign,

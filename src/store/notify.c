@@ -22,6 +22,7 @@ int ah_store_tx_escalations_set(struct ah_store_tx *tx, int64_t channel_id, cons
     int rc = ah_sql_run(W(tx), "UPDATE channels SET escalations = ? WHERE id = ?", err, "ji", rules,
                         channel_id);
 
+    ah_store_tx_touch_all(tx); /* a channel's rules: every node rebuilds */
     if (rc == AH_OK && ah_sql_changes(ah_store_wdb_of(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "channel \"%lld\" does not exist",
                             (long long)channel_id);
@@ -56,6 +57,7 @@ int ah_store_tx_channel_notify_set(struct ah_store_tx *tx, int64_t channel_id, i
                     " RETURNING auto_resolve_timeout, auto_resolve_mode, disable_auto_close",
                     &rows, err, "isii", timeout, mode, (int64_t)disable_auto_close, channel_id);
 
+    ah_store_tx_touch_all(tx); /* a channel's rules: every node rebuilds */
     if (rc < 0)
         return rc;
     row = json_array_get(rows, 0);
@@ -177,6 +179,7 @@ int ah_store_tx_escalation_delete(struct ah_store_tx *tx, int64_t incident_id, s
 int ah_store_tx_incident_snooze(struct ah_store_tx *tx, int64_t incident_id, int64_t until,
                                 struct ah_error *err)
 {
+    ah_store_tx_touch_incident(tx, incident_id);
     return ah_sql_run(W(tx), "UPDATE incidents SET snooze_until = ? WHERE id = ?", err, "ii", until,
                       incident_id);
 }

@@ -510,3 +510,86 @@ int ah_store_channels_each(struct ah_store *s, void (*fn)(int64_t id, const char
     json_decref(rows);
     return AH_OK;
 }
+
+/* ---- catching up with other nodes: the rows they changed (store.h) ---- */
+
+#define IDS_IN " IN (SELECT CAST(value AS BIGINT) FROM json_each(?))"
+
+int ah_store_tx_incidents_open_in(struct ah_store_tx *tx, const char *ids,
+                                  void (*fn)(const struct ah_incident_view *inc, void *arg),
+                                  void *arg, struct ah_error *err)
+{
+    struct scan sc = {.incident = fn, .arg = arg};
+
+    return ah_sql_query(ah_store_wdb_of(tx),
+                        "SELECT " AH_SQL_INCIDENT_INDEX_COLS " FROM incidents WHERE id" IDS_IN
+                        " AND progress <> 'Closed'",
+                        scan_incident, &sc, err, "s", ids);
+}
+
+int ah_store_tx_alerts_open_in(struct ah_store_tx *tx, const char *ids, int of_incidents,
+                               void (*fn)(const struct ah_alert_view *a, void *arg), void *arg,
+                               struct ah_error *err)
+{
+    struct scan sc = {.alert = fn, .arg = arg};
+
+    return ah_sql_query(ah_store_wdb_of(tx),
+                        of_incidents ? "SELECT " AH_SQL_ALERT_COLS
+                                       " FROM alerts WHERE incident_id" IDS_IN
+                                       " AND end_time = 0 AND close_time = 0"
+                                     : "SELECT " AH_SQL_ALERT_COLS " FROM alerts WHERE id" IDS_IN
+                                       " AND end_time = 0 AND close_time = 0",
+                        scan_alert, &sc, err, "s", ids);
+}
+
+struct alert_keys {
+    void (*fn)(int64_t id, int64_t channel_id, const char *alert_key, void *arg);
+    void *arg;
+};
+
+static void alert_key_row(const struct ah_db_col *c, int n, void *arg)
+{
+    struct alert_keys *k = arg;
+
+    if (col_text(c, n, 2) != NULL)
+        k->fn(col_int(c, n, 0), col_int(c, n, 1), col_text(c, n, 2), k->arg);
+}
+
+int ah_store_tx_alert_keys_in(struct ah_store_tx *tx, const char *ids,
+                              void (*fn)(int64_t id, int64_t channel_id, const char *alert_key,
+                                         void *arg),
+                              void *arg, struct ah_error *err)
+{
+    struct alert_keys k = {fn, arg};
+
+    return ah_sql_query(ah_store_wdb_of(tx),
+                        "SELECT id, channel_id, alert_key FROM alerts WHERE id" IDS_IN,
+                        alert_key_row, &k, err, "s", ids);
+}
+
+int ah_store_tx_flaps_in(struct ah_store_tx *tx, const char *keys,
+                         void (*fn)(int64_t channel_id, const char *alert_key, const char *changes,
+                                    int64_t muted_until, void *arg),
+                         void *arg, struct ah_error *err)
+{
+    struct flaps f = {fn, arg};
+
+    return ah_sql_query(ah_store_wdb_of(tx),
+                        "SELECT f.channel_id, f.alert_key, f.changes, f.muted_until FROM flaps f"
+                        " JOIN json_each(?) j ON f.channel_id ="
+                        " CAST(json_extract(j.value, '$.c') AS BIGINT)"
+                        " AND f.alert_key = json_extract(j.value, '$.k')",
+                        flap_row, &f, err, "s", keys);
+}
+
+int ah_store_tx_last_merges_in(struct ah_store_tx *tx, const char *ids,
+                               void (*fn)(int64_t incident_id, int64_t time, void *arg), void *arg,
+                               struct ah_error *err)
+{
+    struct merges m = {fn, arg};
+
+    return ah_sql_query(ah_store_wdb_of(tx),
+                        "SELECT incident_id, max(time) FROM incident_feed WHERE incident_id" IDS_IN
+                        " AND type = 'a_merge' GROUP BY incident_id",
+                        merge_row, &m, err, "s", ids);
+}

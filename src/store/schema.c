@@ -209,6 +209,13 @@ const char *const ah_schema_migrations[] = {
      * seconds; the last use is written back every few minutes). */
     "CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, token_hash TEXT NOT NULL,"
     "  opened INTEGER NOT NULL, used INTEGER NOT NULL);",
+    /* 12: what each write transaction changed of what the nodes keep in
+     * memory (PostgreSQL), by the version it made: the ids of the alerts and
+     * incidents it wrote (space-separated), the flapping histories it wrote
+     * (a JSON array of [channel_id, alert_key]), or @everything (a channel's
+     * rules): a node catches up by those rows instead of rebuilding all. */
+    "CREATE TABLE cluster_log (version INTEGER PRIMARY KEY, alerts TEXT NOT NULL,"
+    "  incidents TEXT NOT NULL, flaps TEXT NOT NULL, everything INTEGER NOT NULL);",
 };
 
 const size_t ah_schema_migration_count =

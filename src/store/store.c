@@ -8,12 +8,18 @@
 #include "util/alloc.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct ah_store_tx {
     struct ah_store *store;
     int stale;  /* what other nodes changed (AH_STORE_STALE_*), at begin */
     int config; /* this transaction changed what the HTTP side caches */
+    /* What it changed of the reducer's rows, logged for the other nodes
+     * (shared databases only): JSON arrays of alert and incident ids and
+     * of flapping keys ({"c", "k"}), NULL while empty; or everything. */
+    json_t *alerts, *incidents, *flaps;
+    int everything;
 };
 
 struct ah_store {
@@ -35,6 +41,15 @@ int ah_store_url_is_postgres(const char *url)
 const struct ah_db_driver *ah_db_driver_for(const struct ah_store_conf *conf)
 {
     return ah_store_url_is_postgres(conf->database_url) ? &ah_db_postgres : &ah_db_sqlite;
+}
+
+static void forget_changes(struct ah_store_tx *tx)
+{
+    json_decref(tx->alerts);
+    json_decref(tx->incidents);
+    json_decref(tx->flaps);
+    tx->alerts = tx->incidents = tx->flaps = NULL;
+    tx->everything = 0;
 }
 
 int ah_store_open(const struct ah_store_conf *conf, struct ah_store **ret, struct ah_error *err)
@@ -66,6 +81,7 @@ void ah_store_free(struct ah_store *s)
     if (s == NULL)
         return;
     s->drv->close(s->wdb);
+    forget_changes(&s->tx);
     for (i = 0; i < s->nidle; i++)
         s->drv->close(s->idle[i]);
     ah_free(s->idle);
@@ -130,6 +146,7 @@ int ah_store_tx_begin(struct ah_store *s, struct ah_store_tx **ret_tx, struct ah
 
     s->tx.stale = 0;
     s->tx.config = 0;
+    forget_changes(&s->tx);
     if (rc == AH_OK && s->drv->sync != NULL)
         rc = s->drv->sync(s->wdb, &s->tx.stale, err);
     if (rc < 0) {
@@ -184,15 +201,134 @@ void ah_store_resign(struct ah_store *s)
         s->drv->resign(s->wdb);
 }
 
+/* ---- what a transaction changed, for the other nodes ---- */
+
+static void touch(struct ah_store_tx *tx, json_t **list, json_t *item)
+{
+    if (tx->store->drv->sync == NULL) {
+        json_decref(item);
+        return;
+    }
+    if (*list == NULL)
+        *list = json_array();
+    json_array_append_new(*list, item);
+}
+
+void ah_store_tx_touch_alert(struct ah_store_tx *tx, int64_t id)
+{
+    touch(tx, &tx->alerts, json_integer((json_int_t)id));
+}
+
+void ah_store_tx_touch_incident(struct ah_store_tx *tx, int64_t id)
+{
+    touch(tx, &tx->incidents, json_integer((json_int_t)id));
+}
+
+void ah_store_tx_touch_flap(struct ah_store_tx *tx, int64_t channel_id, const char *alert_key)
+{
+    touch(tx, &tx->flaps, json_pack("{sIss}", "c", (json_int_t)channel_id, "k", alert_key));
+}
+
+void ah_store_tx_touch_all(struct ah_store_tx *tx)
+{
+    tx->everything = 1;
+}
+
+static char *list_text(const json_t *list)
+{
+    return list != NULL ? json_dumps(list, JSON_COMPACT) : NULL;
+}
+
 int ah_store_tx_commit(struct ah_store_tx *tx, struct ah_error *err)
 {
-    if (tx->store->drv->commit != NULL)
-        return tx->store->drv->commit(tx->store->wdb, tx->config, err);
-    return ah_sql_run(tx->store->wdb, "COMMIT", err, "");
+    struct ah_db_log log = {.config = tx->config, .everything = tx->everything};
+    char *alerts, *incidents, *flaps;
+    int rc;
+
+    if (tx->store->drv->commit == NULL)
+        return ah_sql_run(tx->store->wdb, "COMMIT", err, "");
+    alerts = list_text(tx->alerts);
+    incidents = list_text(tx->incidents);
+    flaps = list_text(tx->flaps);
+    log.alerts = alerts != NULL ? alerts : "[]";
+    log.incidents = incidents != NULL ? incidents : "[]";
+    log.flaps = flaps != NULL ? flaps : "[]";
+    rc = tx->store->drv->commit(tx->store->wdb, &log, err);
+    free(alerts);
+    free(incidents);
+    free(flaps);
+    forget_changes(tx);
+    return rc;
+}
+
+/* Reading cluster_log: the rows seen, and whether one needs a rebuild. */
+struct log_read {
+    struct ah_store_changes *ch;
+    int64_t rows;
+    int everything;
+};
+
+static void log_list(json_t *into, const struct ah_db_col *c, int *everything)
+{
+    json_t *list = c->v.type == AH_DB_TEXT ? json_loads(c->v.s, 0, NULL) : NULL;
+
+    if (json_is_array(list))
+        json_array_extend(into, list);
+    else
+        *everything = 1;
+    json_decref(list);
+}
+
+static void log_row(const struct ah_db_col *c, int n, void *arg)
+{
+    struct log_read *lr = arg;
+
+    lr->rows++;
+    if (n != 4 || c[3].v.type != AH_DB_INT || c[3].v.i != 0) {
+        lr->everything = 1;
+        return;
+    }
+    log_list(lr->ch->alerts, &c[0], &lr->everything);
+    log_list(lr->ch->incidents, &c[1], &lr->everything);
+    log_list(lr->ch->flaps, &c[2], &lr->everything);
+}
+
+int ah_store_tx_changes(struct ah_store_tx *tx, struct ah_store_changes *ch, struct ah_error *err)
+{
+    struct ah_store *s = tx->store;
+    struct log_read lr = {ch, 0, 0};
+    int64_t seen = -1, at = -1;
+    int rc;
+
+    ch->alerts = json_array();
+    ch->incidents = json_array();
+    ch->flaps = json_array();
+    if (s->drv->versions == NULL)
+        return 0;
+    s->drv->versions(s->wdb, &seen, &at);
+    if (seen < 0 || at <= seen)
+        return 0;
+    rc = ah_sql_query(s->wdb,
+                      "SELECT alerts, incidents, flaps, everything FROM cluster_log"
+                      " WHERE version > ? AND version <= ?",
+                      log_row, &lr, err, "ii", seen, at);
+    if (rc < 0)
+        return rc;
+    /* Every version has its row unless retention took it: then all. */
+    return lr.rows == at - seen && !lr.everything;
+}
+
+void ah_store_changes_done(struct ah_store_changes *ch)
+{
+    json_decref(ch->alerts);
+    json_decref(ch->incidents);
+    json_decref(ch->flaps);
+    ch->alerts = ch->incidents = ch->flaps = NULL;
 }
 
 void ah_store_tx_rollback(struct ah_store_tx *tx)
 {
+    forget_changes(tx);
     if (tx->store->drv->in_tx(tx->store->wdb))
         (void)ah_sql_run(tx->store->wdb, "ROLLBACK", NULL, "");
 }

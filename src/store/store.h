@@ -101,6 +101,52 @@ void ah_store_tx_synced(struct ah_store_tx *tx, int what);
  * writers of those rows say so): the other nodes reload it. */
 void ah_store_tx_config_changed(struct ah_store_tx *tx);
 int ah_store_tx_commit(struct ah_store_tx *tx, struct ah_error *reterr);
+
+/* What a transaction changes of the reducer's memory, logged for the other
+ * nodes (PostgreSQL; nothing on SQLite): the store's writers of alerts,
+ * incidents and flapping histories call these; @all for anything else the
+ * reducer keeps (a channel's rules). */
+void ah_store_tx_touch_alert(struct ah_store_tx *tx, int64_t id);
+void ah_store_tx_touch_incident(struct ah_store_tx *tx, int64_t id);
+void ah_store_tx_touch_flap(struct ah_store_tx *tx, int64_t channel_id, const char *alert_key);
+void ah_store_tx_touch_all(struct ah_store_tx *tx);
+
+/* What other nodes changed since this node's memory was in step, when
+ * ah_store_tx_stale() says AH_STORE_STALE_DATA: JSON arrays of the alerts'
+ * and incidents' ids (repeats possible) and of the flapping keys
+ * ({"c": channel_id, "k": alert_key}). Returns 1 when that is all of it, 0
+ * when memory must be rebuilt whole, or a failure. Free with
+ * ah_store_changes_done() whatever it returned. */
+struct ah_store_changes {
+    json_t *alerts, *incidents, *flaps;
+};
+int ah_store_tx_changes(struct ah_store_tx *tx, struct ah_store_changes *ret,
+                        struct ah_error *reterr);
+void ah_store_changes_done(struct ah_store_changes *ch);
+
+/* The rows a catch-up reloads, inside the writer's transaction. @ids: a
+ * JSON array of ids; @keys: one of {"c": channel_id, "k": alert_key}.
+ * The open incidents among @ids; the open alerts among @ids, or of the
+ * incidents @ids (@of_incidents); every alert among @ids, open or not, by
+ * its key; the flapping histories of @keys; the last a_merge of the
+ * incidents @ids. */
+int ah_store_tx_incidents_open_in(struct ah_store_tx *tx, const char *ids,
+                                  void (*fn)(const struct ah_incident_view *inc, void *arg),
+                                  void *arg, struct ah_error *reterr);
+int ah_store_tx_alerts_open_in(struct ah_store_tx *tx, const char *ids, int of_incidents,
+                               void (*fn)(const struct ah_alert_view *a, void *arg), void *arg,
+                               struct ah_error *reterr);
+int ah_store_tx_alert_keys_in(struct ah_store_tx *tx, const char *ids,
+                              void (*fn)(int64_t id, int64_t channel_id, const char *alert_key,
+                                         void *arg),
+                              void *arg, struct ah_error *reterr);
+int ah_store_tx_flaps_in(struct ah_store_tx *tx, const char *keys,
+                         void (*fn)(int64_t channel_id, const char *alert_key, const char *changes,
+                                    int64_t muted_until, void *arg),
+                         void *arg, struct ah_error *reterr);
+int ah_store_tx_last_merges_in(struct ah_store_tx *tx, const char *ids,
+                               void (*fn)(int64_t incident_id, int64_t time, void *arg), void *arg,
+                               struct ah_error *reterr);
 void ah_store_tx_rollback(struct ah_store_tx *tx);
 /* A savepoint per job, so that one refused job does not undo the batch. */
 int ah_store_tx_savepoint(struct ah_store_tx *tx, struct ah_error *reterr);

@@ -65,6 +65,7 @@ int ah_store_tx_channel_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
     int64_t users = 0;
     int rc = ah_store_tx_channel_exists(tx, id, err);
 
+    ah_store_tx_touch_all(tx); /* a channel's rules: every node rebuilds */
     ah_store_tx_config_changed(tx);
     if (rc < 0)
         return rc;
@@ -267,7 +268,7 @@ int ah_store_tx_alert_insert(struct ah_store_tx *tx, struct ah_alert *a, struct 
 {
     /* On PostgreSQL the id comes from the driver and the insert is
      * pipelined: it waits for no answer. */
-    return ah_sql_insert(
+    int rc = ah_sql_insert(
         W(tx), "alerts",
         "INSERT INTO alerts(id, incident_id, channel_id, integration_id, alert_key,"
         " title, description, severity, status, labels, event_count, start_time,"
@@ -279,10 +280,15 @@ int ah_store_tx_alert_insert(struct ah_store_tx *tx, struct ah_alert *a, struct 
         ah_status_name(a->level, a->recovered), a->labels, a->labels_text, a->event_count,
         a->start_time, a->last_time, a->end_time, a->close_time, a->group_key ? a->group_key : "",
         a->reason, hold_name(a->held), (int64_t)a->flapping);
+
+    if (rc == AH_OK)
+        ah_store_tx_touch_alert(tx, a->id);
+    return rc;
 }
 
 int ah_store_tx_alert_update(struct ah_store_tx *tx, const struct ah_alert *a, struct ah_error *err)
 {
+    ah_store_tx_touch_alert(tx, a->id);
     return ah_sql_defer(W(tx),
                         "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
                         " labels = ?, event_count = ?, last_time = ?, end_time = ?, close_time = ?,"
@@ -296,6 +302,7 @@ int ah_store_tx_alert_update(struct ah_store_tx *tx, const struct ah_alert *a, s
 int ah_store_tx_alert_refresh(struct ah_store_tx *tx, const struct ah_alert *a,
                               struct ah_error *err)
 {
+    ah_store_tx_touch_alert(tx, a->id);
     return ah_sql_defer(W(tx),
                         "UPDATE alerts SET title = ?, description = ?, severity = ?, status = ?,"
                         " labels = ?, event_count = ?, last_time = ? WHERE id = ?",
@@ -307,6 +314,7 @@ int ah_store_tx_alert_refresh(struct ah_store_tx *tx, const struct ah_alert *a,
 int ah_store_tx_alerts_close(struct ah_store_tx *tx, int64_t incident_id, int64_t now,
                              struct ah_error *err)
 {
+    ah_store_tx_touch_incident(tx, incident_id); /* its alerts go with it */
     return ah_sql_defer(W(tx),
                         "UPDATE alerts SET close_time = ? WHERE incident_id = ? AND close_time = 0",
                         err, "ii", now, incident_id);
@@ -315,7 +323,7 @@ int ah_store_tx_alerts_close(struct ah_store_tx *tx, int64_t incident_id, int64_
 int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
                                 struct ah_error *err)
 {
-    return ah_sql_insert(
+    int rc = ah_sql_insert(
         W(tx), "incidents",
         "INSERT INTO incidents(id, channel_id, title, description, severity, status, progress,"
         " labels, alert_count, active_alert_count, event_count, start_time, last_time,"
@@ -328,11 +336,16 @@ int ah_store_tx_incident_insert(struct ah_store_tx *tx, struct ah_incident *inc,
         inc->start_time, inc->last_time, inc->ack_time, inc->close_time,
         inc->group_key ? inc->group_key : "", inc->first_alert_id, (int64_t)inc->flapping,
         inc->muted_until);
+
+    if (rc == AH_OK)
+        ah_store_tx_touch_incident(tx, inc->id);
+    return rc;
 }
 
 int ah_store_tx_incident_update(struct ah_store_tx *tx, const struct ah_incident *inc,
                                 struct ah_error *err)
 {
+    ah_store_tx_touch_incident(tx, inc->id);
     return ah_sql_defer(W(tx),
                         "UPDATE incidents SET severity = ?, status = ?, progress = ?,"
                         " labels = coalesce(?, labels), alert_count = ?, active_alert_count = ?,"
@@ -353,6 +366,7 @@ int ah_store_tx_channel_set(struct ah_store_tx *tx, int64_t id, const char *colu
 {
     int rc = ah_store_tx_channel_exists(tx, id, err);
 
+    ah_store_tx_touch_all(tx); /* a channel's rules: every node rebuilds */
     if (rc < 0)
         return rc;
     /* @column is one of two literals, never user input. */
@@ -373,6 +387,7 @@ int ah_store_tx_flap_put(struct ah_store_tx *tx, int64_t channel_id, const char 
                          const char *changes, int64_t last_change, int64_t muted_until,
                          struct ah_error *err)
 {
+    ah_store_tx_touch_flap(tx, channel_id, alert_key);
     return ah_sql_defer(W(tx),
                         "INSERT INTO flaps(channel_id, alert_key, changes, last_change,"
                         " muted_until) VALUES (?, ?, ?, ?, ?) ON CONFLICT(channel_id, alert_key)"
@@ -396,6 +411,7 @@ int ah_store_tx_hold_rule_insert(struct ah_store_tx *tx, enum ah_store_hold_kind
 {
     int rc = ah_store_tx_channel_exists(tx, channel_id, err);
 
+    ah_store_tx_touch_all(tx); /* a channel's rules: every node rebuilds */
     if (rc == AH_OK)
         rc = ah_sql_run(W(tx),
                         kind == AH_STORE_SILENCE
@@ -423,6 +439,7 @@ int ah_store_tx_hold_rule_update(struct ah_store_tx *tx, enum ah_store_hold_kind
               " THEN updated_at ELSE ?2 END WHERE id = ?3 AND channel_id = ?4",
         err, "jiii", rule, now, id, channel_id);
 
+    ah_store_tx_touch_all(tx); /* a channel's rules: every node rebuilds */
     if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "rule \"%lld\" does not exist in this channel",
                             (long long)id);
@@ -438,6 +455,7 @@ int ah_store_tx_hold_rule_delete(struct ah_store_tx *tx, enum ah_store_hold_kind
                             : "DELETE FROM inhibits WHERE id = ? AND channel_id = ?",
                         err, "ii", id, channel_id);
 
+    ah_store_tx_touch_all(tx); /* a channel's rules: every node rebuilds */
     if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
         return ah_error_set(err, AH_ENOTFOUND, "rule \"%lld\" does not exist in this channel",
                             (long long)id);

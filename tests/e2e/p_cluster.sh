@@ -106,6 +106,18 @@ for url in "${NODES[@]}"; do
 done
 assert_eq "the shares add up to the 3,000" 3000 "$total"
 echo "    events per node: ${share[*]}"
+# Each node caught up with the others' writes by the rows they changed, not
+# by rebuilding its memory whole.
+caught=() rebuilt=0
+for url in "${NODES[@]}"; do
+    s=$(curl -s --max-time 5 "$url/metrics")
+    c=$(awk '$1 == "alerthub_writer_catch_ups_total" {print $2}' <<<"$s")
+    caught+=("${c:-0}")
+    rebuilt=$((rebuilt + $(awk '$1 == "alerthub_writer_rebuilds_total" {print $2}' <<<"$s")))
+    assert_true "node $url caught up with the others (${c:-0} times)" [ "${c:-0}" -gt 0 ]
+done
+assert_eq "no node rebuilt its memory whole" 0 "$rebuilt"
+echo "    catch-ups per node: ${caught[*]}"
 assert_eq "alerts and incidents equal those of one node" "$REFERENCE" "$(outcome)"
 assert_eq "never two open alerts for one key" 0 \
     "$(db "SELECT count(*) FROM (SELECT alert_key FROM alerts WHERE end_time = 0 AND close_time = 0

@@ -210,6 +210,7 @@ test_noise()
     assert_eq "no failed batch" 0 "$(metric alerthub_writer_failed_batches_total)"
     assert_eq "one node, nothing failed: memory never rebuilt" 0 \
         "$(metric alerthub_writer_rebuilds_total)"
+    assert_eq "and never caught up with another node" 0 "$(metric alerthub_writer_catch_ups_total)"
     check_format
     check_promtool
 }
