@@ -306,6 +306,8 @@ static int maintain(struct ah_writer *w)
     }
     if (leads)
         rc = ah_reduce_maintain(w->reduce, tx, now, &err);
+    if (leads && rc == AH_OK)
+        rc = ah_store_tx_log_prune(tx, &err);
     /* After a failed commit (a full disk, say), write something: readiness
      * comes back only once a commit that writes succeeds, even without
      * traffic. */

@@ -27,6 +27,7 @@ struct ah_store {
     struct ah_store_conf conf; /* strings borrowed from the caller's */
     struct ah_db *wdb;
     struct ah_store_tx tx;
+    int64_t log_pruned; /* cluster_log rows up to this version are gone */
     pthread_mutex_t pool_lock;
     struct ah_db **idle;
     size_t nidle, capidle;
@@ -316,6 +317,28 @@ int ah_store_tx_changes(struct ah_store_tx *tx, struct ah_store_changes *ch, str
         return rc;
     /* Every version has its row unless retention took it: then all. */
     return lr.rows == at - seen && !lr.everything;
+}
+
+/* cluster_log keeps the last LOG_KEEP versions, pruned LOG_STEP at a time:
+ * a node further behind than that rebuilds its memory whole. */
+#define LOG_KEEP 100000
+#define LOG_STEP 10000
+
+int ah_store_tx_log_prune(struct ah_store_tx *tx, struct ah_error *err)
+{
+    struct ah_store *s = tx->store;
+    int64_t seen = -1, at = -1;
+    int rc;
+
+    if (s->drv->versions == NULL)
+        return AH_OK;
+    s->drv->versions(s->wdb, &seen, &at);
+    if (at - LOG_KEEP < s->log_pruned + LOG_STEP)
+        return AH_OK;
+    rc = ah_sql_run(s->wdb, "DELETE FROM cluster_log WHERE version <= ?", err, "i", at - LOG_KEEP);
+    if (rc == AH_OK)
+        s->log_pruned = at - LOG_KEEP;
+    return rc;
 }
 
 void ah_store_changes_done(struct ah_store_changes *ch)

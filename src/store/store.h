@@ -123,6 +123,9 @@ struct ah_store_changes {
 int ah_store_tx_changes(struct ah_store_tx *tx, struct ah_store_changes *ret,
                         struct ah_error *reterr);
 void ah_store_changes_done(struct ah_store_changes *ch);
+/* Housekeeping: drops the change log's oldest rows, keeping the last
+ * 100,000 versions (a node further behind rebuilds whole). */
+int ah_store_tx_log_prune(struct ah_store_tx *tx, struct ah_error *reterr);
 
 /* The rows a catch-up reloads, inside the writer's transaction. @ids: a
  * JSON array of ids; @keys: one of {"c": channel_id, "k": alert_key}.

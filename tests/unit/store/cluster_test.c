@@ -16,6 +16,7 @@
 #include "store_fixture.h"
 
 #include "model/event.h"
+#include "store/sql.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -315,6 +316,37 @@ static void test_catching_up_by_the_changed_rows(void **state)
     ah_store_free(b);
 }
 
+/* A gap in the change log (retention took rows another node still needed)
+ * means a rebuild, never a partial catch-up. */
+static void test_a_gap_in_the_log_means_a_rebuild(void **state)
+{
+    struct fx *fx = *state;
+    struct ah_store *b = second_node(fx);
+    struct ah_store_changes ch = {NULL, NULL, NULL};
+    struct ah_store_tx *tx;
+
+    if (!on_postgres()) {
+        ah_store_free(b);
+        skip();
+    }
+    meta_write(fx->store, 0, "a1");
+    assert_int_equal(ah_store_tx_begin(b, &tx, NULL), AH_OK);
+    assert_int_equal(ah_store_tx_changes(tx, &ch, NULL), 1); /* the log covers a1 */
+    ah_store_changes_done(&ch);
+    ah_store_tx_synced(tx, AH_STORE_STALE_DATA);
+    commit(tx);
+    meta_write(fx->store, 0, "a2");
+    tx = begin_expect(fx->store, 0);
+    assert_int_equal(ah_sql_run(ah_store_wdb_of(tx), "DELETE FROM cluster_log", NULL, ""), AH_OK);
+    commit(tx);
+    assert_int_equal(ah_store_tx_begin(b, &tx, NULL), AH_OK);
+    assert_int_equal(ah_store_tx_stale(tx), AH_STORE_STALE_DATA);
+    assert_int_equal(ah_store_tx_changes(tx, &ch, NULL), 0); /* a2's row is gone */
+    ah_store_changes_done(&ch);
+    commit(tx);
+    ah_store_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +359,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_resigned_lease_goes_to_the_other_node, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_catching_up_by_the_changed_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_gap_in_the_log_means_a_rebuild, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
