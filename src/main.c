@@ -547,14 +547,13 @@ static int catch_up(void *arg, int what, struct ah_error *err)
         if (rc == AH_OK) {
             ah_integrations_take(p->integrations, intg);
             ah_process_table_take(p->process, process);
+            /* A session another node ended: asked of the store again. */
+            ah_sessions_clear(p->sessions);
         } else {
             ah_integrations_free(intg);
             ah_process_table_free(process);
         }
     }
-    /* A session another node ended: asked of the store again when used. */
-    if (rc == AH_OK && (what & AH_STORE_STALE_CONFIG) && p->sessions != NULL)
-        ah_sessions_clear(p->sessions);
     if (rc == AH_OK && (what & AH_STORE_STALE_DATA)) {
         ah_pipe_sources_clear(p->pipe_sources);
         rc = seed_sources(p->store, p->process, p->pipe_sources, ah_clock_now(p->clock), err);

@@ -243,16 +243,22 @@ static int close_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduc
     return ah_store_tx_session_close(tx, ah_request_of(job)->text, err);
 }
 
-/* req->id: whether a live session was ended. */
-static enum MHD_Result close_finish(struct ah_request *req)
+/* 200 {signed_out: @had}, the cookie cleared. */
+static enum MHD_Result signed_out(struct ah_request *req, int had)
 {
     char cookie[192];
     const char *headers[] = {"Set-Cookie", cookie, NULL};
 
+    cookie_line(req, "", cookie, sizeof(cookie));
+    return ah_respond_data_with(req, 200, json_pack("{sb}", "signed_out", had), headers);
+}
+
+/* req->id: whether a live session was ended. */
+static enum MHD_Result close_finish(struct ah_request *req)
+{
     if (req->job.rc != AH_OK)
         return ah_respond_failure(req, &req->job.err);
-    cookie_line(req, "", cookie, sizeof(cookie));
-    return ah_respond_data_with(req, 200, json_pack("{sb}", "signed_out", req->id != 0), headers);
+    return signed_out(req, req->id != 0);
 }
 
 /* The session ends in the store (every node), then here. */
@@ -261,11 +267,8 @@ static enum MHD_Result sign_out(struct ah_request *req)
     const char *id = cookie_of(req);
     char hash[65], key[65];
 
-    if (id == NULL || !ah_session_key(id, key)) {
-        req->id = 0;
-        req->job.rc = AH_OK;
-        return close_finish(req);
-    }
+    if (id == NULL || !ah_session_key(id, key))
+        return signed_out(req, 0);
     req->id = session_hash(req->app, key, hash);
     ah_sessions_close(req->app->sessions, key);
     req->text = ah_xstrdup(key);

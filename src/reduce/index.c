@@ -384,19 +384,6 @@ struct catch_up {
     void *seen_arg;
 };
 
-/* An alert another node changed: dropped if memory holds it, then, if it
- * is open, loaded again (catch_alert). */
-static void drop_key(int64_t id, int64_t channel_id, const char *alert_key, void *arg)
-{
-    struct ah_reduce *r = arg;
-    char *key = ah_reduce_alert_key(channel_id, alert_key);
-    struct open_alert *a = ah_map_find(r->alerts, key);
-
-    if (a != NULL && a->id == id)
-        ah_reduce_alert_drop(r, a);
-    ah_free(key);
-}
-
 /* An open alert loaded again: whatever memory holds under its key goes
  * first (one open alert per key: another one there is closed by now). */
 static void reload_alert(const struct ah_alert_view *v, void *arg)
@@ -411,10 +398,21 @@ static void reload_alert(const struct ah_alert_view *v, void *arg)
     load_alert(v, ld);
 }
 
+/* An alert another node changed: a closed one leaves memory (if memory
+ * still holds it), an open one is loaded again. */
 static void catch_alert(const struct ah_alert_view *v, void *arg)
 {
     struct catch_up *cu = arg;
 
+    if (v->row.end_time != 0 || v->row.close_time != 0) {
+        char *key = ah_reduce_alert_key(v->row.channel_id, v->row.alert_key);
+        struct open_alert *a = ah_map_find(cu->ld.r->alerts, key);
+
+        ah_free(key);
+        if (a != NULL && a->id == v->row.id)
+            ah_reduce_alert_drop(cu->ld.r, a);
+        return;
+    }
     reload_alert(v, &cu->ld);
     seed_source(v, cu->ld.r);
     if (cu->seen != NULL)
@@ -458,12 +456,10 @@ int ah_reduce_catch_up(struct ah_reduce *r, struct ah_store_tx *tx,
         if (rc == AH_OK)
             rc = ah_store_tx_last_merges_in(tx, incidents, set_merge, r, err);
         if (rc == AH_OK)
-            rc = ah_store_tx_alerts_open_in(tx, incidents, 1, reload_alert, &cu.ld, err);
+            rc = ah_store_tx_alerts_in(tx, incidents, 1, reload_alert, &cu.ld, err);
     }
     if (rc == AH_OK && json_array_size(ch->alerts) > 0)
-        rc = ah_store_tx_alert_keys_in(tx, alerts, drop_key, r, err);
-    if (rc == AH_OK && json_array_size(ch->alerts) > 0)
-        rc = ah_store_tx_alerts_open_in(tx, alerts, 0, catch_alert, &cu, err);
+        rc = ah_store_tx_alerts_in(tx, alerts, 0, catch_alert, &cu, err);
     if (rc == AH_OK && json_array_size(ch->flaps) > 0)
         rc = ah_store_tx_flaps_in(tx, flaps, restore_flap, r, err);
     ah_esc_reset(r); /* timers live in the store: look there again */

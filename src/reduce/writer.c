@@ -142,10 +142,36 @@ static void fail_all(struct ah_job *batch, const struct ah_error *cause)
  * node wrote since this one last did, or a failed transaction left memory
  * ahead of what was committed, everything kept in memory is rebuilt first,
  * inside the transaction (on PostgreSQL no other node writes meanwhile). */
-static int begin(struct ah_writer *w, struct ah_store_tx **tx, struct ah_error *err)
+/* Brings memory in step inside @tx: by the rows other nodes changed when
+ * the store can list them all, else rebuilt whole; what is kept beside the
+ * reducer (conf.on_stale) goes first, since a catch-up notes into it. */
+static int catch_up(struct ah_writer *w, struct ah_store_tx *tx, int stale, struct ah_error *err)
 {
     struct ah_store_changes ch = {NULL, NULL, NULL};
-    int rc = ah_store_tx_begin(w->store, tx, err), stale, exact = 0;
+    int exact = 0, rc = AH_OK;
+
+    if ((stale & AH_STORE_STALE_DATA) && !w->must_load)
+        exact = ah_store_tx_changes(tx, &ch, err);
+    if (exact < 0)
+        rc = exact;
+    if (rc == AH_OK && w->conf.on_stale != NULL)
+        rc = w->conf.on_stale(w->conf.on_stale_arg, exact ? stale & ~AH_STORE_STALE_DATA : stale,
+                              err);
+    if (rc == AH_OK && exact) {
+        rc =
+            ah_reduce_catch_up(w->reduce, tx, &ch, w->conf.on_caught_up, w->conf.on_stale_arg, err);
+        atomic_fetch_add_explicit(&w->catch_ups, 1, memory_order_relaxed);
+    } else if (rc == AH_OK && (stale & AH_STORE_STALE_DATA)) {
+        rc = ah_reduce_load(w->reduce, w->store, err);
+        atomic_fetch_add_explicit(&w->rebuilds, 1, memory_order_relaxed);
+    }
+    ah_store_changes_done(&ch);
+    return rc;
+}
+
+static int begin(struct ah_writer *w, struct ah_store_tx **tx, struct ah_error *err)
+{
+    int rc = ah_store_tx_begin(w->store, tx, err), stale;
 
     if (rc < 0) {
         *tx = NULL;
@@ -154,22 +180,7 @@ static int begin(struct ah_writer *w, struct ah_store_tx **tx, struct ah_error *
     stale = ah_store_tx_stale(*tx) | (w->must_load ? AH_STORE_STALE_DATA : 0);
     if (stale == 0)
         return AH_OK;
-    /* Another node's rows, when the store can list them all: memory
-     * catches up by those; otherwise it is rebuilt whole. */
-    if ((stale & AH_STORE_STALE_DATA) && !w->must_load)
-        rc = exact = ah_store_tx_changes(*tx, &ch, err);
-    if (rc >= 0 && w->conf.on_stale != NULL)
-        rc = w->conf.on_stale(w->conf.on_stale_arg,
-                              exact == 1 ? stale & ~AH_STORE_STALE_DATA : stale, err);
-    if (rc >= 0 && (stale & AH_STORE_STALE_DATA) && exact == 1) {
-        rc = ah_reduce_catch_up(w->reduce, *tx, &ch, w->conf.on_caught_up, w->conf.on_stale_arg,
-                                err);
-        atomic_fetch_add_explicit(&w->catch_ups, 1, memory_order_relaxed);
-    } else if (rc >= 0 && (stale & AH_STORE_STALE_DATA)) {
-        rc = ah_reduce_load(w->reduce, w->store, err);
-        atomic_fetch_add_explicit(&w->rebuilds, 1, memory_order_relaxed);
-    }
-    ah_store_changes_done(&ch);
+    rc = catch_up(w, *tx, stale, err);
     if (rc < 0)
         return rc;
     ah_store_tx_synced(*tx, stale);
@@ -369,19 +380,17 @@ static int prune(struct ah_writer *w)
  * have changed). */
 static void peek(struct ah_writer *w)
 {
-    int stale = ah_store_peek(w->store), rc;
+    int stale = ah_store_peek(w->store), leads = ah_store_leads(w->store), rc;
     struct ah_store_tx *tx;
     struct ah_error err;
 
-    if (!(stale & AH_STORE_STALE_CONFIG) && !(stale && ah_store_leads(w->store)))
-        return;
-    if ((stale & AH_STORE_STALE_DATA) && ah_store_leads(w->store) &&
-        ++w->idle_catch_ups > IDLE_CATCH_UPS) {
+    if (leads && (stale & AH_STORE_STALE_DATA) && ++w->idle_catch_ups > IDLE_CATCH_UPS) {
         ah_store_resign(w->store);
         w->idle_catch_ups = 0;
-        if (!(stale & AH_STORE_STALE_CONFIG))
-            return;
+        leads = 0;
     }
+    if (!(stale & AH_STORE_STALE_CONFIG) && !(stale && leads))
+        return;
     rc = begin(w, &tx, &err);
     if (end_tx(tx, rc, "catching up with the other nodes", &err) < 0)
         lost(w);

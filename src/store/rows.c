@@ -527,9 +527,9 @@ int ah_store_tx_incidents_open_in(struct ah_store_tx *tx, const char *ids,
                         scan_incident, &sc, err, "s", ids);
 }
 
-int ah_store_tx_alerts_open_in(struct ah_store_tx *tx, const char *ids, int of_incidents,
-                               void (*fn)(const struct ah_alert_view *a, void *arg), void *arg,
-                               struct ah_error *err)
+int ah_store_tx_alerts_in(struct ah_store_tx *tx, const char *ids, int of_incidents,
+                          void (*fn)(const struct ah_alert_view *a, void *arg), void *arg,
+                          struct ah_error *err)
 {
     struct scan sc = {.alert = fn, .arg = arg};
 
@@ -537,34 +537,8 @@ int ah_store_tx_alerts_open_in(struct ah_store_tx *tx, const char *ids, int of_i
                         of_incidents ? "SELECT " AH_SQL_ALERT_COLS
                                        " FROM alerts WHERE incident_id" IDS_IN
                                        " AND end_time = 0 AND close_time = 0"
-                                     : "SELECT " AH_SQL_ALERT_COLS " FROM alerts WHERE id" IDS_IN
-                                       " AND end_time = 0 AND close_time = 0",
+                                     : "SELECT " AH_SQL_ALERT_COLS " FROM alerts WHERE id" IDS_IN,
                         scan_alert, &sc, err, "s", ids);
-}
-
-struct alert_keys {
-    void (*fn)(int64_t id, int64_t channel_id, const char *alert_key, void *arg);
-    void *arg;
-};
-
-static void alert_key_row(const struct ah_db_col *c, int n, void *arg)
-{
-    struct alert_keys *k = arg;
-
-    if (col_text(c, n, 2) != NULL)
-        k->fn(col_int(c, n, 0), col_int(c, n, 1), col_text(c, n, 2), k->arg);
-}
-
-int ah_store_tx_alert_keys_in(struct ah_store_tx *tx, const char *ids,
-                              void (*fn)(int64_t id, int64_t channel_id, const char *alert_key,
-                                         void *arg),
-                              void *arg, struct ah_error *err)
-{
-    struct alert_keys k = {fn, arg};
-
-    return ah_sql_query(ah_store_wdb_of(tx),
-                        "SELECT id, channel_id, alert_key FROM alerts WHERE id" IDS_IN,
-                        alert_key_row, &k, err, "s", ids);
 }
 
 int ah_store_tx_flaps_in(struct ah_store_tx *tx, const char *keys,

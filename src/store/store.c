@@ -151,8 +151,7 @@ int ah_store_tx_begin(struct ah_store *s, struct ah_store_tx **ret_tx, struct ah
     if (rc == AH_OK && s->drv->sync != NULL)
         rc = s->drv->sync(s->wdb, &s->tx.stale, err);
     if (rc < 0) {
-        if (s->drv->in_tx(s->wdb))
-            (void)ah_sql_run(s->wdb, "ROLLBACK", NULL, "");
+        ah_store_tx_rollback(&s->tx);
         return rc;
     }
     *ret_tx = &s->tx;
@@ -204,12 +203,10 @@ void ah_store_resign(struct ah_store *s)
 
 /* ---- what a transaction changed, for the other nodes ---- */
 
-static void touch(struct ah_store_tx *tx, json_t **list, json_t *item)
+/* One node (SQLite) logs nothing: these run for every stored event, so
+ * they cost nothing there, not even an allocation. */
+static void touch(json_t **list, json_t *item)
 {
-    if (tx->store->drv->sync == NULL) {
-        json_decref(item);
-        return;
-    }
     if (*list == NULL)
         *list = json_array();
     json_array_append_new(*list, item);
@@ -217,17 +214,20 @@ static void touch(struct ah_store_tx *tx, json_t **list, json_t *item)
 
 void ah_store_tx_touch_alert(struct ah_store_tx *tx, int64_t id)
 {
-    touch(tx, &tx->alerts, json_integer((json_int_t)id));
+    if (ah_store_shared(tx->store))
+        touch(&tx->alerts, json_integer((json_int_t)id));
 }
 
 void ah_store_tx_touch_incident(struct ah_store_tx *tx, int64_t id)
 {
-    touch(tx, &tx->incidents, json_integer((json_int_t)id));
+    if (ah_store_shared(tx->store))
+        touch(&tx->incidents, json_integer((json_int_t)id));
 }
 
 void ah_store_tx_touch_flap(struct ah_store_tx *tx, int64_t channel_id, const char *alert_key)
 {
-    touch(tx, &tx->flaps, json_pack("{sIss}", "c", (json_int_t)channel_id, "k", alert_key));
+    if (ah_store_shared(tx->store))
+        touch(&tx->flaps, json_pack("{sIss}", "c", (json_int_t)channel_id, "k", alert_key));
 }
 
 void ah_store_tx_touch_all(struct ah_store_tx *tx)

@@ -129,20 +129,15 @@ int ah_store_tx_log_prune(struct ah_store_tx *tx, struct ah_error *reterr);
 
 /* The rows a catch-up reloads, inside the writer's transaction. @ids: a
  * JSON array of ids; @keys: one of {"c": channel_id, "k": alert_key}.
- * The open incidents among @ids; the open alerts among @ids, or of the
- * incidents @ids (@of_incidents); every alert among @ids, open or not, by
- * its key; the flapping histories of @keys; the last a_merge of the
- * incidents @ids. */
+ * The open incidents among @ids; every alert among @ids, open or not, or
+ * the open alerts of the incidents @ids (@of_incidents); the flapping
+ * histories of @keys; the last a_merge of the incidents @ids. */
 int ah_store_tx_incidents_open_in(struct ah_store_tx *tx, const char *ids,
                                   void (*fn)(const struct ah_incident_view *inc, void *arg),
                                   void *arg, struct ah_error *reterr);
-int ah_store_tx_alerts_open_in(struct ah_store_tx *tx, const char *ids, int of_incidents,
-                               void (*fn)(const struct ah_alert_view *a, void *arg), void *arg,
-                               struct ah_error *reterr);
-int ah_store_tx_alert_keys_in(struct ah_store_tx *tx, const char *ids,
-                              void (*fn)(int64_t id, int64_t channel_id, const char *alert_key,
-                                         void *arg),
-                              void *arg, struct ah_error *reterr);
+int ah_store_tx_alerts_in(struct ah_store_tx *tx, const char *ids, int of_incidents,
+                          void (*fn)(const struct ah_alert_view *a, void *arg), void *arg,
+                          struct ah_error *reterr);
 int ah_store_tx_flaps_in(struct ah_store_tx *tx, const char *keys,
                          void (*fn)(int64_t channel_id, const char *alert_key, const char *changes,
                                     int64_t muted_until, void *arg),

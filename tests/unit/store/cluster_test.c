@@ -169,13 +169,22 @@ static void test_transactions_run_one_at_a_time(void **state)
     ah_store_free(w.store);
 }
 
+/* Whether node @s takes the lease within 3 s (it tries once a second). */
+static int takes_the_lease(struct ah_store *s)
+{
+    const struct timespec tick = {0, 100 * 1000000};
+    int i;
+
+    for (i = 0; i < 30 && !ah_store_lead(s); i++)
+        nanosleep(&tick, NULL);
+    return ah_store_leads(s);
+}
+
 /* One node holds the lease; when it goes, the other takes it. */
 static void test_one_node_leads_and_another_takes_over(void **state)
 {
     struct fx *fx = *state;
     struct ah_store *b = second_node(fx);
-    const struct timespec tick = {0, 100 * 1000000};
-    int i;
 
     assert_true(ah_store_leads(fx->store));
     assert_true(ah_store_lead(fx->store));
@@ -188,9 +197,7 @@ static void test_one_node_leads_and_another_takes_over(void **state)
     assert_false(ah_store_leads(b));
     ah_store_free(fx->store); /* the leading node goes */
     fx->store = NULL;
-    for (i = 0; i < 30 && !ah_store_lead(b); i++)
-        nanosleep(&tick, NULL);
-    assert_true(ah_store_leads(b)); /* within 3 s (it tries once a second) */
+    assert_true(takes_the_lease(b));
     fx->store = b;
 }
 
@@ -200,8 +207,6 @@ static void test_a_resigned_lease_goes_to_the_other_node(void **state)
 {
     struct fx *fx = *state;
     struct ah_store *b = second_node(fx);
-    const struct timespec tick = {0, 100 * 1000000};
-    int i;
 
     assert_true(ah_store_lead(fx->store));
     ah_store_resign(fx->store);
@@ -211,9 +216,7 @@ static void test_a_resigned_lease_goes_to_the_other_node(void **state)
         return;
     }
     assert_false(ah_store_leads(fx->store));
-    for (i = 0; i < 30 && !ah_store_lead(b); i++)
-        nanosleep(&tick, NULL);
-    assert_true(ah_store_leads(b));
+    assert_true(takes_the_lease(b));
     assert_false(ah_store_lead(fx->store)); /* B holds it */
     ah_store_free(b);
 }
