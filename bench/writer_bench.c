@@ -149,8 +149,9 @@ static double wall_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* CPU time of the writer thread alone (utime + stime of the task named
- * ah-writer), so that making the events here does not count. */
+/* CPU time of the writer thread alone (the task named ah-writer; its
+ * schedstat counts nanoseconds on the CPU, where stat's ticks are 10 ms),
+ * so that making the events here does not count. */
 static double writer_cpu_us(void)
 {
     DIR *d = opendir("/proc/self/task");
@@ -160,18 +161,21 @@ static double writer_cpu_us(void)
     while (d != NULL && (e = readdir(d)) != NULL) {
         char path[64], buf[512], *p;
         FILE *f;
-        unsigned long ut = 0, st = 0;
+        unsigned long long ns = 0;
 
-        snprintf(path, sizeof(path), "/proc/self/task/%.16s/stat", e->d_name);
+        snprintf(path, sizeof(path), "/proc/self/task/%.16s/comm", e->d_name);
         if (e->d_name[0] == '.' || (f = fopen(path, "r")) == NULL)
             continue;
         p = fgets(buf, sizeof(buf), f);
         fclose(f);
-        if (p == NULL || strstr(buf, "(ah-writer)") == NULL || (p = strrchr(buf, ')')) == NULL)
+        if (p == NULL || strncmp(buf, "ah-writer", 9) != 0)
             continue;
-        /* After "(comm) ": state is field 3; utime and stime are 14 and 15. */
-        if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
-            us = (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+        snprintf(path, sizeof(path), "/proc/self/task/%.16s/schedstat", e->d_name);
+        if ((f = fopen(path, "r")) == NULL)
+            continue;
+        if (fscanf(f, "%llu", &ns) == 1)
+            us = (double)ns / 1e3;
+        fclose(f);
     }
     if (d != NULL)
         closedir(d);
