@@ -76,6 +76,17 @@ static struct entry *unlink_id(struct ah_integrations *set, int64_t id)
     return e;
 }
 
+/* What was counted for an integration passes from @from to @to, its
+ * replacement: its limits' windows and its card's statistics. */
+static void carry(struct entry *to, const struct entry *from)
+{
+    to->sec_window = from->sec_window;
+    to->sec_count = from->sec_count;
+    to->min_window = from->min_window;
+    to->min_count = from->min_count;
+    memcpy(to->stats, from->stats, sizeof(to->stats));
+}
+
 void ah_integrations_put(struct ah_integrations *set, const struct ah_integration *intg)
 {
     struct entry *e = ah_xcalloc(1, sizeof(*e)), *old;
@@ -87,11 +98,7 @@ void ah_integrations_put(struct ah_integrations *set, const struct ah_integratio
     pthread_mutex_lock(&set->lock);
     old = unlink_id(set, intg->id);
     if (old != NULL) {
-        e->sec_window = old->sec_window;
-        e->sec_count = old->sec_count;
-        e->min_window = old->min_window;
-        e->min_count = old->min_count;
-        memcpy(e->stats, old->stats, sizeof(e->stats));
+        carry(e, old);
         free_entry(NULL, old, NULL);
     }
     ah_map_put(set->by_id, k, e);
@@ -113,15 +120,10 @@ void ah_integrations_remove(struct ah_integrations *set, int64_t id)
 /* @fresh's entry takes over what was counted for its integration. */
 static void carry_counts(const char *key, void *value, void *arg)
 {
-    struct entry *e = value, *old = ah_map_find(arg, key);
+    struct entry *old = ah_map_find(arg, key);
 
-    if (old == NULL)
-        return;
-    e->sec_window = old->sec_window;
-    e->sec_count = old->sec_count;
-    e->min_window = old->min_window;
-    e->min_count = old->min_count;
-    memcpy(e->stats, old->stats, sizeof(e->stats));
+    if (old != NULL)
+        carry(value, old);
 }
 
 void ah_integrations_take(struct ah_integrations *set, struct ah_integrations *fresh)
