@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,29 @@ static void must(int ok)
     }
 }
 
+/* OpenSSL 3 looks EVP_sha256() up in its provider store at every digest (an
+ * "implicit fetch": a lock and a lookup, 280 of the 500 ns a 100-byte
+ * digest takes on this machine). Fetched once, the method is immutable and
+ * shared by every thread; it lives as long as the process. */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256;
+
+static void fetch_md(void)
+{
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256_md(void)
+{
+    pthread_once(&md_once, fetch_md);
+    must(md_sha256 != NULL);
+    return md_sha256;
+}
+
 void ah_sha256_init(struct ah_sha256 *c)
 {
     c->ctx = EVP_MD_CTX_new();
-    must(c->ctx != NULL && EVP_DigestInit_ex(c->ctx, EVP_sha256(), NULL));
+    must(c->ctx != NULL && EVP_DigestInit_ex(c->ctx, sha256_md(), NULL));
 }
 
 void ah_sha256_update(struct ah_sha256 *c, const void *p, size_t n)
@@ -39,7 +59,7 @@ void ah_sha256_final(struct ah_sha256 *c, unsigned char out[AH_SHA256_LEN])
 
 void ah_sha256(const void *p, size_t n, unsigned char out[AH_SHA256_LEN])
 {
-    must(EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL));
+    must(EVP_Digest(p, n, out, NULL, sha256_md(), NULL));
 }
 
 void ah_sha256_hex(const char *s, char hex[2 * AH_SHA256_LEN + 1])
