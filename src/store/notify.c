@@ -24,8 +24,7 @@ int ah_store_tx_escalations_set(struct ah_store_tx *tx, int64_t channel_id, cons
 
     ah_store_tx_touch_all(tx); /* a channel's rules: every node rebuilds */
     if (rc == AH_OK && ah_sql_changes(ah_store_wdb_of(tx)) == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "channel \"%lld\" does not exist",
-                            (long long)channel_id);
+        return ah_sql_not_found(err, "channel", channel_id);
     if (rc == AH_OK)
         rc = ah_sql_run(W(tx), "DELETE FROM escalation_refs WHERE channel_id = ?", err, "i",
                         channel_id);
@@ -63,8 +62,7 @@ int ah_store_tx_channel_notify_set(struct ah_store_tx *tx, int64_t channel_id, i
     row = json_array_get(rows, 0);
     if (row == NULL) {
         json_decref(rows);
-        return ah_error_set(err, AH_ENOTFOUND, "channel \"%lld\" does not exist",
-                            (long long)channel_id);
+        return ah_sql_not_found(err, "channel", channel_id);
     }
     ret->timeout = json_integer_value(json_object_get(row, "auto_resolve_timeout"));
     snprintf(ret->mode, sizeof(ret->mode), "%s",
@@ -111,7 +109,7 @@ static int escalations(struct ah_db *db, int64_t id, json_t **ret, struct ah_err
         return rc;
     if (json_array_size(rows) == 0) {
         json_decref(rows);
-        return ah_error_set(err, AH_ENOTFOUND, "channel \"%lld\" does not exist", (long long)id);
+        return ah_sql_not_found(err, "channel", id);
     }
     e = json_object_get(json_array_get(rows, 0), "escalations");
     *ret = json_is_object(e) ? json_incref(e) : json_pack("{s[]}", "rules");
@@ -375,8 +373,7 @@ static int deliveries(struct ah_db *db, int64_t incident_id, json_t **ret, struc
                         incident_id);
 
     if (rc == AH_OK && exists == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "incident \"%lld\" does not exist",
-                            (long long)incident_id);
+        return ah_sql_not_found(err, "incident", incident_id);
     /* An incident that no escalation rule matched (nor muted for flapping)
      * has no escalation row: it is told as one suppressed entry, written
      * by nobody, so that a channel without rules costs ingest no row. Then

@@ -169,7 +169,7 @@ static int with_children(struct ah_db *db, const char *parent_sql, ah_db_row_fn 
     int rc = ah_sql_query(db, parent_sql, parent, &vs, err, "i", id);
 
     if (rc == AH_OK && vs.seen == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+        return ah_sql_not_found(err, what, id);
     if (rc < 0 || !wants_children)
         return rc;
     vs = (struct visit){.v = v, .limit = max};
@@ -242,8 +242,7 @@ static int hold_rules(struct ah_db *db, enum ah_store_hold_kind kind, int64_t ch
                           visit_hold_rule, &vs, err, "ii", channel_id, id);
 
     if (rc == AH_OK && id != 0 && vs.seen == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist",
-                            kind == AH_STORE_SILENCE ? "silence" : "inhibit rule", (long long)id);
+        return ah_sql_not_found(err, kind == AH_STORE_SILENCE ? "silence" : "inhibit rule", id);
     return rc;
 }
 
@@ -308,8 +307,7 @@ static int mapping_csv(struct ah_db *db, int64_t id, char **ret, struct ah_error
     int rc = ah_sql_text(db, "SELECT data FROM mapping_schemas WHERE id = ?", ret, err, "i", id);
 
     if (rc == AH_OK && *ret == NULL)
-        return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
-                            (long long)id);
+        return ah_sql_not_found(err, "mapping schema", id);
     return rc;
 }
 

@@ -271,7 +271,7 @@ static int get_row(struct ah_store_tx *tx, const char *sql, ah_db_row_fn fn, str
     int rc = ah_sql_query(ah_store_wdb_of(tx), sql, fn, g, err, "i", id);
 
     if (rc == AH_OK && g->owner == NULL)
-        rc = ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+        rc = ah_sql_not_found(err, what, id);
     *ret_row = g->owner;
     return rc;
 }

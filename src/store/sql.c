@@ -396,11 +396,21 @@ const json_t *ah_sql_array_or_null(const json_t *obj, const char *key)
     return json_is_array(v) ? v : NULL;
 }
 
+int ah_sql_not_found(struct ah_error *err, const char *what, int64_t id)
+{
+    return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+}
+
+int ah_sql_changed(struct ah_db *db, int rc, const char *what, int64_t id, struct ah_error *err)
+{
+    return rc == AH_OK && ah_sql_changes(db) == 0 ? ah_sql_not_found(err, what, id) : rc;
+}
+
 int ah_sql_one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *err)
 {
     if (json_array_size(rows) == 0) {
         json_decref(rows);
-        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
+        return ah_sql_not_found(err, what, id);
     }
     *ret = json_incref(json_array_get(rows, 0));
     json_decref(rows);
@@ -448,9 +458,7 @@ int ah_sql_exists(struct ah_db *db, const char *sql, const char *what, int64_t i
 
     if (rc < 0)
         return rc;
-    if (n == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)id);
-    return AH_OK;
+    return n == 0 ? ah_sql_not_found(err, what, id) : AH_OK;
 }
 
 int ah_sql_saved(struct ah_db *db, int rc, const char *what, const char *name, int64_t *id,
@@ -463,7 +471,7 @@ int ah_sql_saved(struct ah_db *db, int rc, const char *what, const char *name, i
     if (*id == 0)
         *id = ah_sql_last_id(db);
     else if (ah_sql_changes(db) == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "%s \"%lld\" does not exist", what, (long long)*id);
+        return ah_sql_not_found(err, what, *id);
     return AH_OK;
 }
 

@@ -118,6 +118,12 @@ const char *ah_sql_str(const json_t *obj, const char *key);
  * NULL); borrowed from @obj. */
 const json_t *ah_sql_array_or_null(const json_t *obj, const char *key);
 
+/* AH_ENOTFOUND "@what "@id" does not exist": the store's one wording for a
+ * row asked for by id that is not there. */
+int ah_sql_not_found(struct ah_error *reterr, const char *what, int64_t id);
+/* @rc, unless it is AH_OK and the statement just run (an UPDATE or DELETE
+ * by id) changed no row: then ah_sql_not_found(@what, @id). */
+int ah_sql_changed(struct ah_db *db, int rc, const char *what, int64_t id, struct ah_error *reterr);
 /* Takes the only row of @rows (stolen, also on failure) into *@ret, a new
  * reference; AH_ENOTFOUND "@what "@id" does not exist" without one. */
 int ah_sql_one(json_t *rows, const char *what, int64_t id, json_t **ret, struct ah_error *reterr);

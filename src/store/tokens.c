@@ -35,7 +35,7 @@ int ah_store_tx_token_delete(struct ah_store_tx *tx, int64_t id, char ret_hash[6
 
     ah_store_tx_config_changed(tx);
     if (rc == AH_OK && hash == NULL)
-        return ah_error_set(err, AH_ENOTFOUND, "token \"%lld\" does not exist", (long long)id);
+        return ah_sql_not_found(err, "token", id);
     if (rc == AH_OK) {
         snprintf(ret_hash, 65, "%s", hash);
         rc = ah_sql_run(W(tx), "DELETE FROM api_tokens WHERE id = ?", err, "i", id);

@@ -36,8 +36,7 @@ int ah_store_tx_channel_exists(struct ah_store_tx *tx, int64_t id, struct ah_err
 
     if (rc < 0)
         return rc;
-    return n ? AH_OK
-             : ah_error_set(err, AH_ENOTFOUND, "channel \"%lld\" does not exist", (long long)id);
+    return n ? AH_OK : ah_sql_not_found(err, "channel", id);
 }
 
 int ah_store_tx_channel_update(struct ah_store_tx *tx, int64_t id, const char *name,
@@ -195,8 +194,7 @@ int ah_store_tx_integration_get(struct ah_store_tx *tx, int64_t id, struct ah_in
     int rc = W(tx)->drv->query(W(tx), sql, &p, 1, integration_row, &r, err);
 
     if (rc == AH_OK && r.n == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "integration \"%lld\" does not exist",
-                            (long long)id);
+        return ah_sql_not_found(err, "integration", id);
     return rc;
 }
 
@@ -540,9 +538,7 @@ int ah_store_tx_mapping_exists(struct ah_store_tx *tx, int64_t id, struct ah_err
 
     if (rc < 0)
         return rc;
-    return n ? AH_OK
-             : ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
-                            (long long)id);
+    return n ? AH_OK : ah_sql_not_found(err, "mapping schema", id);
 }
 
 int ah_store_tx_mapping_insert(struct ah_store_tx *tx, const json_t *schema, int64_t now,
@@ -579,10 +575,7 @@ int ah_store_tx_mapping_update(struct ah_store_tx *tx, int64_t id, const char *n
     if (rc == AH_ECONFLICT)
         return ah_error_set(err, AH_ECONFLICT, "a mapping schema named \"%s\" already exists",
                             name);
-    if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
-                            (long long)id);
-    return rc;
+    return ah_sql_changed(W(tx), rc, "mapping schema", id, err);
 }
 
 int ah_store_tx_mapping_data(struct ah_store_tx *tx, int64_t id, const char *csv, size_t rows,
@@ -594,10 +587,7 @@ int ah_store_tx_mapping_data(struct ah_store_tx *tx, int64_t id, const char *csv
                         err, "siiii", csv, (int64_t)rows, now, now, id);
 
     ah_store_tx_config_changed(tx);
-    if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
-                            (long long)id);
-    return rc;
+    return ah_sql_changed(W(tx), rc, "mapping schema", id, err);
 }
 
 int ah_store_tx_mapping_delete(struct ah_store_tx *tx, int64_t id, struct ah_error *err)
@@ -615,8 +605,5 @@ int ah_store_tx_mapping_delete(struct ah_store_tx *tx, int64_t id, struct ah_err
                             "integration(s)",
                             (long long)id, (long long)n);
     rc = ah_sql_run(W(tx), "DELETE FROM mapping_schemas WHERE id = ?", err, "i", id);
-    if (rc == AH_OK && ah_sql_changes(W(tx)) == 0)
-        return ah_error_set(err, AH_ENOTFOUND, "mapping schema \"%lld\" does not exist",
-                            (long long)id);
-    return rc;
+    return ah_sql_changed(W(tx), rc, "mapping schema", id, err);
 }
