@@ -1,34 +1,12 @@
 // incident_actions.js - what the incident detail page adds beyond
-// ack/resolve: Snooze (api.md §2.9, Processing incidents only), Quick
-// silence (§2.6.7: the server builds the silence from the incident's
-// severity and labels; the form shows which conditions it will hold), and
-// each alert's events (GET /alerts/{id}, §2.4), loaded when opened.
+// ack/resolve: Snooze (api.md §2.9, Processing incidents only) and each
+// alert's events (GET /alerts/{id}, §2.4), loaded when opened. (Its quick
+// silence is quicksilence.js, shared with the Noise reduction tab.)
 import { api } from "./api.js";
 import { h, fill, field, showError, clearErrors, when, status, select, severityBadge } from "./dom.js";
 
 const SNOOZE = [["30", "30 minutes"], ["60", "1 hour"], ["120", "2 hours"], ["240", "4 hours"],
   ["480", "8 hours"], ["1440", "24 hours"]];
-const SILENCE = [["30m", "30 minutes"], ["1h", "1 hour"], ["4h", "4 hours"], ["12h", "12 hours"],
-  ["1d", "1 day"], ["1w", "1 week"]];
-
-// The labels the server leaves out of a quick silence (§2.6.7): empty,
-// over 128 characters, or read as a pattern rather than as text.
-function usable(k, v) {
-  return v !== "" && k.length <= 128 && v.length <= 128 && !/^(\/|cidr:|num:)/.test(v) && !/[*?]/.test(v);
-}
-
-export function quickSilenceConditions(inc) {
-  const conds = [["severity", inc.severity]];
-  for (const k of Object.keys(inc.labels || {}).sort()) {
-    if (usable(k, String(inc.labels[k]))) conds.push(["labels." + k, String(inc.labels[k])]);
-  }
-  return conds;
-}
-
-function describeFilters(f) {
-  return (f || []).map((g) => g.map((c) => c.key + " = " + c.vals.join(" | ")).join(" and ")).join(" or ");
-}
-
 // Snooze: a duration and a button named with the incident. Only an
 // acknowledged incident can be snoozed; otherwise the form says so.
 export function snoozeForm(inc, after) {
@@ -55,35 +33,6 @@ export function snoozeForm(inc, after) {
     inc.progress === "Processing" ? null
       : h("p", { class: "hint" }, "Only an acknowledged incident can be snoozed: its notifications pause, it stays open."),
     until, form);
-}
-
-// Quick silence: duration and mode; the conditions are the incident's,
-// listed so nobody silences more than they meant to.
-export function quickSilenceForm(inc) {
-  const duration = select(SILENCE, "1d");
-  const mode = select([["mark", "mark (kept, in no incident)"], ["drop", "drop (not stored)"]], "mark");
-  const result = h("div", { class: "qs-result", "aria-live": "polite" });
-  const conds = quickSilenceConditions(inc);
-  const form = h("form", { class: "qs-form", "aria-label": "Quick silence" },
-    h("p", { class: "label" }, "Silences new alerts of this channel where all of:"),
-    h("ul", { class: "qs-conds" }, conds.map(([k, v]) => h("li", {}, h("code", {}, k), " = ", h("code", {}, v)))),
-    h("div", { class: "row" }, field("duration", "For", duration), field("mode", "Mode", mode)),
-    h("button", { type: "submit", class: "primary", "aria-label": "Quick silence incident " + inc.title }, "Create silence"),
-    h("p", { class: "form-error", role: "alert" }));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    clearErrors(form);
-    try {
-      const s = await api("POST", "/incidents/" + inc.id + "/silence", { duration: duration.value, mode: mode.value });
-      status("Created " + s.name);
-      fill(result, h("p", { class: "ok" }, h("strong", {}, s.name), " (" + s.mode + ") until " + when(s.time.end)),
-        h("p", { class: "muted small" }, describeFilters(s.filters)),
-        h("a", { href: "#/channels/" + s.channel_id + "/noise" }, "See the channel's silences"));
-    } catch (err) {
-      showError(form, err);
-    }
-  });
-  return h("section", { class: "card" }, h("h2", {}, "Quick silence"), form, result);
 }
 
 function labelText(labels) {

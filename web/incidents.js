@@ -4,7 +4,8 @@
 // actions, snooze, quick silence, alerts with labels and events, timeline.
 import { api, all } from "./api.js";
 import { h, fill, field, showError, clearErrors, when, status, severityBadge, progressBadge, select, plural } from "./dom.js";
-import { snoozeForm, quickSilenceForm, alertEvents } from "./incident_actions.js";
+import { snoozeForm, alertEvents } from "./incident_actions.js";
+import { quickSilenceForm } from "./quicksilence.js";
 
 const ACTIONS = {
   ack: ["Ack", "Acknowledge incident "],
@@ -265,7 +266,8 @@ export function incidentPage(id) {
           inc.close_time ? h("span", {}, "Closed " + when(inc.close_time)) : null),
         inc.description ? h("p", { class: "desc" }, inc.description) : null,
         h("div", { class: "actions bar" }, actionButtons(inc, load, err), err),
-        h("div", { class: "detail-tools" }, snoozeForm(inc, load), quickSilenceForm(inc)),
+        h("div", { class: "detail-tools" }, snoozeForm(inc, load),
+          h("section", { class: "card" }, h("h2", {}, "Quick silence"), quickSilenceForm(inc, { link: true }))),
         h("section", { class: "card" }, h("h2", {}, "Alerts (" + inc.alerts.length + ")"),
           inc.alerts.map((a) => h("article", { class: "alert-item" },
             h("h3", {}, severityBadge(a.severity, a.status), " ", a.title),

@@ -15,7 +15,7 @@ async function quickSection(el, ch, after) {
   const slot = h("div");
   const show = (id) => {
     const inc = data.items.find((i) => i.id === id);
-    fill(slot, inc ? quickSilenceForm(inc.id, { title: inc.title, onDone: after }) : null);
+    fill(slot, inc ? quickSilenceForm(inc, { onDone: after }) : null);
   };
   const pick = select(data.items.map((i) => [i.id, "#" + i.id + " " + i.title + " (" + i.progress + ")"]),
     data.items.length ? data.items[0].id : "", { class: "incident-pick" });

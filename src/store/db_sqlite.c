@@ -137,8 +137,10 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
     pthread_mutex_lock(&c->lock);
     finish = pages >= CHECKPOINT_BACKSTOP || (pages >= CHECKPOINT_PAGES && c->round == ROUND_DONE);
+    /* A round over is finished here, or stale (below the threshold: the
+     * WAL started afresh since). */
     if (c->round == ROUND_DONE)
-        c->round = ROUND_NONE; /* below the threshold: the WAL started afresh since */
+        c->round = ROUND_NONE;
     else if (c->round == ROUND_NONE && pages >= CHECKPOINT_PAGES && !finish) {
         c->round = ROUND_ASKED;
         pthread_cond_signal(&c->cond);

@@ -115,11 +115,11 @@ await run("incidents-filters", async ({ page, shot, context }) => {
 
   // Quick silence from the incident's labels; then resolve it and push the
   // same event again: held back (no new incident, the silence has a hit).
-  const qs = page.locator(".qs-form");
+  const qs = page.locator("form.quick-silence");
   check("the conditions are listed", (await qs.textContent()).includes("labels.service = api"));
   await qs.getByLabel("For").selectOption("1h");
   await page.getByRole("button", { name: "Quick silence incident " + detail.title }).click();
-  await page.locator(".qs-result", { hasText: "Quick Silence - #" + detail.id }).waitFor();
+  await page.locator(".quick-result", { hasText: "Quick Silence - #" + detail.id }).waitFor();
   await shot("quick-silence");
   const sil = (await api("GET", "/channels/" + a.id + "/silences")).data.items.find((s) => s.from_incident_id === Number(detail.id));
   check("the silence exists for 1 h", sil && sil.time.end - sil.time.start === 3600 && sil.mode === "mark", sil);
@@ -145,7 +145,7 @@ await run("incidents-filters", async ({ page, shot, context }) => {
 await run("incidents-filters-phone", async ({ page, shot }) => {
   for (const [name, hash, ready] of [
     ["list", "#/incidents?channel=" + a.id + "&progress=&size=10&range=custom&since=1", "table.incidents tbody tr"],
-    ["detail", "#/incidents/" + detail.id, ".qs-form"],
+    ["detail", "#/incidents/" + detail.id, "form.quick-silence"],
   ]) {
     await page.goto(URL + "/" + hash);
     await page.locator(ready).first().waitFor();
