@@ -6,7 +6,7 @@
 import { api } from "./api.js";
 import { h, fill, field, clearErrors, status, select } from "./dom.js";
 import { filterEditor } from "./filter.js";
-import { placeError, group, quoted, keysInput, filterText, ruleBody, syncRows } from "./ruleform.js";
+import { placeError, group, quoted, keysInput, filterText, ruleBody, rulesTable } from "./ruleform.js";
 
 // "filter group G condition C: … \"V\"" does not say which of the two
 // filters it is about. The server compiles the source first, so it is the
@@ -66,75 +66,17 @@ export function inhibitForm(base, r, onSaved, onCancel) {
 const COLS = ["Name", "Source", "Target", "Equal", "Mode", "Hits", "Actions"];
 
 export async function inhibitsSection(el, ctx, ch) {
-  const base = "/channels/" + ch.id + "/inhibits";
-  const tbody = h("tbody");
-  const table = h("table", { class: "grid rules inhibits" }, h("thead", {}, h("tr", {}, COLS.map((x) => h("th", {}, x)))), tbody);
-  const empty = h("p", { class: "empty" }, "No inhibit rules.");
-  const slot = h("div");
-  const add = h("button", { type: "button", class: "primary", onclick: () => {
-    if (slot.firstChild) return slot.querySelector("input").focus();
-    const close = () => {
-      fill(slot);
-      add.focus();
-    };
-    const form = inhibitForm(base, null, async () => { fill(slot); await load(); }, close);
-    fill(slot, form);
-    form.querySelector("input").focus();
-  } }, "New inhibit rule");
-  function row(r) {
-    const err = h("p", { class: "field-error", role: "alert" });
-    const off = r.enabled === false;
-    const tr = h("tr", {},
-      h("td", { "data-label": "Name" }, r.name, off ? h("span", { class: "badge state-off" }, "disabled") : null),
+  const { table, empty, add, slot, load } = rulesTable({
+    what: "inhibit rule", css: "inhibits", base: "/channels/" + ch.id + "/inhibits", cols: COLS,
+    empty: "No inhibit rules.", form: inhibitForm,
+    cells: (r) => [
+      h("td", { "data-label": "Name" }, r.name, r.enabled === false ? h("span", { class: "badge state-off" }, "disabled") : null),
       h("td", { "data-label": "Source" }, filterText(r.source_filters)),
       h("td", { "data-label": "Target" }, filterText(r.target_filters)),
       h("td", { "data-label": "Equal" }, (r.equals || []).join(", ")),
       h("td", { "data-label": "Mode" }, r.mode || "mark"),
-      h("td", { "data-label": "Hits", class: "hits" }, r.hits),
-      h("td", { class: "actions" },
-        h("button", { type: "button", class: "small", "aria-label": "Edit inhibit rule " + r.name, onclick: () => edit(tr, r) }, "Edit"),
-        h("button", { type: "button", class: "small", "aria-label": (off ? "Enable" : "Disable") + " inhibit rule " + r.name,
-          onclick: async () => {
-            try {
-              await api("PUT", base + "/" + r.id, { ...ruleBody(r), enabled: off });
-              status((off ? "Enabled" : "Disabled") + " inhibit rule " + r.name);
-              await load();
-            } catch (e) {
-              err.textContent = e.message;
-            }
-          } }, off ? "Enable" : "Disable"),
-        h("button", { type: "button", class: "danger small", "aria-label": "Delete inhibit rule " + r.name,
-          onclick: async () => {
-            if (!confirm("Delete inhibit rule " + r.name + "?")) return;
-            try {
-              await api("DELETE", base + "/" + r.id);
-              status("Deleted inhibit rule " + r.name);
-              await load();
-            } catch (e) {
-              err.textContent = e.message;
-            }
-          } }, "Delete"), err));
-    return tr;
-  }
-  function edit(tr, r) {
-    const done = async () => {
-      delete tr.dataset.editing;
-      tr.dataset.key = "";
-      await load();
-      const again = tbody.querySelector("tr[data-id=\"" + r.id + "\"] button");
-      if (again) again.focus();
-    };
-    tr.dataset.editing = "1";
-    const form = inhibitForm(base, r, done, done);
-    fill(tr, h("td", { colspan: COLS.length, class: "edit-cell" }, form));
-    form.querySelector("input").focus();
-  }
-  async function load() {
-    const data = await api("GET", base);
-    syncRows(tbody, data.items, row);
-    empty.hidden = data.items.length > 0;
-    table.hidden = data.items.length === 0;
-  }
+      h("td", { "data-label": "Hits", class: "hits" }, r.hits)],
+  });
   fill(el, h("h2", { tabindex: "-1" }, "Inhibits"),
     h("p", { class: "muted" }, "While a source alert is open (not acknowledged, not held, an event within 10 minutes), new target alerts with the same values of the equal labels are held. A rule sees a source from its next event after the rule is saved."),
     h("div", { class: "table-wrap" }, table), empty, h("div", { class: "toolbar" }, add), slot);

@@ -3,7 +3,8 @@
 // ("invalid time \"24:00\" in \"weekly[0].end\""), lists of keys, the text
 // of a filter, and tables of rules refreshed in place (focus and open edit
 // forms survive the refresh).
-import { h, showError, clearErrors } from "./dom.js";
+import { api } from "./api.js";
+import { h, fill, showError, clearErrors, status } from "./dom.js";
 
 const KEYS = ["severity", "title", "description", "alert_key", "integration_id", "labels."];
 
@@ -125,4 +126,79 @@ export function syncRows(tbody, items, render, extra) {
     prev = tr;
   }
   for (const tr of rows.values()) tr.remove();
+}
+
+// A channel's rules of one kind (silences, inhibit rules) as a table kept in
+// step with the API: each row ends with Edit (the rule's form in place of
+// the row), Enable / Disable (a PUT of the whole rule) and Delete (after a
+// confirm); "New …" opens an empty form below the table. o:
+//   what      "silence", "inhibit rule": in labels, messages and buttons
+//   css       the table's own class ("silences", "inhibits")
+//   base      the API path of the list
+//   cols      the headings; cells(r) gives a row's cells but the last (Actions)
+//   form(base, r, onSaved, onCancel) → the rule's form (r null: a new one)
+//   extra(r)  syncRows' extra (what else makes a row change), optional
+//   empty     the text of an empty list
+// Returns { table, empty, add, slot, load }: the caller lays them out.
+export function rulesTable(o) {
+  const tbody = h("tbody");
+  const table = h("table", { class: "grid rules " + o.css },
+    h("thead", {}, h("tr", {}, o.cols.map((x) => h("th", {}, x)))), tbody);
+  const empty = h("p", { class: "empty" }, o.empty);
+  const slot = h("div");
+  function row(r) {
+    const errp = h("p", { class: "field-error", role: "alert" });
+    const off = r.enabled === false;
+    const name = o.what + " " + r.name;
+    const run = (call, done) => async () => {
+      try {
+        await call();
+        status(done);
+        await load();
+      } catch (e) {
+        errp.textContent = e.message;
+      }
+    };
+    const tr = h("tr", {}, o.cells(r),
+      h("td", { class: "actions" },
+        h("button", { type: "button", class: "small", "aria-label": "Edit " + name, onclick: () => edit(tr, r) }, "Edit"),
+        h("button", { type: "button", class: "small", "aria-label": (off ? "Enable " : "Disable ") + name,
+          onclick: run(() => api("PUT", o.base + "/" + r.id, { ...ruleBody(r), enabled: off }), (off ? "Enabled " : "Disabled ") + name) },
+          off ? "Enable" : "Disable"),
+        h("button", { type: "button", class: "danger small", "aria-label": "Delete " + name,
+          onclick: async () => {
+            if (confirm("Delete " + name + "?")) await run(() => api("DELETE", o.base + "/" + r.id), "Deleted " + name)();
+          } }, "Delete"), errp));
+    return tr;
+  }
+  function edit(tr, r) {
+    const done = async () => {
+      delete tr.dataset.editing;
+      tr.dataset.key = "";
+      await load();
+      const again = tbody.querySelector("tr[data-id=\"" + r.id + "\"] button");
+      if (again) again.focus();
+    };
+    tr.dataset.editing = "1";
+    const form = o.form(o.base, r, done, done);
+    fill(tr, h("td", { colspan: o.cols.length, class: "edit-cell" }, form));
+    form.querySelector("input").focus();
+  }
+  async function load() {
+    const data = await api("GET", o.base);
+    syncRows(tbody, data.items, row, o.extra);
+    empty.hidden = data.items.length > 0;
+    table.hidden = data.items.length === 0;
+  }
+  const add = h("button", { type: "button", class: "primary", onclick: () => {
+    if (slot.firstChild) return slot.querySelector("input").focus();
+    const close = () => {
+      fill(slot);
+      add.focus();
+    };
+    const form = o.form(o.base, null, async () => { fill(slot); await load(); }, close);
+    fill(slot, form);
+    form.querySelector("input").focus();
+  } }, "New " + o.what);
+  return { table, empty, add, slot, load };
 }

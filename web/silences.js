@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { h, fill, field, clearErrors, when, status, select, uid } from "./dom.js";
 import { filterEditor } from "./filter.js";
-import { placeError, byPath, group, quoted, filterText, ruleBody, syncRows } from "./ruleform.js";
+import { placeError, byPath, group, quoted, filterText, ruleBody, rulesTable } from "./ruleform.js";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -233,80 +233,24 @@ export function silenceForm(base, s, onSaved, onCancel) {
 const COLS = ["Name", "Filter", "Schedule", "Mode", "Hits", "Actions"];
 
 export async function silencesSection(el, ctx, ch) {
-  const base = "/channels/" + ch.id + "/silences";
-  const tbody = h("tbody");
-  const table = h("table", { class: "grid rules silences" },
-    h("thead", {}, h("tr", {}, COLS.map((x) => h("th", {}, x)))), tbody);
-  const empty = h("p", { class: "empty" }, "No silences.");
-  function row(s) {
-    const err = h("p", { class: "field-error", role: "alert" });
-    const [state, cls] = scheduleState(s, Math.floor(Date.now() / 1000));
-    const tr = h("tr", {},
-      h("td", { "data-label": "Name" }, s.name,
-        s.from_incident_id ? h("span", { class: "muted small block" }, "quick silence of ",
-          h("a", { href: "#/incidents/" + s.from_incident_id }, "incident #" + s.from_incident_id)) : null),
-      h("td", { "data-label": "Filter" }, filterText(s.filters)),
-      h("td", { "data-label": "Schedule", class: "schedule-text" }, scheduleText(s), " ",
-        state ? h("span", { class: "badge state-" + cls }, state) : null),
-      h("td", { "data-label": "Mode" }, s.mode || "mark"),
-      h("td", { "data-label": "Hits", class: "hits" }, s.hits),
-      h("td", { class: "actions" },
-        h("button", { type: "button", class: "small", "aria-label": "Edit silence " + s.name, onclick: () => edit(tr, s) }, "Edit"),
-        h("button", { type: "button", class: "small", "aria-label": (s.enabled === false ? "Enable" : "Disable") + " silence " + s.name,
-          onclick: async () => {
-            try {
-              await api("PUT", base + "/" + s.id, { ...ruleBody(s), enabled: s.enabled === false });
-              status((s.enabled === false ? "Enabled" : "Disabled") + " silence " + s.name);
-              await load();
-            } catch (e) {
-              err.textContent = e.message;
-            }
-          } }, s.enabled === false ? "Enable" : "Disable"),
-        h("button", { type: "button", class: "danger small", "aria-label": "Delete silence " + s.name,
-          onclick: async () => {
-            if (!confirm("Delete silence " + s.name + "?")) return;
-            try {
-              await api("DELETE", base + "/" + s.id);
-              status("Deleted silence " + s.name);
-              await load();
-            } catch (e) {
-              err.textContent = e.message;
-            }
-          } }, "Delete"), err));
-    return tr;
-  }
-  function edit(tr, s) {
-    const done = async () => {
-      delete tr.dataset.editing;
-      tr.dataset.key = "";
-      await load();
-      const again = tbody.querySelector("tr[data-id=\"" + s.id + "\"] button");
-      if (again) again.focus();
-    };
-    tr.dataset.editing = "1";
-    const form = silenceForm(base, s, done, done);
-    fill(tr, h("td", { colspan: COLS.length, class: "edit-cell" }, form));
-    form.querySelector("input").focus();
-  }
-  async function load() {
-    const data = await api("GET", base);
+  const { table, empty, add, slot, load } = rulesTable({
+    what: "silence", css: "silences", base: "/channels/" + ch.id + "/silences", cols: COLS,
+    empty: "No silences.", form: silenceForm,
     // The state ("active now") is part of a row's key: it changes with time.
-    const now = Math.floor(Date.now() / 1000);
-    syncRows(tbody, data.items, row, (s) => scheduleState(s, now)[0]);
-    empty.hidden = data.items.length > 0;
-    table.hidden = data.items.length === 0;
-  }
-  const slot = h("div");
-  const add = h("button", { type: "button", class: "primary", onclick: () => {
-    if (slot.firstChild) return slot.querySelector("input").focus();
-    const close = () => {
-      fill(slot);
-      add.focus();
-    };
-    const form = silenceForm(base, null, async () => { fill(slot); await load(); }, close);
-    fill(slot, form);
-    form.querySelector("input").focus();
-  } }, "New silence");
+    extra: (s) => scheduleState(s, Math.floor(Date.now() / 1000))[0],
+    cells: (s) => {
+      const [state, cls] = scheduleState(s, Math.floor(Date.now() / 1000));
+      return [
+        h("td", { "data-label": "Name" }, s.name,
+          s.from_incident_id ? h("span", { class: "muted small block" }, "quick silence of ",
+            h("a", { href: "#/incidents/" + s.from_incident_id }, "incident #" + s.from_incident_id)) : null),
+        h("td", { "data-label": "Filter" }, filterText(s.filters)),
+        h("td", { "data-label": "Schedule", class: "schedule-text" }, scheduleText(s), " ",
+          state ? h("span", { class: "badge state-" + cls }, state) : null),
+        h("td", { "data-label": "Mode" }, s.mode || "mark"),
+        h("td", { "data-label": "Hits", class: "hits" }, s.hits)];
+    },
+  });
   fill(el, h("h2", { tabindex: "-1" }, "Silences"),
     h("p", { class: "muted" }, "A silence holds back new alerts that match its filter while its window is active: once, or every week."),
     h("div", { class: "table-wrap" }, table), empty, h("div", { class: "toolbar" }, add), slot);
