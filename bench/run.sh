@@ -232,6 +232,10 @@ ticks()
     echo "$t"
 }
 
+# us_per_req TICKS: CPU ticks over the last run's requests, in microseconds
+# per request (W_requests: the last wrk run's count).
+us_per_req() { echo $(($1 * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))); }
+
 # thread_ticks PID NAME: utime + stime of PID's thread called NAME, or empty.
 thread_ticks()
 {
@@ -299,7 +303,7 @@ row()
     [ -n "$perf_pid" ] && perf_report "$perf_pid" "$BENCH_PERF/$id"
     R_ID+=("$id") R_NAME+=("$name") R_KIND+=("$kind") R_RPS+=("$W_rps")
     R_P50+=("$W_p50_us") R_P99+=("$W_p99_us") R_P999+=("$W_p999_us") R_BAD+=("$W_non2xx")
-    R_CPU+=("$(((t1 - t0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1)))")
+    R_CPU+=("$(us_per_req $((t1 - t0)))")
     R_RSS+=("$(($(hwm "$pid") / 1024))")
     if [ -n "$w0" ] && [ -n "$w1" ]; then
         R_WRITER+=("$(awk -v t="$((w1 - w0))" -v hz="$HZ" -v a="$s0" -v b="$s1" \
@@ -513,7 +517,7 @@ pg_row()
     p0=$(ticks "$pm")
     row "pg-std-$mode" "$name" "$mode" standard "$mode" "$URL" "$AH_PID"
     p1=$(ticks "$pm")
-    NOTES+=("$name: $(counts); PostgreSQL's CPU $(((p1 - p0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us per request besides alerthub's")
+    NOTES+=("$name: $(counts); PostgreSQL's CPU $(us_per_req $((p1 - p0))) us per request besides alerthub's")
     stop_server
     # The next rows are on SQLite again.
     unset ALERTHUB_DATABASE_URL AH_DB_URL
@@ -560,7 +564,7 @@ pg3_row()
         rebuilt+=" $(curl -s "$n/metrics" | awk '$1 == "alerthub_writer_rebuilds_total" {r = $2}
             $1 == "alerthub_writer_catch_ups_total" {c = $2} END {print r "/" c}')"
     done
-    NOTES+=("$name: $(counts); per request besides the first node's CPU: the two other nodes $(((o1 - o0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, nginx $(((n1 - n0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us, PostgreSQL $(((p1 - p0) * 1000000 / HZ / (W_requests > 0 ? W_requests : 1))) us; memory rebuilt whole / caught up by rows (per node):$rebuilt")
+    NOTES+=("$name: $(counts); per request besides the first node's CPU: the two other nodes $(us_per_req $((o1 - o0))) us, nginx $(us_per_req $((n1 - n0))) us, PostgreSQL $(us_per_req $((p1 - p0))) us; memory rebuilt whole / caught up by rows (per node):$rebuilt")
     srv_stop
     kill -TERM "${others[@]}" 2>/dev/null
     wait "${others[@]}" 2>/dev/null

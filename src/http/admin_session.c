@@ -176,30 +176,34 @@ static void cookie_line(struct ah_request *req, const char *id, char *out, size_
              id[0] == '\0' ? "; Max-Age=0" : "", secure ? "; Secure" : "");
 }
 
+/* The token's hash, in req->result beside the new session's id. */
+static const char *token_hash_of(struct ah_request *req)
+{
+    return json_string_value(json_object_get(req->result, "token_hash"));
+}
+
 /* Writer thread: the session's row. req->text: its key; req->id: when. */
 static int open_run(struct ah_job *job, struct ah_store_tx *tx, struct ah_reduce *reduce,
                     int64_t now, struct ah_error *err)
 {
     struct ah_request *req = ah_request_of(job);
-    char hash[2 * AH_SHA256_LEN + 1];
 
     (void)reduce;
     (void)now;
-    ah_sha256_hex(json_string_value(json_object_get(req->json, "token")), hash);
-    return ah_store_tx_session_open(tx, req->text, hash, req->id, req->id - AH_SESSION_IDLE_S,
-                                    req->id - AH_SESSION_MAX_S, err);
+    return ah_store_tx_session_open(tx, req->text, token_hash_of(req), req->id,
+                                    req->id - AH_SESSION_IDLE_S, req->id - AH_SESSION_MAX_S, err);
 }
 
-/* The cookie carries the id; only its key (in req->result) is kept. */
+/* The cookie carries the id; only its key (req->text) is kept. */
 static enum MHD_Result open_finish(struct ah_request *req)
 {
-    char hash[2 * AH_SHA256_LEN + 1], cookie[192];
+    char cookie[192];
     const char *headers[] = {"Set-Cookie", cookie, "Cache-Control", "no-store", NULL};
-    const char *id = json_string_value(req->result);
+    const char *id = json_string_value(json_object_get(req->result, "id"));
+    const char *hash = token_hash_of(req);
 
     if (req->job.rc != AH_OK)
         return ah_respond_failure(req, &req->job.err);
-    ah_sha256_hex(json_string_value(json_object_get(req->json, "token")), hash);
     ah_sessions_put(req->app->sessions, req->text, hash, req->id, req->id);
     cookie_line(req, id, cookie, sizeof(cookie));
     return ah_respond_data_with(
@@ -230,7 +234,7 @@ static enum MHD_Result sign_in(struct ah_request *req)
     if (ah_random_hex(AH_SESSION_ID_LEN / 2, id) < 0 || !ah_session_key(id, key))
         return ah_respond_error(req, 500, "InternalError", "no random bytes for a session", 0);
     req->text = ah_xstrdup(key);
-    req->result = json_string(id);
+    req->result = json_pack("{ssss}", "id", id, "token_hash", hash);
     req->id = ah_now();
     return ah_request_submit(req, open_run, open_finish);
 }

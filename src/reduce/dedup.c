@@ -301,12 +301,10 @@ int ah_reduce_event(struct ah_reduce *r, struct ah_store_tx *tx, const struct ah
                     enum ah_reduce_outcome *ret, struct ah_error *err)
 {
     const struct ah_event *ev = in->ev;
-    char *key = ah_reduce_alert_key(in->channel_id, ev->alert_key);
-    struct open_alert *a = ah_map_find(r->alerts, key);
+    struct open_alert *a = ah_reduce_alert_find(r, in->channel_id, ev->alert_key);
     unsigned char digest[AH_DIGEST_LEN];
     int rc;
 
-    ah_free(key);
     if (a != NULL && in->now - a->start_time >= AH_ALERT_MAX_AGE) {
         rc = supersede(r, tx, a, in->now, err);
         if (rc < 0)

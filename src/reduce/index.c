@@ -38,6 +38,16 @@ char *ah_reduce_alert_key(int64_t channel_id, const char *alert_key)
     return k;
 }
 
+struct open_alert *ah_reduce_alert_find(struct ah_reduce *r, int64_t channel_id,
+                                        const char *alert_key)
+{
+    char *key = ah_reduce_alert_key(channel_id, alert_key);
+    struct open_alert *a = ah_map_find(r->alerts, key);
+
+    ah_free(key);
+    return a;
+}
+
 struct open_incident *ah_reduce_incident_find(struct ah_reduce *r, int64_t id)
 {
     return ah_map_find_id(r->incidents, id);
@@ -239,8 +249,7 @@ static void seed_source(const struct ah_alert_view *v, void *arg)
 {
     struct ah_reduce *r = arg;
     const struct ah_alert *row = &v->row;
-    char *key = ah_reduce_alert_key(row->channel_id, row->alert_key);
-    const struct open_alert *a = ah_map_find(r->alerts, key);
+    const struct open_alert *a = ah_reduce_alert_find(r, row->channel_id, row->alert_key);
     struct ah_filter_subject s;
     json_t *labels;
 
@@ -248,7 +257,6 @@ static void seed_source(const struct ah_alert_view *v, void *arg)
     if (a != NULL && a->id == row->id && a->incident_id != 0)
         ah_hold_note_source(ah_reduce_channel(r, row->channel_id), &s, a, row->last_time);
     json_decref(labels);
-    ah_free(key);
 }
 
 static void has_inhibits(const char *key, void *value, void *arg)
@@ -343,10 +351,8 @@ int ah_reduce_load(struct ah_reduce *r, struct ah_store *store, struct ah_error 
 
 int64_t ah_reduce_alert_open(struct ah_reduce *r, int64_t channel_id, const char *alert_key)
 {
-    char *key = ah_reduce_alert_key(channel_id, alert_key);
-    const struct open_alert *a = ah_map_find(r->alerts, key);
+    const struct open_alert *a = ah_reduce_alert_find(r, channel_id, alert_key);
 
-    ah_free(key);
     return a ? a->id : 0;
 }
 
@@ -389,10 +395,8 @@ struct catch_up {
 static void reload_alert(const struct ah_alert_view *v, void *arg)
 {
     struct load *ld = arg;
-    char *key = ah_reduce_alert_key(v->row.channel_id, v->row.alert_key);
-    struct open_alert *a = ah_map_find(ld->r->alerts, key);
+    struct open_alert *a = ah_reduce_alert_find(ld->r, v->row.channel_id, v->row.alert_key);
 
-    ah_free(key);
     if (a != NULL)
         ah_reduce_alert_drop(ld->r, a);
     load_alert(v, ld);
@@ -405,10 +409,8 @@ static void catch_alert(const struct ah_alert_view *v, void *arg)
     struct catch_up *cu = arg;
 
     if (v->row.end_time != 0 || v->row.close_time != 0) {
-        char *key = ah_reduce_alert_key(v->row.channel_id, v->row.alert_key);
-        struct open_alert *a = ah_map_find(cu->ld.r->alerts, key);
+        struct open_alert *a = ah_reduce_alert_find(cu->ld.r, v->row.channel_id, v->row.alert_key);
 
-        ah_free(key);
         if (a != NULL && a->id == v->row.id)
             ah_reduce_alert_drop(cu->ld.r, a);
         return;

@@ -105,6 +105,9 @@ void ah_reduce_digest(enum ah_severity level, const char *title, const char *des
                       unsigned char out[AH_DIGEST_LEN]);
 /* Writes "<channel>\x1f<alert_key>" into a new string. */
 char *ah_reduce_alert_key(int64_t channel_id, const char *alert_key);
+/* The open alert of (@channel_id, @alert_key) in memory, or NULL. */
+struct open_alert *ah_reduce_alert_find(struct ah_reduce *r, int64_t channel_id,
+                                        const char *alert_key);
 
 struct open_incident *ah_reduce_incident_find(struct ah_reduce *r, int64_t id);
 /* Adds (a copy of) @row to the open incidents and returns it. */

@@ -138,10 +138,6 @@ static void fail_all(struct ah_job *batch, const struct ah_error *cause)
     }
 }
 
-/* Begins a transaction with memory in step with the database: when another
- * node wrote since this one last did, or a failed transaction left memory
- * ahead of what was committed, everything kept in memory is rebuilt first,
- * inside the transaction (on PostgreSQL no other node writes meanwhile). */
 /* Brings memory in step inside @tx: by the rows other nodes changed when
  * the store can list them all, else rebuilt whole; what is kept beside the
  * reducer (conf.on_stale) goes first, since a catch-up notes into it. */
@@ -169,6 +165,18 @@ static int catch_up(struct ah_writer *w, struct ah_store_tx *tx, int stale, stru
     return rc;
 }
 
+/* After a failed transaction: memory may hold what was never committed. */
+static void lost(struct ah_writer *w)
+{
+    w->must_load = 1;
+}
+
+/* Begins a transaction with memory in step with the database: when another
+ * node wrote since this one last did, or a failed transaction left memory
+ * ahead of what was committed, what memory keeps is brought in step first,
+ * inside the transaction (on PostgreSQL no other node writes meanwhile). A
+ * catch-up that fails half-way leaves memory for the next one to rebuild,
+ * whichever of the writer's transactions it began. */
 static int begin(struct ah_writer *w, struct ah_store_tx **tx, struct ah_error *err)
 {
     int rc = ah_store_tx_begin(w->store, tx, err), stale;
@@ -181,17 +189,13 @@ static int begin(struct ah_writer *w, struct ah_store_tx **tx, struct ah_error *
     if (stale == 0)
         return AH_OK;
     rc = catch_up(w, *tx, stale, err);
-    if (rc < 0)
+    if (rc < 0) {
+        lost(w);
         return rc;
+    }
     ah_store_tx_synced(*tx, stale);
     w->must_load = 0;
     return AH_OK;
-}
-
-/* After a failed transaction: memory may hold what was never committed. */
-static void lost(struct ah_writer *w)
-{
-    w->must_load = 1;
 }
 
 /* One transaction for the whole batch; results are final after it. */

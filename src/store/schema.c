@@ -211,9 +211,10 @@ const char *const ah_schema_migrations[] = {
     "  opened INTEGER NOT NULL, used INTEGER NOT NULL);",
     /* 12: what each write transaction changed of what the nodes keep in
      * memory (PostgreSQL), by the version it made: the ids of the alerts and
-     * incidents it wrote (space-separated), the flapping histories it wrote
-     * (a JSON array of [channel_id, alert_key]), or @everything (a channel's
-     * rules): a node catches up by those rows instead of rebuilding all. */
+     * incidents it wrote (JSON arrays), the flapping histories it wrote (a
+     * JSON array of {"c": channel_id, "k": alert_key}), or @everything (a
+     * channel's rules): a node catches up by those rows instead of
+     * rebuilding all (store.c, ah_store_tx_changes). */
     "CREATE TABLE cluster_log (version INTEGER PRIMARY KEY, alerts TEXT NOT NULL,"
     "  incidents TEXT NOT NULL, flaps TEXT NOT NULL, everything INTEGER NOT NULL);",
 };

@@ -16,9 +16,8 @@ struct ah_store_tx {
     int stale;  /* what other nodes changed (AH_STORE_STALE_*), at begin */
     int config; /* this transaction changed what the HTTP side caches */
     /* What it changed of the reducer's rows, logged for the other nodes
-     * (shared databases only): JSON arrays of alert and incident ids and
-     * of flapping keys ({"c", "k"}), NULL while empty; or everything. */
-    json_t *alerts, *incidents, *flaps;
+     * (shared databases only), each list NULL while empty; or everything. */
+    struct ah_store_changes changed;
     int everything;
 };
 
@@ -46,10 +45,7 @@ const struct ah_db_driver *ah_db_driver_for(const struct ah_store_conf *conf)
 
 static void forget_changes(struct ah_store_tx *tx)
 {
-    json_decref(tx->alerts);
-    json_decref(tx->incidents);
-    json_decref(tx->flaps);
-    tx->alerts = tx->incidents = tx->flaps = NULL;
+    ah_store_changes_done(&tx->changed);
     tx->everything = 0;
 }
 
@@ -215,19 +211,19 @@ static void touch(json_t **list, json_t *item)
 void ah_store_tx_touch_alert(struct ah_store_tx *tx, int64_t id)
 {
     if (ah_store_shared(tx->store))
-        touch(&tx->alerts, json_integer((json_int_t)id));
+        touch(&tx->changed.alerts, json_integer((json_int_t)id));
 }
 
 void ah_store_tx_touch_incident(struct ah_store_tx *tx, int64_t id)
 {
     if (ah_store_shared(tx->store))
-        touch(&tx->incidents, json_integer((json_int_t)id));
+        touch(&tx->changed.incidents, json_integer((json_int_t)id));
 }
 
 void ah_store_tx_touch_flap(struct ah_store_tx *tx, int64_t channel_id, const char *alert_key)
 {
     if (ah_store_shared(tx->store))
-        touch(&tx->flaps, json_pack("{sIss}", "c", (json_int_t)channel_id, "k", alert_key));
+        touch(&tx->changed.flaps, json_pack("{sIss}", "c", (json_int_t)channel_id, "k", alert_key));
 }
 
 void ah_store_tx_touch_all(struct ah_store_tx *tx)
@@ -248,9 +244,9 @@ int ah_store_tx_commit(struct ah_store_tx *tx, struct ah_error *err)
 
     if (tx->store->drv->commit == NULL)
         return ah_sql_run(tx->store->wdb, "COMMIT", err, "");
-    alerts = list_text(tx->alerts);
-    incidents = list_text(tx->incidents);
-    flaps = list_text(tx->flaps);
+    alerts = list_text(tx->changed.alerts);
+    incidents = list_text(tx->changed.incidents);
+    flaps = list_text(tx->changed.flaps);
     log.alerts = alerts != NULL ? alerts : "[]";
     log.incidents = incidents != NULL ? incidents : "[]";
     log.flaps = flaps != NULL ? flaps : "[]";

@@ -350,6 +350,66 @@ static void test_a_gap_in_the_log_means_a_rebuild(void **state)
     ah_store_free(b);
 }
 
+/* The change log keeps the last 100,000 versions (store.h): housekeeping
+ * drops older rows, 10,000 versions at a time at least. Versions are moved
+ * on by hand here rather than by 100,000 transactions. */
+static void log_row_at(struct ah_store *s, int64_t version)
+{
+    assert_int_equal(ah_sql_run(ah_store_wdb(s),
+                                "INSERT INTO cluster_log(version, alerts, incidents, flaps,"
+                                " everything) VALUES (?, '[]', '[]', '[]', 0)",
+                                NULL, "i", version),
+                     AH_OK);
+}
+
+static int64_t log_rows_at(struct ah_store *s, int64_t version)
+{
+    int64_t n = -1;
+
+    assert_int_equal(ah_sql_int(ah_store_wdb(s),
+                                "SELECT count(*) FROM cluster_log WHERE version = ?", &n, NULL, "i",
+                                version),
+                     AH_OK);
+    return n;
+}
+
+static void prune_log(struct ah_store *s, int stale)
+{
+    struct ah_store_tx *tx = begin_expect(s, stale);
+
+    assert_int_equal(ah_store_tx_log_prune(tx, NULL), AH_OK);
+    commit(tx);
+}
+
+static void test_the_log_keeps_the_last_100000_versions(void **state)
+{
+    struct fx *fx = *state;
+
+    if (!on_postgres())
+        skip();
+    log_row_at(fx->store, 5);
+    log_row_at(fx->store, 20000);
+    log_row_at(fx->store, 20001);
+    assert_int_equal(ah_sql_run(ah_store_wdb(fx->store),
+                                "UPDATE cluster SET version = 120000 WHERE id = 1", NULL, ""),
+                     AH_OK);
+    prune_log(fx->store, AH_STORE_STALE_DATA);
+    assert_int_equal(log_rows_at(fx->store, 5), 0);
+    assert_int_equal(log_rows_at(fx->store, 20000), 0);
+    assert_int_equal(log_rows_at(fx->store, 20001), 1); /* the last 100,000 stay */
+    /* 9,999 versions later nothing more goes; 10,000 later the next step. */
+    assert_int_equal(ah_sql_run(ah_store_wdb(fx->store),
+                                "UPDATE cluster SET version = 129999 WHERE id = 1", NULL, ""),
+                     AH_OK);
+    prune_log(fx->store, AH_STORE_STALE_DATA);
+    assert_int_equal(log_rows_at(fx->store, 20001), 1);
+    assert_int_equal(ah_sql_run(ah_store_wdb(fx->store),
+                                "UPDATE cluster SET version = 130001 WHERE id = 1", NULL, ""),
+                     AH_OK);
+    prune_log(fx->store, AH_STORE_STALE_DATA);
+    assert_int_equal(log_rows_at(fx->store, 20001), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +423,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_catching_up_by_the_changed_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_gap_in_the_log_means_a_rebuild, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_log_keeps_the_last_100000_versions, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
